@@ -1,0 +1,44 @@
+# Shared set-up for drover's scripts (sourced): packages, MPI environment, builds.
+# Every function is idempotent: a second run finds everything in place and only rebuilds what changed.
+
+DROVER_ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
+DROVER_PACKAGES=(cmake g++ make openmpi-bin libopenmpi-dev libboost-mpi-dev
+  libboost-program-options-dev libboost-dev nlohmann-json3-dev libgtest-dev
+  libbenchmark-dev python3)
+
+# Installs missing Debian packages as root; as anyone else, prints the command and fails.
+drover_ensure_packages() {
+  local missing=() p
+  for p in "${DROVER_PACKAGES[@]}" "$@"; do
+    dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
+  done
+  [ ${#missing[@]} -eq 0 ] && return 0
+  if [ "$(id -u)" -ne 0 ]; then
+    echo "drover needs these Debian packages; install them with:" >&2
+    echo "  sudo apt-get install -y ${missing[*]}" >&2
+    exit 1
+  fi
+  echo "installing: ${missing[*]}"
+  apt-get update -qq
+  DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
+}
+
+# Open MPI refuses root without these; set them only when we are root.
+drover_mpi_env() {
+  if [ "$(id -u)" -eq 0 ]; then
+    export OMPI_ALLOW_RUN_AS_ROOT=1 OMPI_ALLOW_RUN_AS_ROOT_CONFIRM=1
+  fi
+  # More ranks than cores on a laptop: let them in, and let idle ranks yield.
+  export OMPI_MCA_rmaps_base_oversubscribe=1 OMPI_MCA_mpi_yield_when_idle=1
+}
+
+# drover_build DIR [cmake -D options...]: configure once, then build incrementally.
+drover_build() {
+  local dir="$1"
+  shift
+  cmake -S "$DROVER_ROOT" -B "$dir" "$@" >"$dir.configure.log" 2>&1 || {
+    cat "$dir.configure.log"
+    return 1
+  }
+  cmake --build "$dir" -j"$(nproc)"
+}

@@ -1,0 +1,33 @@
+#!/usr/bin/env bash
+# The whole test suite: set up, then unit, MPI and end-to-end tests, and the sanitizer builds.
+# Usage: scripts/test.sh [--fast]   (--fast: the normal build only, no sanitizers)
+set -euo pipefail
+source "$(dirname "${BASH_SOURCE[0]}")/common.sh"
+cd "$DROVER_ROOT"
+
+fast=0
+[ "${1:-}" = "--fast" ] && fast=1
+
+drover_ensure_packages
+drover_mpi_env
+jobs="$(nproc)"
+
+echo "== build (Release, warnings are errors)"
+drover_build build -DCMAKE_BUILD_TYPE=Release -DDROVER_WERROR=ON -DDROVER_BUILD_TESTS=ON
+echo "== tests: unit, MPI at 1/2/3/5 ranks, end-to-end"
+ctest --test-dir build -j"$jobs" --output-on-failure --timeout 600
+
+[ "$fast" -eq 1 ] && exit 0
+
+# Open MPI's own allocations outlive MPI_Finalize; only those are suppressed.
+export LSAN_OPTIONS="suppressions=$DROVER_ROOT/tests/sanitizers/lsan.supp:print_suppressions=0"
+export UBSAN_OPTIONS="print_stacktrace=1:halt_on_error=1"
+echo "== ASan+UBSan build: unit and MPI tests"
+drover_build build-asan -DCMAKE_BUILD_TYPE=RelWithDebInfo -DDROVER_WERROR=ON -DDROVER_SANITIZE=address
+ctest --test-dir build-asan -j"$jobs" --output-on-failure -L "unit|mpi" --timeout 600
+
+echo "== TSan build: unit tests (thread pool, async lane, executor, queues)"
+export TSAN_OPTIONS="halt_on_error=1:second_deadlock_stack=1"
+drover_build build-tsan -DCMAKE_BUILD_TYPE=RelWithDebInfo -DDROVER_WERROR=ON -DDROVER_SANITIZE=thread
+ctest --test-dir build-tsan -j"$jobs" --output-on-failure -L unit --timeout 600
+echo "== all test stages passed"

@@ -1,0 +1,24 @@
+// The command line: subcommands run and info, their options, env fallbacks and validation.
+#pragma once
+
+#include <string>
+
+#include "core/launch_env.hpp"
+#include "core/run_options.hpp"
+
+namespace drover {
+
+enum class Command { run, info, help, version };
+
+struct CliResult {
+  Command command = Command::help;
+  RunOptions run;    // for run (and info reads threads from it)
+  std::string text;  // for help and version: what to print on stdout
+};
+
+// Parses and validates argv. Options also come from DROVER_<OPTION> variables
+// in `env` (DROVER_THREADS, DROVER_BATCH, ...); the command line wins.
+// Throws InputError with a one-line message for any bad input.
+CliResult parse_cli(int argc, const char* const argv[], const EnvMap& env);
+
+}  // namespace drover

@@ -1,0 +1,74 @@
+// Runs batches on this rank: CPU kinds on the thread pool, IO kinds on the async lane.
+#pragma once
+
+#include <atomic>
+#include <cstddef>
+#include <cstdint>
+#include <functional>
+#include <memory>
+#include <string>
+#include <string_view>
+
+#include "completion_queue.hpp"
+#include "task.hpp"
+#include "workload.hpp"
+
+namespace drover {
+
+class ThreadPool;
+class AsyncLane;
+
+struct ExecutorConfig {
+  int rank = 0;
+  unsigned threads = 1;   // pool threads; the async lane is thread index `threads`
+  Generator generator;    // expands range batches
+  bool announce = true;   // print the start/finish lines of downloads
+  // Receives each announcement line (no trailing newline); default: stdout.
+  std::function<void(std::string_view)> announce_sink;
+};
+
+// Accepts batches from the comm thread and delivers one ResultBatch per batch,
+// in completion order, to `done`. Never throws for a failing task: failures
+// are recorded in the ResultBatch and the executor carries on.
+class LocalExecutor {
+ public:
+  LocalExecutor(ExecutorConfig config, CompletionQueue<ResultBatch>& done);
+  ~LocalExecutor();  // waits for every submitted batch to finish
+  LocalExecutor(const LocalExecutor&) = delete;
+  LocalExecutor& operator=(const LocalExecutor&) = delete;
+
+  // Non-blocking: queues the batch; its ResultBatch (same seq, rank = config.rank)
+  // is pushed to `done` when the last of its tasks ends.
+  void submit(TaskBatch batch);
+  // Batches submitted whose results have not been pushed yet.
+  std::size_t in_flight() const { return in_flight_.load(std::memory_order_acquire); }
+  unsigned threads() const { return config_.threads; }
+
+ private:
+  struct BatchState;
+  void run_cpu(std::shared_ptr<BatchState> state);
+  void run_io(std::shared_ptr<BatchState> state);
+  void run_square_chunk(BatchState& state, std::size_t chunk, std::size_t chunks) noexcept;
+  void run_task_block(BatchState& state) noexcept;
+  void start_download(const std::shared_ptr<BatchState>& state, std::uint32_t index) noexcept;
+  void finish_download(BatchState& state, std::uint32_t index, double waited,
+                       std::int64_t start_us) noexcept;
+  void announce(bool finished, std::string_view name, double seconds) noexcept;
+  void unit_done(BatchState& state) noexcept;
+  void finish(BatchState& state) noexcept;
+
+  ExecutorConfig config_;
+  CompletionQueue<ResultBatch>& done_;
+  std::atomic<std::size_t> in_flight_{0};
+  std::string announce_prefix_;  // "[rank R pid P lane] "
+  // Used on the lane thread only, so announcing and expanding download names
+  // reuse their buffers instead of allocating per task.
+  std::string announce_line_;
+  TaskSpec lane_scratch_;
+  // Declared last so they are destroyed first, while the members their
+  // threads use are still alive.
+  std::unique_ptr<ThreadPool> pool_;
+  std::unique_ptr<AsyncLane> lane_;
+};
+
+}  // namespace drover

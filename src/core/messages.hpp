@@ -1,0 +1,66 @@
+// The protocol between rank 0 and the worker ranks: one struct and one MPI tag per message.
+#pragma once
+
+#include <cstdint>
+#include <string>
+
+#include "task.hpp"
+#include "workload.hpp"
+
+namespace drover {
+
+// Bump on any change to a message or to its encoding in wire.cpp.
+inline constexpr std::uint32_t kProtocolVersion = 1;
+
+// One MPI tag per message type. Rank 0 also runs work, but messages to itself
+// never go through MPI.
+enum class Tag : int {
+  hello = 1,    // FromWorker: first message of every rank
+  welcome = 2,  // ToWorker: the start-up verdict and the run plan
+  work = 3,     // ToWorker: a TaskBatch
+  results = 4,  // FromWorker: a ResultBatch
+  stop = 5,     // ToWorker: no more work; leave the loop
+};
+
+namespace from_worker {
+
+// Sent once by every rank (rank 0 to itself) after checking its own set-up.
+struct Hello {
+  std::uint32_t protocol = kProtocolVersion;
+  std::int32_t rank = 0;
+  std::string host;
+  std::int32_t pid = 0;
+  std::uint32_t threads = 0;
+  std::uint32_t kinds_mask = 0;  // bit i: this rank knows KindId i
+  bool ok = true;                // this rank's own set-up succeeded
+  std::string error;             // why not, when !ok
+  bool operator==(const Hello&) const = default;
+};
+
+// Results travel as a ResultBatch (task.hpp).
+using Results = ResultBatch;
+
+}  // namespace from_worker
+
+namespace to_worker {
+
+// What every worker needs to run its share.
+struct Plan {
+  Generator generator;    // rebuilds the tasks of range batches
+  bool announce = true;   // print download start/finish lines
+  bool operator==(const Plan&) const = default;
+};
+
+// The all-or-nothing start-up verdict: either every rank proceeds or none does.
+struct Welcome {
+  bool ok = false;
+  std::string error;  // the one message rank 0 prints when !ok
+  Plan plan;
+  bool operator==(const Welcome&) const = default;
+};
+
+// Work travels as a TaskBatch (task.hpp); Stop carries no payload.
+using Work = TaskBatch;
+
+}  // namespace to_worker
+}  // namespace drover

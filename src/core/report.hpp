@@ -1,0 +1,68 @@
+// Rank 0's view of a run: turns finished batches into rows and keeps the summary figures.
+#pragma once
+
+#include <array>
+#include <cstdint>
+#include <cstdio>
+#include <string>
+#include <vector>
+
+#include "consumer.hpp"
+#include "sinks.hpp"
+#include "workload.hpp"
+
+namespace drover {
+
+// Who a rank is, as its Hello said.
+struct RankInfo {
+  std::string host;
+  std::int32_t pid = 0;
+  std::uint32_t threads = 0;
+};
+
+struct KindTotals {
+  std::uint64_t tasks = 0;
+  std::uint64_t failed = 0;
+  std::uint64_t value_sum = 0;  // wrapping sum of values: a cheap check of the results
+  std::int64_t busy_us = 0;     // summed span time
+};
+
+struct FailedTask {
+  std::uint64_t id = 0;
+  std::int32_t rank = 0;
+  std::string message;
+};
+
+class RunReport final : public ResultConsumer {
+ public:
+  // `sink` may be null (summary only). `generator` expands range batches.
+  RunReport(std::vector<RankInfo> ranks, Generator generator, ResultSink* sink);
+
+  void consume(const TaskBatch& tasks, const ResultBatch& results) override;
+
+  std::uint64_t tasks() const { return tasks_; }
+  std::uint64_t failed() const { return failed_; }
+  const std::array<KindTotals, kKindCount>& per_kind() const { return per_kind_; }
+  const std::vector<std::uint64_t>& tasks_per_rank() const { return tasks_per_rank_; }
+  // The first few failures, for the summary (all are counted).
+  const std::vector<FailedTask>& first_failures() const { return first_failures_; }
+
+  // The closing summary: tasks, failures, wall time, tasks/s, per-kind totals,
+  // tasks per rank, and the first failures.
+  void print_summary(std::FILE* out, double wall_seconds) const;
+
+ private:
+  void write_rows(const TaskBatch& batch, const ResultBatch& results);
+
+  std::vector<RankInfo> ranks_;
+  Generator generator_;
+  ResultSink* sink_;
+  std::uint64_t tasks_ = 0;
+  std::uint64_t failed_ = 0;
+  std::array<KindTotals, kKindCount> per_kind_{};
+  std::vector<std::uint64_t> tasks_per_rank_;
+  std::vector<FailedTask> first_failures_;
+  TaskSpec scratch_;  // reused for rows of range batches
+};
+
+}  // namespace drover

@@ -1,0 +1,176 @@
+// Rank 0's scheduler as a pure state machine: events in, messages out through a Transport.
+#include "scheduler.hpp"
+
+#include <algorithm>
+#include <cmath>
+#include <stdexcept>
+#include <string>
+
+#include "kinds.hpp"
+
+namespace drover {
+
+namespace {
+constexpr std::size_t kNoWorker = static_cast<std::size_t>(-1);
+}
+
+Scheduler::Scheduler(SchedulerConfig config, TaskSource& source, Transport& transport,
+                     ResultConsumer& consumer)
+    : config_(std::move(config)),
+      source_(source),
+      transport_(transport),
+      consumer_(consumer),
+      reorder_(consumer) {
+  if (config_.workers.empty()) throw std::invalid_argument("scheduler: no workers");
+  for (const WorkerSlot& slot : config_.workers) {
+    if (slot.rank < 0 || slot.threads == 0) throw std::invalid_argument("scheduler: bad worker");
+    if (static_cast<std::size_t>(slot.rank) >= worker_of_rank_.size()) {
+      worker_of_rank_.resize(slot.rank + 1, kNoWorker);
+    }
+    worker_of_rank_[slot.rank] = workers_.size();
+    workers_.push_back(WorkerState{slot});
+    total_threads_ += slot.threads;
+  }
+  config_.max_batch = std::max<std::uint32_t>(config_.max_batch, 1);
+  config_.batches_per_thread = std::max<std::uint32_t>(config_.batches_per_thread, 1);
+  config_.io_window = std::max<std::uint32_t>(config_.io_window, 1);
+  cost_.fill(-1.0);
+}
+
+void Scheduler::start() {
+  dispatch();
+  if (exhausted_ && in_flight_.empty()) stop_all();
+}
+
+void Scheduler::on_results(ResultBatch&& results) {
+  auto it = in_flight_.find(results.seq);
+  if (it == in_flight_.end()) {
+    throw std::logic_error("scheduler: results for batch " + std::to_string(results.seq) +
+                           " which is not in flight");
+  }
+  InFlight flight = std::move(it->second);
+  in_flight_.erase(it);
+  if (results.size() != flight.batch.size()) {
+    throw std::logic_error("scheduler: batch " + std::to_string(results.seq) + " sent " +
+                           std::to_string(flight.batch.size()) + " tasks but got " +
+                           std::to_string(results.size()) + " results");
+  }
+
+  WorkerState& worker = workers_[flight.worker];
+  if (flight.batch.lane == Lane::cpu) {
+    --worker.cpu_batches;
+  } else {
+    worker.io_tasks -= static_cast<std::uint32_t>(flight.batch.size());
+  }
+  learn_cost(flight.kind, results);
+
+  // Failures are final for now; a retry policy slots in here, before the
+  // results are passed on, by re-queueing the failed tasks.
+  if (config_.ordered) {
+    reorder_.push(std::move(flight.batch), std::move(results));
+  } else {
+    consumer_.consume(flight.batch, results);
+  }
+
+  dispatch();
+  if (exhausted_ && in_flight_.empty()) stop_all();
+}
+
+std::optional<double> Scheduler::cost_estimate(KindId kind) const {
+  const double c = cost_[static_cast<std::size_t>(kind)];
+  if (c < 0) return std::nullopt;
+  return c;
+}
+
+void Scheduler::dispatch() {
+  while (!exhausted_ && !stopped_) {
+    // An ordered run stops feeding while too much finished work waits behind a
+    // slow batch; the slow batch is in flight, so this always drains.
+    if (config_.ordered && reorder_.buffered_tasks() >= config_.max_buffered_tasks) return;
+    const std::optional<KindId> kind = source_.peek_kind();
+    if (!kind) {
+      exhausted_ = true;
+      return;
+    }
+    const Lane lane = kind_info(*kind).lane;
+    const std::optional<std::size_t> w = pick_worker(lane);
+    if (!w) return;  // no credit anywhere: wait for results
+    WorkerState& worker = workers_[*w];
+
+    InFlight flight{*w, *kind, TaskBatch{}};
+    if (!source_.next_batch(batch_size(*kind, lane, worker), flight.batch)) {
+      exhausted_ = true;
+      return;
+    }
+    flight.batch.seq = next_seq_++;
+    dispatched_tasks_ += flight.batch.size();
+    if (flight.batch.lane == Lane::cpu) {
+      ++worker.cpu_batches;
+    } else {
+      worker.io_tasks += static_cast<std::uint32_t>(flight.batch.size());
+    }
+    transport_.send_work(worker.slot.rank, flight.batch);
+    const std::uint64_t seq = flight.batch.seq;
+    in_flight_.emplace(seq, std::move(flight));
+  }
+}
+
+// Round-robin from the cursor, so consecutive batches land on different ranks
+// and coarse work (downloads, long crunches) spreads evenly.
+std::optional<std::size_t> Scheduler::pick_worker(Lane lane) {
+  for (std::size_t step = 0; step < workers_.size(); ++step) {
+    const std::size_t i = (next_worker_ + step) % workers_.size();
+    const WorkerState& w = workers_[i];
+    const bool has_credit = lane == Lane::cpu
+                                ? w.cpu_batches < config_.batches_per_thread * w.slot.threads
+                                : w.io_tasks < config_.io_window;
+    if (has_credit) {
+      next_worker_ = (i + 1) % workers_.size();
+      return i;
+    }
+  }
+  return std::nullopt;
+}
+
+std::size_t Scheduler::batch_size(KindId kind, Lane lane, const WorkerState& worker) const {
+  std::size_t size = config_.fixed_batch;
+  if (size == 0) {
+    const double cost = cost_[static_cast<std::size_t>(kind)];
+    if (cost < 0) {
+      size = 1;  // probe: one task until its cost is known
+    } else if (cost * config_.max_batch <= config_.target_batch_seconds) {
+      size = config_.max_batch;
+    } else {
+      size = static_cast<std::size_t>(config_.target_batch_seconds / cost);
+    }
+    // Guided self-scheduling: near the end batches shrink, so the last task
+    // does not wait behind a large batch while other threads idle.
+    if (const auto total = source_.total()) {
+      const std::uint64_t remaining = *total - std::min(*total, dispatched_tasks_);
+      const std::uint64_t share = (remaining + 2 * total_threads_ - 1) / (2 * total_threads_);
+      size = std::min<std::uint64_t>(size, share);
+    }
+    size = std::clamp<std::size_t>(size, 1, config_.max_batch);
+  }
+  if (lane == Lane::io) size = std::min<std::size_t>(size, config_.io_window - worker.io_tasks);
+  return std::max<std::size_t>(size, 1);
+}
+
+// Cost per task from the worker's own timing, smoothed so one noisy batch
+// does not swing the batch size.
+void Scheduler::learn_cost(KindId kind, const ResultBatch& results) {
+  if (results.size() == 0) return;
+  std::int64_t busy_us = 0;
+  for (const Span& s : results.spans) busy_us += s.end_us - s.start_us;
+  const double per_task = std::max(0.0, static_cast<double>(busy_us) * 1e-6 /
+                                            static_cast<double>(results.size()));
+  double& c = cost_[static_cast<std::size_t>(kind)];
+  c = c < 0 ? per_task : 0.75 * c + 0.25 * per_task;
+}
+
+void Scheduler::stop_all() {
+  for (const WorkerState& w : workers_) transport_.send_stop(w.slot.rank);
+  stopped_ = true;
+}
+
+}  // namespace drover

@@ -1,0 +1,91 @@
+// Rank 0's scheduler as a pure state machine: events in, messages out through a Transport.
+#pragma once
+
+#include <array>
+#include <cstdint>
+#include <optional>
+#include <unordered_map>
+#include <vector>
+
+#include "consumer.hpp"
+#include "reorder.hpp"
+#include "task.hpp"
+#include "transport.hpp"
+#include "workload.hpp"
+
+namespace drover {
+
+struct WorkerSlot {
+  int rank = 0;
+  unsigned threads = 1;
+};
+
+struct SchedulerConfig {
+  std::vector<WorkerSlot> workers;        // every rank that runs work, rank 0 included
+  std::uint32_t fixed_batch = 0;          // --batch N; 0 sizes batches automatically
+  bool ordered = true;                    // false: results go on as they arrive
+  std::uint32_t batches_per_thread = 2;   // CPU credits: one running, one queued
+  std::uint32_t io_window = 100'000;      // IO credits: tasks in flight per rank
+  double target_batch_seconds = 0.002;    // automatic batches aim at this much work
+  std::uint32_t max_batch = 65'536;
+  std::uint64_t max_buffered_tasks = 1ull << 24;  // ordered runs: back-pressure bound
+};
+
+// Events: start(), on_results(). Effects: send_work / send_stop on the
+// transport and consume() on the consumer. No clocks, threads or MPI here, so
+// every rule is a unit test with a recording transport.
+class Scheduler {
+ public:
+  Scheduler(SchedulerConfig config, TaskSource& source, Transport& transport,
+            ResultConsumer& consumer);
+
+  // Fills every worker's credit; sends Stop at once when there is no work.
+  void start();
+  // A worker's results came back: pass them on, return its credit, refill.
+  // Throws std::logic_error for a seq that is not in flight or a size mismatch.
+  void on_results(ResultBatch&& results);
+  // Every result is in and every rank has been sent Stop.
+  bool finished() const { return stopped_; }
+
+  std::uint64_t dispatched_tasks() const { return dispatched_tasks_; }
+  std::uint64_t dispatched_batches() const { return next_seq_; }
+  std::size_t in_flight_batches() const { return in_flight_.size(); }
+  // Seconds of work per task the scheduler believes, per kind (nullopt: not seen yet).
+  std::optional<double> cost_estimate(KindId kind) const;
+
+ private:
+  struct WorkerState {
+    WorkerSlot slot;
+    std::uint32_t cpu_batches = 0;  // CPU batches in flight
+    std::uint32_t io_tasks = 0;     // IO tasks in flight
+  };
+  struct InFlight {
+    std::size_t worker = 0;
+    KindId kind = KindId::square;
+    TaskBatch batch;
+  };
+
+  void dispatch();
+  std::optional<std::size_t> pick_worker(Lane lane);
+  std::size_t batch_size(KindId kind, Lane lane, const WorkerState& worker) const;
+  void learn_cost(KindId kind, const ResultBatch& results);
+  void stop_all();
+
+  SchedulerConfig config_;
+  TaskSource& source_;
+  Transport& transport_;
+  ResultConsumer& consumer_;
+  ReorderBuffer reorder_;
+  std::vector<WorkerState> workers_;
+  std::vector<std::size_t> worker_of_rank_;
+  unsigned total_threads_ = 0;
+  std::size_t next_worker_ = 0;  // round-robin cursor, so work spreads over ranks
+  std::uint64_t next_seq_ = 0;
+  std::uint64_t dispatched_tasks_ = 0;
+  std::unordered_map<std::uint64_t, InFlight> in_flight_;
+  std::array<double, kKindCount> cost_{};  // seconds per task; < 0: unknown
+  bool exhausted_ = false;
+  bool stopped_ = false;
+};
+
+}  // namespace drover

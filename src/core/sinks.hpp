@@ -1,0 +1,51 @@
+// Result rows and the streamed writers for them: JSON Lines and CSV.
+#pragma once
+
+#include <cstdint>
+#include <cstdio>
+#include <memory>
+#include <string>
+#include <string_view>
+
+#include "task.hpp"
+
+namespace drover {
+
+enum class OutputFormat { jsonl, csv };
+
+// One result, with its provenance. Views point into the batch being written.
+struct ResultRow {
+  std::uint64_t id = 0;
+  const TaskSpec* spec = nullptr;
+  bool ok = true;
+  std::int64_t value = 0;
+  bool has_metric = false;
+  double metric = 0;
+  std::string_view error;  // empty when ok
+  std::int32_t rank = 0;
+  std::string_view host;
+  std::int32_t pid = 0;
+  std::uint32_t thread = 0;
+  std::int64_t start_us = 0;
+  std::int64_t end_us = 0;
+};
+
+// Writes rows as they come (buffered, never holding the whole run).
+class ResultSink {
+ public:
+  virtual ~ResultSink() = default;
+  virtual void write(const ResultRow& row) = 0;
+  // Flushes and closes; throws std::runtime_error when the data cannot be written.
+  virtual void close() = 0;
+};
+
+// Opens `path` for writing ("-" is stdout). Throws InputError naming the path
+// when it cannot be created.
+std::unique_ptr<ResultSink> open_sink(const std::string& path, OutputFormat format);
+// A sink over an already open stream, not closed by the sink (tests, stdout).
+std::unique_ptr<ResultSink> make_sink(std::FILE* stream, OutputFormat format);
+
+// Appends `text` to `out` as a JSON string literal, quotes included.
+void append_json_string(std::string_view text, std::string& out);
+
+}  // namespace drover

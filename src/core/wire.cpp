@@ -1,0 +1,222 @@
+// Flat little codecs for the protocol messages: memcpy of fixed fields and whole arrays.
+#include "wire.hpp"
+
+#include <cstring>
+#include <string>
+#include <type_traits>
+
+namespace drover {
+namespace {
+
+// Ranks of one job run the same binary on the same architecture, so fields
+// travel in native byte order; the protocol version in the Hello guards the layout.
+class Writer {
+ public:
+  explicit Writer(std::vector<char>& out) : out_(out) { out_.clear(); }
+
+  template <class T>
+  void put(const T& value) {
+    static_assert(std::is_trivially_copyable_v<T>);
+    append(&value, sizeof(T));
+  }
+  void put_string(const std::string& s) {
+    put(static_cast<std::uint32_t>(s.size()));
+    append(s.data(), s.size());
+  }
+  template <class T>
+  void put_array(const std::vector<T>& v) {
+    static_assert(std::is_trivially_copyable_v<T>);
+    put(static_cast<std::uint64_t>(v.size()));
+    append(v.data(), v.size() * sizeof(T));
+  }
+
+ private:
+  // resize + memcpy rather than insert: as fast, and g++ 12 warns falsely on
+  // small inserts into a vector<char>.
+  void append(const void* data, std::size_t n) {
+    if (n == 0) return;
+    const std::size_t at = out_.size();
+    out_.resize(at + n);
+    std::memcpy(out_.data() + at, data, n);
+  }
+
+  std::vector<char>& out_;
+};
+
+class Reader {
+ public:
+  explicit Reader(std::span<const char> bytes) : bytes_(bytes) {}
+
+  template <class T>
+  T get() {
+    static_assert(std::is_trivially_copyable_v<T>);
+    T value;
+    std::memcpy(&value, take(sizeof(T)), sizeof(T));
+    return value;
+  }
+  void get_string(std::string& s) {
+    const auto n = get<std::uint32_t>();
+    const char* p = take(n);
+    s.assign(p, n);
+  }
+  template <class T>
+  void get_array(std::vector<T>& v) {
+    const auto n = get<std::uint64_t>();
+    if (n > remaining() / sizeof(T)) throw WireError("wire: array longer than the message");
+    v.resize(n);
+    if (n != 0) std::memcpy(v.data(), take(n * sizeof(T)), n * sizeof(T));
+  }
+  std::size_t remaining() const { return bytes_.size() - pos_; }
+  void expect_end() const {
+    if (pos_ != bytes_.size()) throw WireError("wire: trailing bytes in message");
+  }
+
+ private:
+  const char* take(std::size_t n) {
+    if (n > remaining()) throw WireError("wire: message too short");
+    const char* p = bytes_.data() + pos_;
+    pos_ += n;
+    return p;
+  }
+
+  std::span<const char> bytes_;
+  std::size_t pos_ = 0;
+};
+
+KindId checked_kind(std::uint8_t raw) {
+  if (raw >= kKindCount) throw WireError("wire: unknown kind id " + std::to_string(raw));
+  return static_cast<KindId>(raw);
+}
+
+Lane checked_lane(std::uint8_t raw) {
+  if (raw > static_cast<std::uint8_t>(Lane::io)) throw WireError("wire: unknown lane");
+  return static_cast<Lane>(raw);
+}
+
+}  // namespace
+
+void encode(const from_worker::Hello& m, std::vector<char>& out) {
+  Writer w(out);
+  w.put(m.protocol);  // first, so any future layout can still read the version
+  w.put(m.rank);
+  w.put_string(m.host);
+  w.put(m.pid);
+  w.put(m.threads);
+  w.put(m.kinds_mask);
+  w.put(static_cast<std::uint8_t>(m.ok));
+  w.put_string(m.error);
+}
+
+void decode(std::span<const char> bytes, from_worker::Hello& m) {
+  Reader r(bytes);
+  m.protocol = r.get<std::uint32_t>();
+  if (m.protocol != kProtocolVersion) return;  // the caller reports the mismatch
+  m.rank = r.get<std::int32_t>();
+  r.get_string(m.host);
+  m.pid = r.get<std::int32_t>();
+  m.threads = r.get<std::uint32_t>();
+  m.kinds_mask = r.get<std::uint32_t>();
+  m.ok = r.get<std::uint8_t>() != 0;
+  r.get_string(m.error);
+  r.expect_end();
+}
+
+void encode(const to_worker::Welcome& m, std::vector<char>& out) {
+  Writer w(out);
+  w.put(static_cast<std::uint8_t>(m.ok));
+  w.put_string(m.error);
+  const Generator& g = m.plan.generator;
+  w.put(static_cast<std::uint8_t>(g.kind));
+  w.put(g.total);
+  w.put(g.from);
+  w.put(g.count);
+  w.put(g.min_seconds);
+  w.put(g.max_seconds);
+  w.put(g.seed);
+  w.put(static_cast<std::uint8_t>(m.plan.announce));
+}
+
+void decode(std::span<const char> bytes, to_worker::Welcome& m) {
+  Reader r(bytes);
+  m.ok = r.get<std::uint8_t>() != 0;
+  r.get_string(m.error);
+  Generator& g = m.plan.generator;
+  g.kind = checked_kind(r.get<std::uint8_t>());
+  g.total = r.get<std::uint64_t>();
+  g.from = r.get<std::int64_t>();
+  g.count = r.get<std::int64_t>();
+  g.min_seconds = r.get<double>();
+  g.max_seconds = r.get<double>();
+  g.seed = r.get<std::uint64_t>();
+  m.plan.announce = r.get<std::uint8_t>() != 0;
+  r.expect_end();
+}
+
+void encode(const TaskBatch& m, std::vector<char>& out) {
+  Writer w(out);
+  w.put(m.seq);
+  w.put(m.first_id);
+  w.put(m.count);
+  w.put(static_cast<std::uint8_t>(m.lane));
+  w.put(static_cast<std::uint64_t>(m.tasks.size()));
+  for (const Task& t : m.tasks) {
+    w.put(t.id);
+    w.put(static_cast<std::uint8_t>(t.spec.kind));
+    w.put(t.spec.n);
+    w.put(t.spec.seconds);
+    w.put_string(t.spec.name);
+  }
+}
+
+void decode(std::span<const char> bytes, TaskBatch& m) {
+  Reader r(bytes);
+  m.seq = r.get<std::uint64_t>();
+  m.first_id = r.get<std::uint64_t>();
+  m.count = r.get<std::uint32_t>();
+  m.lane = checked_lane(r.get<std::uint8_t>());
+  const auto n = r.get<std::uint64_t>();
+  // Each task takes at least 29 bytes, which bounds a corrupt count.
+  if (n > r.remaining() / 29) throw WireError("wire: task count longer than the message");
+  m.tasks.resize(n);
+  for (Task& t : m.tasks) {
+    t.id = r.get<std::uint64_t>();
+    t.spec.kind = checked_kind(r.get<std::uint8_t>());
+    t.spec.n = r.get<std::int64_t>();
+    t.spec.seconds = r.get<double>();
+    r.get_string(t.spec.name);
+  }
+  r.expect_end();
+}
+
+void encode(const ResultBatch& m, std::vector<char>& out) {
+  Writer w(out);
+  w.put(m.seq);
+  w.put(m.rank);
+  w.put_array(m.values);
+  w.put_array(m.metrics);
+  w.put_array(m.spans);
+  w.put(static_cast<std::uint64_t>(m.failures.size()));
+  for (const Failure& f : m.failures) {
+    w.put(f.index);
+    w.put_string(f.message);
+  }
+}
+
+void decode(std::span<const char> bytes, ResultBatch& m) {
+  Reader r(bytes);
+  m.seq = r.get<std::uint64_t>();
+  m.rank = r.get<std::int32_t>();
+  r.get_array(m.values);
+  r.get_array(m.metrics);
+  r.get_array(m.spans);
+  const auto n = r.get<std::uint64_t>();
+  if (n > r.remaining() / 8) throw WireError("wire: failure count longer than the message");
+  m.failures.resize(n);
+  for (Failure& f : m.failures) {
+    f.index = r.get<std::uint32_t>();
+    r.get_string(f.message);
+  }
+  r.expect_end();
+}
+
+}  // namespace drover

@@ -1,0 +1,107 @@
+// run_job: start-up on every rank, then rank 0 leads and the others work.
+#include "runtime/job.hpp"
+
+#include <mpi.h>
+
+#include <boost/mpi/collectives/broadcast.hpp>
+#include <memory>
+#include <thread>
+
+#include "core/errors.hpp"
+#include "core/launch_env.hpp"
+#include "runtime/loops.hpp"
+#include "runtime/startup.hpp"
+
+namespace drover {
+namespace {
+
+// Ranks sharing this node: the divisor for the default pool size.
+unsigned ranks_on_node(const boost::mpi::communicator& world) {
+  MPI_Comm node;
+  MPI_Comm_split_type(world, MPI_COMM_TYPE_SHARED, world.rank(), MPI_INFO_NULL, &node);
+  int size = 1;
+  MPI_Comm_size(node, &size);
+  MPI_Comm_free(&node);
+  return static_cast<unsigned>(size);
+}
+
+void print_error(const JobHooks& hooks, const std::string& message) {
+  std::fprintf(hooks.err, "drover: error: %s\n", message.c_str());
+  std::fflush(hooks.err);
+}
+
+}  // namespace
+
+JobOutcome run_job(const RunOptions& options, const boost::mpi::communicator& world,
+                   const JobHooks& hooks) {
+  const LaunchEnv launch = detect_launch(current_env());
+  const unsigned threads =
+      options.threads != 0
+          ? options.threads
+          : default_threads(launch, std::thread::hardware_concurrency(), ranks_on_node(world));
+
+  std::string own_error;
+  if (!hooks.mpi_thread_level_ok) {
+    own_error = "MPI granted thread level " + hooks.mpi_thread_level +
+                "; drover needs at least funneled (one thread calls MPI)";
+  }
+  const from_worker::Hello own = make_hello(world.rank(), threads, own_error.empty(), own_error);
+
+  MpiTransport mpi(world);
+  JobOutcome outcome;
+  if (world.rank() == 0) {
+    std::unique_ptr<TaskSource> source;
+    std::unique_ptr<ResultSink> sink;
+    // Rank 0's input checks run inside the start-up, so a bad task file or an
+    // unwritable output stops every rank before the first task.
+    const auto check_inputs = [&] {
+      to_worker::Plan plan;
+      plan.announce = options.announce;
+      if (options.generator) {
+        plan.generator = *options.generator;
+        source = std::make_unique<GeneratedSource>(plan.generator);
+      } else {
+        const TaskFileSummary summary = validate_task_file(options.tasks_file);
+        source = std::make_unique<TaskFileSource>(options.tasks_file, summary.tasks);
+      }
+      if (!options.output.empty()) sink = open_sink(options.output, options.format);
+      return plan;
+    };
+    const StartupOutcome start = startup_leader(mpi, own, check_inputs);
+    if (!start.welcome.ok) {
+      print_error(hooks, start.welcome.error);
+      outcome.exit_code = kExitUsage;
+      return outcome;
+    }
+    if (const auto warning = launch_warning(launch, world.size())) {
+      std::fprintf(hooks.err, "drover: warning: %s\n", warning->c_str());
+    }
+    const LoopContext ctx{mpi, options, start.welcome.plan, threads};
+    try {
+      outcome = lead(ctx, *source, start.ranks, sink.get(), hooks);
+    } catch (const std::exception& e) {
+      // Past start-up, an error on rank 0 (a write failure, a protocol bug)
+      // would leave the workers waiting for Stop forever: end the whole job.
+      print_error(hooks, e.what());
+      world.abort(3);
+    }
+  } else {
+    const StartupOutcome start = startup_worker(mpi, own);
+    if (!start.welcome.ok) {
+      outcome.exit_code = kExitUsage;
+      return outcome;
+    }
+    const LoopContext ctx{mpi, options, start.welcome.plan, threads};
+    try {
+      work(ctx);
+    } catch (const std::exception& e) {
+      std::fprintf(stderr, "drover: error on rank %d: %s\n", world.rank(), e.what());
+      world.abort(3);
+    }
+  }
+  // Every rank returns rank 0's verdict, so exit codes agree.
+  boost::mpi::broadcast(world, outcome.exit_code, 0);
+  return outcome;
+}
+
+}  // namespace drover

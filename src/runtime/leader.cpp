@@ -1,0 +1,115 @@
+// Rank 0's loop: feed the scheduler with results from MPI and from its own executor.
+#include <chrono>
+#include <thread>
+#include <vector>
+
+#include "core/executor.hpp"
+#include "core/errors.hpp"
+#include "core/scheduler.hpp"
+#include "runtime/backoff.hpp"
+#include "runtime/loops.hpp"
+
+namespace drover {
+namespace {
+
+// Rank 0 works too: batches for rank 0 go straight to its own executor.
+class LeaderTransport final : public Transport {
+ public:
+  LeaderTransport(MpiTransport& mpi, LocalExecutor& local) : mpi_(mpi), local_(local) {}
+  void send_work(int rank, const TaskBatch& batch) override {
+    if (rank == 0) {
+      local_.submit(batch);
+    } else {
+      mpi_.send(rank, Tag::work, batch);
+    }
+  }
+  void send_stop(int rank) override {
+    if (rank != 0) mpi_.send_empty(rank, Tag::stop);
+  }
+
+ private:
+  MpiTransport& mpi_;
+  LocalExecutor& local_;
+};
+
+// The report first, then an optional observer (tests).
+class Tee final : public ResultConsumer {
+ public:
+  Tee(ResultConsumer& first, ResultConsumer* second) : first_(first), second_(second) {}
+  void consume(const TaskBatch& tasks, const ResultBatch& results) override {
+    first_.consume(tasks, results);
+    if (second_ != nullptr) second_->consume(tasks, results);
+  }
+
+ private:
+  ResultConsumer& first_;
+  ResultConsumer* second_;
+};
+
+}  // namespace
+
+JobOutcome lead(const LoopContext& ctx, TaskSource& source, const std::vector<RankInfo>& ranks,
+                ResultSink* sink, const JobHooks& hooks) {
+  RunReport report(ranks, ctx.plan.generator, sink);
+  Tee consumer(report, hooks.observer);
+
+  CompletionQueue<ResultBatch> done;
+  LocalExecutor local(ExecutorConfig{0, ctx.threads, ctx.plan.generator, ctx.plan.announce, {}},
+                      done);
+  LeaderTransport transport(ctx.mpi, local);
+
+  SchedulerConfig config;
+  for (int r = 0; r < static_cast<int>(ranks.size()); ++r) {
+    config.workers.push_back(WorkerSlot{r, std::max(1u, ranks[r].threads)});
+  }
+  config.fixed_batch = ctx.options.batch;
+  config.ordered = ctx.options.ordered;
+  config.io_window = ctx.options.io_window;
+  Scheduler scheduler(config, source, transport, consumer);
+
+  const auto started = std::chrono::steady_clock::now();
+  scheduler.start();
+  IdleBackoff backoff;
+  ResultBatch incoming;
+  std::vector<ResultBatch> local_results;
+  while (!scheduler.finished()) {
+    bool progress = false;
+    while (const auto message = ctx.mpi.poll()) {
+      progress = true;
+      if (message->tag != Tag::results) {
+        throw std::runtime_error("protocol: rank " + std::to_string(message->source) +
+                                 " sent tag " + std::to_string(static_cast<int>(message->tag)) +
+                                 " during the run");
+      }
+      decode(message->bytes, incoming);
+      scheduler.on_results(std::move(incoming));
+    }
+    if (done.drain_into(local_results) != 0) {
+      progress = true;
+      for (ResultBatch& r : local_results) scheduler.on_results(std::move(r));
+      local_results.clear();
+    }
+    if (progress) {
+      backoff.reset();
+    } else if (const auto wait = backoff.next(); wait.count() == 0) {
+      std::this_thread::yield();
+    } else {
+      done.wait_for(wait);
+    }
+  }
+  ctx.mpi.flush();  // every Stop delivered
+  const double wall =
+      std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();
+
+  if (sink != nullptr) sink->close();
+  report.print_summary(hooks.out, wall);
+  std::fflush(hooks.out);
+  JobOutcome outcome;
+  outcome.exit_code = report.failed() == 0 ? kExitOk : kExitTasksFailed;
+  outcome.tasks = report.tasks();
+  outcome.failed = report.failed();
+  outcome.wall_seconds = wall;
+  return outcome;
+}
+
+}  // namespace drover

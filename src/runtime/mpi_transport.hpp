@@ -1,0 +1,64 @@
+// The one MPI transport: encoded messages as plain bytes, one tag per message type.
+#pragma once
+
+#include <boost/mpi/communicator.hpp>
+#include <boost/mpi/request.hpp>
+#include <deque>
+#include <optional>
+#include <span>
+#include <vector>
+
+#include "core/messages.hpp"
+#include "core/wire.hpp"
+
+namespace drover {
+
+// Used by exactly one thread per rank. Sends never block (isend, with the
+// buffer kept until MPI is done with it); receives are polled.
+class MpiTransport {
+ public:
+  explicit MpiTransport(const boost::mpi::communicator& comm) : comm_(comm) {}
+  ~MpiTransport();
+
+  int rank() const { return comm_.rank(); }
+  int size() const { return comm_.size(); }
+
+  template <class Message>
+  void send(int rank, Tag tag, const Message& message) {
+    std::vector<char>& buffer = acquire_buffer();
+    encode(message, buffer);
+    start_send(rank, tag, buffer);
+  }
+  void send_empty(int rank, Tag tag);
+
+  struct Incoming {
+    int source = 0;
+    Tag tag = Tag::stop;
+    std::span<const char> bytes;  // valid until the next poll or receive
+  };
+  // The next message that has arrived, if any; also completes finished sends.
+  std::optional<Incoming> poll();
+  // Blocks for the next message with `tag` (start-up only, where there is
+  // nothing else to do).
+  Incoming receive(Tag tag);
+  // Waits until every send has completed (before Finalize, so none is lost).
+  void flush();
+
+ private:
+  struct PendingSend {
+    boost::mpi::request request;
+    std::vector<char>* buffer;
+  };
+  std::vector<char>& acquire_buffer();
+  void start_send(int rank, Tag tag, std::vector<char>& buffer);
+  void complete_sends();
+  Incoming take(const boost::mpi::status& status);
+
+  boost::mpi::communicator comm_;
+  std::deque<PendingSend> pending_;
+  std::vector<std::unique_ptr<std::vector<char>>> buffers_;  // owns every buffer
+  std::vector<std::vector<char>*> free_buffers_;              // recycled, capacity kept
+  std::vector<char> inbox_;
+};
+
+}  // namespace drover

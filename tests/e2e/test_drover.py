@@ -1,0 +1,196 @@
+"""End-to-end tests of the real drover binary: outputs, summaries, exit codes, bad input."""
+import csv
+import json
+import os
+import subprocess
+import sys
+import tempfile
+import unittest
+
+DROVER = os.environ.get("DROVER_BIN", "build/drover")
+MPIRUN = os.environ.get("DROVER_MPIRUN", "mpirun")
+
+
+def mpi_env():
+    env = dict(os.environ)
+    if os.geteuid() == 0:
+        env["OMPI_ALLOW_RUN_AS_ROOT"] = "1"
+        env["OMPI_ALLOW_RUN_AS_ROOT_CONFIRM"] = "1"
+    env["OMPI_MCA_rmaps_base_oversubscribe"] = "1"
+    env["OMPI_MCA_mpi_yield_when_idle"] = "1"
+    return env
+
+
+def drover(*args, ranks=None, timeout=120, env=None):
+    """Runs drover (under mpirun when ranks is given), always under a timeout."""
+    cmd = [DROVER, *map(str, args)]
+    if ranks is not None:
+        cmd = [MPIRUN, "--quiet", "-np", str(ranks), *cmd]
+    full_env = mpi_env()
+    full_env.update(env or {})
+    return subprocess.run(["timeout", "-k", "10", str(timeout), *cmd], capture_output=True,
+                          text=True, env=full_env, stdin=subprocess.DEVNULL)
+
+
+class TempDirTest(unittest.TestCase):
+    def setUp(self):
+        self._dir = tempfile.TemporaryDirectory(prefix="drover-e2e-")
+        self.dir = self._dir.name
+
+    def tearDown(self):
+        self._dir.cleanup()
+
+    def path(self, name):
+        return os.path.join(self.dir, name)
+
+    def write(self, name, content, mode="w"):
+        with open(self.path(name), mode) as f:
+            f.write(content)
+        return self.path(name)
+
+
+class Outputs(TempDirTest):
+    def test_singleton_square_summary(self):
+        r = drover("run", "square", "--count", "10")
+        self.assertEqual(r.returncode, 0, r.stderr)
+        self.assertIn("10 tasks, 0 failed", r.stdout)
+        self.assertIn("285", r.stdout, "value sum of 0^2..9^2 in the summary")
+
+    def test_ordered_jsonl_at_several_rank_counts(self):
+        for ranks in (1, 2, 3, 5):
+            out = self.path(f"sq{ranks}.jsonl")
+            r = drover("run", "square", "--count", "5000", "--from", "-100", "--output", out,
+                       ranks=ranks)
+            self.assertEqual(r.returncode, 0, r.stderr)
+            with open(out) as f:
+                rows = [json.loads(line) for line in f]
+            self.assertEqual([row["id"] for row in rows], list(range(5000)))
+            for row in rows:
+                n = row["id"] - 100
+                self.assertEqual((row["kind"], row["input"], row["value"], row["ok"]),
+                                 ("square", n, n * n, True))
+                self.assertLess(row["rank"], ranks)
+                self.assertLessEqual(row["start_us"], row["end_us"])
+                for key in ("host", "pid", "thread", "error", "metric"):
+                    self.assertIn(key, row)
+            self.assertIn("5000 tasks, 0 failed", r.stdout)
+
+    def test_csv_output_and_unordered(self):
+        out = self.path("sq.csv")
+        r = drover("run", "square", "--count", "3000", "--output", out, "--format", "csv",
+                   "--unordered", "--batch", "7", ranks=3)
+        self.assertEqual(r.returncode, 0, r.stderr)
+        with open(out, newline="") as f:
+            rows = list(csv.DictReader(f))
+        self.assertEqual(sorted(int(row["id"]) for row in rows), list(range(3000)))
+        for row in rows:
+            self.assertEqual(int(row["value"]), int(row["input"]) ** 2)
+
+    def test_crunch_reports_counts_and_rate(self):
+        out = self.path("crunch.jsonl")
+        r = drover("run", "crunch", "--tasks", "4", "--count", "100000", "--output", out, ranks=2)
+        self.assertEqual(r.returncode, 0, r.stderr)
+        rows = [json.loads(line) for line in open(out)]
+        self.assertEqual(len(rows), 4)
+        for row in rows:
+            self.assertEqual(row["value"], 100000)
+            self.assertGreater(row["metric"], 0, "ns per increment")
+
+    def test_downloads_print_start_and_finish(self):
+        r = drover("run", "download", "--tasks", "6", "--min", "0.01", "--max", "0.02",
+                   "--seed", "7", ranks=2)
+        self.assertEqual(r.returncode, 0, r.stderr)
+        self.assertEqual(r.stdout.count("downloading file-"), 6)
+        self.assertEqual(r.stdout.count("finished file-"), 6)
+        quiet = drover("run", "download", "--tasks", "6", "--min", "0.01", "--max", "0.02", "-q")
+        self.assertEqual(quiet.returncode, 0, quiet.stderr)
+        self.assertNotIn("downloading", quiet.stdout)
+        self.assertIn("6 tasks, 0 failed", quiet.stdout)
+
+    def test_task_file_with_a_failing_task_exits_1(self):
+        tasks = self.write("t.jsonl", "\n".join([
+            '{"kind":"square","n":12}',
+            '',
+            '{"kind":"crunch","count":1000}',
+            '{"kind":"square","n":3037000500}',
+            '{"kind":"download","name":"av.avi","seconds":0.01}',
+        ]) + "\n")
+        out = self.path("r.jsonl")
+        r = drover("run", "--tasks-file", tasks, "--output", out, "-q", ranks=3)
+        self.assertEqual(r.returncode, 1, r.stderr)
+        self.assertIn("4 tasks, 1 failed", r.stdout)
+        self.assertIn("overflows", r.stdout, "the summary names the failure")
+        rows = [json.loads(line) for line in open(out)]
+        self.assertEqual([row["ok"] for row in rows], [True, True, False, True])
+        self.assertEqual(rows[0]["value"], 144)
+        self.assertEqual(rows[2]["error"], "square of 3037000500 overflows int64")
+        self.assertEqual(rows[3]["input"], "av.avi")
+
+    def test_info_lists_every_rank(self):
+        r = drover("info", ranks=3)
+        self.assertEqual(r.returncode, 0, r.stderr)
+        self.assertIn("world size 3", r.stdout)
+        self.assertIn("thread level", r.stdout)
+        rows = [line for line in r.stdout.splitlines() if line.strip()[:1].isdigit()]
+        self.assertEqual(len(rows), 3, r.stdout)
+
+    def test_help_and_version(self):
+        for args in (["--help"], ["run", "--help"], ["info", "--help"], ["--version"]):
+            r = drover(*args)
+            self.assertEqual(r.returncode, 0, args)
+            self.assertTrue(r.stdout.strip())
+        self.assertIn("Exit codes", drover("run", "--help").stdout)
+
+
+class BadInput(TempDirTest):
+    def check(self, args, fragment, ranks=None):
+        r = drover(*args, ranks=ranks)
+        self.assertEqual(r.returncode, 2, f"{args}: {r.stdout} {r.stderr}")
+        lines = [line for line in r.stderr.splitlines() if line.strip()]
+        self.assertEqual(len(lines), 1, f"{args}: one line expected, got {r.stderr!r}")
+        self.assertTrue(lines[0].startswith("drover: error: "), lines[0])
+        self.assertIn(fragment, lines[0])
+        self.assertNotIn("tasks,", r.stdout, "no work started")
+
+    def test_bad_flags(self):
+        cases = [
+            (["run", "cube"], 'unknown kind "cube"'),
+            (["run", "square", "--count", "-3"], "--count -3"),
+            (["run", "square", "--count", "ten"], "count"),
+            (["run", "download", "--min", "10", "--max", "5"], "--min 10"),
+            (["run", "square", "--format", "xml"], "--format"),
+            (["run"], "needs a kind"),
+            (["explode"], "unknown command"),
+        ]
+        for args, fragment in cases:
+            self.check(args, fragment)
+        # Under mpirun too: one line, not one per rank.
+        self.check(["run", "square", "--count", "-3"], "--count -3", ranks=3)
+
+    def test_bad_task_files(self):
+        d = self.dir
+        cases = {
+            "missing": (os.path.join(d, "nope.jsonl"), "nope.jsonl"),
+            "directory": (d, "directory"),
+            "empty": (self.write("empty.jsonl", ""), "no tasks"),
+            "garbage": (self.write("bin.jsonl", b"\x00\xff\xfe binary\n", "wb"), "bin.jsonl:1"),
+            "unknown kind": (self.write("k.jsonl", '{"kind":"square","n":1}\n{"kind":"cube"}\n'),
+                             "k.jsonl:2"),
+            "wrong type": (self.write("w.jsonl", '{"kind":"square","n":"12"}\n'), "w.jsonl:1"),
+            "float": (self.write("f.jsonl", '{"kind":"square","n":1.5}\n'), "f.jsonl:1"),
+            "missing field": (self.write("m.jsonl", '{"kind":"crunch"}\n'), "m.jsonl:1"),
+            "negative": (self.write("n.jsonl", '{"kind":"crunch","count":-1}\n'), "n.jsonl:1"),
+            "bad json": (self.write("j.jsonl", '{"kind":"square","n":1}\n{"kind":\n'), "j.jsonl:2"),
+        }
+        for name, (path, fragment) in cases.items():
+            with self.subTest(name):
+                self.check(["run", "--tasks-file", path], fragment)
+        self.check(["run", "--tasks-file", cases["unknown kind"][0]], "k.jsonl:2", ranks=2)
+
+    def test_unwritable_output(self):
+        self.check(["run", "square", "--output", "/nonexistent/x/out.jsonl"], "/nonexistent/x",
+                   ranks=2)
+
+
+if __name__ == "__main__":
+    unittest.main(verbosity=2)

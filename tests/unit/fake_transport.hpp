@@ -1,0 +1,58 @@
+// Test doubles for the scheduler: a transport that records, a consumer that collects.
+#pragma once
+
+#include <cstdint>
+#include <vector>
+
+#include "core/consumer.hpp"
+#include "core/transport.hpp"
+
+namespace drover::testing {
+
+struct Sent {
+  int rank = 0;
+  bool stop = false;
+  TaskBatch batch;  // for work
+};
+
+class RecordingTransport final : public Transport {
+ public:
+  void send_work(int rank, const TaskBatch& batch) override { sent.push_back({rank, false, batch}); }
+  void send_stop(int rank) override { sent.push_back({rank, true, {}}); }
+
+  // Removes and returns what was sent since the last call.
+  std::vector<Sent> take() {
+    std::vector<Sent> out;
+    out.swap(sent);
+    return out;
+  }
+  std::vector<Sent> sent;
+};
+
+class CollectingConsumer final : public ResultConsumer {
+ public:
+  void consume(const TaskBatch& tasks, const ResultBatch& results) override {
+    for (std::size_t i = 0; i < tasks.size(); ++i) {
+      ids.push_back(tasks.first_id + i);
+      values.push_back(results.values[i]);
+    }
+    ++batches;
+  }
+  std::vector<std::uint64_t> ids;
+  std::vector<std::int64_t> values;
+  int batches = 0;
+};
+
+// The results a worker would send for `batch`: value = id * 10, each task
+// timed at `us_per_task` microseconds.
+inline ResultBatch answer(const TaskBatch& batch, int rank, std::int64_t us_per_task = 1) {
+  ResultBatch r;
+  r.seq = batch.seq;
+  r.rank = rank;
+  const auto n = static_cast<std::uint32_t>(batch.size());
+  for (std::uint32_t i = 0; i < n; ++i) r.values.push_back(static_cast<std::int64_t>(batch.first_id + i) * 10);
+  r.spans.push_back(Span{0, n, 0, 0, 0, us_per_task * n});
+  return r;
+}
+
+}  // namespace drover::testing

@@ -1,0 +1,242 @@
+// Tests of RunReport: totals from range and explicit batches, rows sent to a sink, the summary.
+#include <gtest/gtest.h>
+
+#include <cstdio>
+#include <string>
+#include <vector>
+
+#include "core/report.hpp"
+
+namespace drover {
+namespace {
+
+// Keeps copies of the rows, since a row's views die with the batch.
+struct Recorded {
+  std::uint64_t id;
+  TaskSpec spec;
+  bool ok;
+  std::int64_t value;
+  bool has_metric;
+  double metric;
+  std::string error;
+  std::int32_t rank;
+  std::string host;
+  std::int32_t pid;
+  std::uint32_t thread;
+  std::int64_t start_us;
+  std::int64_t end_us;
+};
+
+class RecordingSink final : public ResultSink {
+ public:
+  void write(const ResultRow& r) override {
+    rows.push_back({r.id, *r.spec, r.ok, r.value, r.has_metric, r.metric, std::string(r.error),
+                    r.rank, std::string(r.host), r.pid, r.thread, r.start_us, r.end_us});
+  }
+  void close() override {}
+  std::vector<Recorded> rows;
+};
+
+Span span(std::uint32_t first, std::uint32_t count, std::uint32_t thread, std::int64_t start_us,
+          std::int64_t end_us) {
+  Span s;
+  s.first = first;
+  s.count = count;
+  s.thread = thread;
+  s.start_us = start_us;
+  s.end_us = end_us;
+  return s;
+}
+
+std::vector<RankInfo> two_ranks() {
+  return {{"n0", 100, 2}, {"n1", 101, 2}};
+}
+
+Generator squares_from(std::int64_t from, std::uint64_t total) {
+  Generator g;
+  g.kind = KindId::square;
+  g.from = from;
+  g.total = total;
+  return g;
+}
+
+// A range batch of squares as an executor would answer it, one span per 100 tasks.
+std::pair<TaskBatch, ResultBatch> square_range_batch(std::uint64_t first, std::uint32_t count,
+                                                     std::int32_t rank) {
+  TaskBatch batch;
+  batch.first_id = first;
+  batch.count = count;
+  ResultBatch results;
+  results.rank = rank;
+  for (std::uint32_t i = 0; i < count; ++i) {
+    const auto n = static_cast<std::int64_t>(first + i);
+    results.values.push_back(n * n);
+  }
+  for (std::uint32_t i = 0; i < count; i += 100) {
+    results.spans.push_back(span(i, std::min(100u, count - i), i / 100, 1000 + i, 1010 + i));
+  }
+  return {batch, results};
+}
+
+std::string summary_of(const RunReport& report, double seconds) {
+  std::FILE* file = std::tmpfile();
+  report.print_summary(file, seconds);
+  std::rewind(file);
+  std::string text;
+  char chunk[4096];
+  for (std::size_t n; (n = std::fread(chunk, 1, sizeof chunk, file)) > 0;) text.append(chunk, n);
+  std::fclose(file);
+  return text;
+}
+
+TEST(RunReport, RangeBatchesWithoutSinkUpdateTotals) {
+  RunReport report(two_ranks(), squares_from(0, 1000), nullptr);
+  auto [b0, r0] = square_range_batch(0, 500, 0);
+  auto [b1, r1] = square_range_batch(500, 500, 1);
+  report.consume(b1, r1);
+  report.consume(b0, r0);
+  EXPECT_EQ(report.tasks(), 1000u);
+  EXPECT_EQ(report.failed(), 0u);
+  const KindTotals& sq = report.per_kind()[0];
+  EXPECT_EQ(sq.tasks, 1000u);
+  EXPECT_EQ(sq.value_sum, 332833500u);  // sum of i^2 for i < 1000
+  EXPECT_EQ(sq.busy_us, 10 * 10);
+  EXPECT_EQ(report.per_kind()[1].tasks, 0u);
+  EXPECT_EQ(report.tasks_per_rank(), (std::vector<std::uint64_t>{500, 500}));
+
+  const std::string text = summary_of(report, 0.5);
+  EXPECT_NE(text.find("drover: 1000 tasks, 0 failed in 0.500 s (2000 tasks/s)\n"),
+            std::string::npos)
+      << text;
+  EXPECT_NE(text.find("  square         1000        0            332833500      0.000\n"),
+            std::string::npos)
+      << text;
+  EXPECT_NE(text.find("  ranks: 0:500 1:500\n"), std::string::npos) << text;
+  EXPECT_EQ(text.find("crunch"), std::string::npos) << text;
+  EXPECT_EQ(text.find("failed tasks"), std::string::npos) << text;
+}
+
+TEST(RunReport, FailuresAreCountedListedAndLeftOutOfTheSum) {
+  RunReport report(two_ranks(), squares_from(0, 100), nullptr);
+  auto [batch, results] = square_range_batch(0, 20, 7);  // rank 7 sent no Hello
+  for (std::uint32_t i = 0; i < 12; ++i) {
+    results.values[i] = 0;
+    results.failures.push_back({i, "boom " + std::to_string(i)});
+  }
+  results.values[3] = 12345;  // even a stray value of a failed task stays out of the sum
+  report.consume(batch, results);
+  EXPECT_EQ(report.failed(), 12u);
+  EXPECT_EQ(report.per_kind()[0].failed, 12u);
+  std::uint64_t expected = 0;
+  for (std::uint64_t n = 12; n < 20; ++n) expected += n * n;
+  EXPECT_EQ(report.per_kind()[0].value_sum, expected);
+  ASSERT_EQ(report.first_failures().size(), 10u);
+  EXPECT_EQ(report.first_failures()[9].id, 9u);
+  EXPECT_EQ(report.first_failures()[9].rank, 7);
+  EXPECT_EQ(report.first_failures()[9].message, "boom 9");
+  EXPECT_EQ(report.tasks_per_rank().size(), 8u);
+  EXPECT_EQ(report.tasks_per_rank()[7], 20u);
+
+  const std::string text = summary_of(report, 1);
+  EXPECT_NE(text.find("drover: 20 tasks, 12 failed in 1.000 s (20 tasks/s)\n"), std::string::npos)
+      << text;
+  EXPECT_NE(text.find("  failed tasks (first 10 of 12):\n    id 0 on rank 7 (?): boom 0\n"),
+            std::string::npos)
+      << text;
+  EXPECT_EQ(text.find("boom 10"), std::string::npos) << text;
+}
+
+TEST(RunReport, ExplicitBatchesSplitTotalsByKind) {
+  RecordingSink sink;
+  RunReport report(two_ranks(), Generator{}, &sink);
+  TaskBatch batch;
+  batch.first_id = 4;
+  batch.tasks = {{4, {KindId::square, 3, 0, ""}},
+                 {5, {KindId::crunch, 50, 0, ""}},
+                 {6, {KindId::square, 4000000000, 0, ""}}};
+  ResultBatch results;
+  results.rank = 1;
+  results.values = {9, 50, 0};
+  results.metrics = {0, 0.5, 0};
+  results.spans = {span(0, 2, 1, 100, 110), span(2, 1, 0, 120, 123)};
+  results.failures = {{2, "square of 4000000000 overflows int64"}};
+  report.consume(batch, results);
+
+  EXPECT_EQ(report.per_kind()[0].tasks, 2u);
+  EXPECT_EQ(report.per_kind()[0].failed, 1u);
+  EXPECT_EQ(report.per_kind()[0].value_sum, 9u);
+  EXPECT_EQ(report.per_kind()[0].busy_us, 5 + 3);
+  EXPECT_EQ(report.per_kind()[1].value_sum, 50u);
+  EXPECT_EQ(report.per_kind()[1].busy_us, 5);
+  EXPECT_EQ(report.first_failures().at(0).id, 6u);
+
+  ASSERT_EQ(sink.rows.size(), 3u);
+  EXPECT_EQ(sink.rows[0].id, 4u);
+  EXPECT_EQ(sink.rows[0].spec, batch.tasks[0].spec);
+  EXPECT_FALSE(sink.rows[0].has_metric);  // squares have no metric
+  EXPECT_TRUE(sink.rows[1].has_metric);
+  EXPECT_EQ(sink.rows[1].metric, 0.5);
+  EXPECT_EQ(sink.rows[1].host, "n1");
+  EXPECT_EQ(sink.rows[1].pid, 101);
+  EXPECT_EQ(sink.rows[1].thread, 1u);
+  EXPECT_EQ(sink.rows[1].start_us, 100);
+  EXPECT_FALSE(sink.rows[2].ok);
+  EXPECT_EQ(sink.rows[2].error, "square of 4000000000 overflows int64");
+  EXPECT_EQ(sink.rows[2].thread, 0u);
+  EXPECT_EQ(sink.rows[2].end_us, 123);
+  EXPECT_TRUE(sink.rows[0].ok);
+  EXPECT_EQ(sink.rows[0].error, "");
+}
+
+TEST(RunReport, RangeRowsAreRebuiltFromTheGenerator) {
+  RecordingSink sink;
+  Generator g;
+  g.kind = KindId::download;
+  g.total = 10;
+  g.seed = 5;
+  RunReport report(two_ranks(), g, &sink);
+  TaskBatch batch;
+  batch.first_id = 3;
+  batch.count = 2;
+  batch.lane = Lane::io;
+  ResultBatch results;
+  results.rank = 0;
+  results.values = {0, 0};
+  results.metrics = {g.make(3).seconds, g.make(4).seconds};
+  results.spans = {span(0, 1, 2, 10, 20), span(1, 1, 2, 11, 31)};
+  report.consume(batch, results);
+  ASSERT_EQ(sink.rows.size(), 2u);
+  EXPECT_EQ(sink.rows[0].spec.name, "file-0004.bin");
+  EXPECT_EQ(sink.rows[1].spec, g.make(4));
+  EXPECT_EQ(sink.rows[1].metric, g.make(4).seconds);
+  EXPECT_EQ(sink.rows[1].host, "n0");
+  EXPECT_EQ(sink.rows[1].start_us, 11);
+  EXPECT_EQ(report.per_kind()[2].busy_us, 30);
+  const std::string text = summary_of(report, 0);
+  EXPECT_NE(text.find("  download          2        0                    0      0.000\n"),
+            std::string::npos)
+      << text;
+}
+
+TEST(RunReport, ManyRanksAreSummarisedBySpread) {
+  std::vector<RankInfo> ranks(40, RankInfo{"h", 1, 1});
+  RunReport report(ranks, squares_from(0, 1000), nullptr);
+  for (std::int32_t r = 1; r < 40; ++r) {
+    auto [batch, results] = square_range_batch(0, static_cast<std::uint32_t>(r), r);
+    report.consume(batch, results);
+  }
+  const std::string text = summary_of(report, 1);
+  EXPECT_NE(text.find("  ranks: 40, tasks per rank from 0 (rank 0) to 39 (rank 39)\n"),
+            std::string::npos)
+      << text;
+}
+
+TEST(RunReport, MismatchedResultsAreRejected) {
+  RunReport report(two_ranks(), squares_from(0, 10), nullptr);
+  auto [batch, results] = square_range_batch(0, 10, 0);
+  results.values.pop_back();
+  EXPECT_THROW(report.consume(batch, results), std::logic_error);
+}
+
+}  // namespace
+}  // namespace drover

@@ -1,0 +1,181 @@
+// Tests of the JSONL and CSV result writers: exact bytes, quoting, escaping, failures.
+#include <gtest/gtest.h>
+
+#include <cstdio>
+#include <filesystem>
+#include <fstream>
+#include <limits>
+#include <sstream>
+#include <string>
+
+#include "core/errors.hpp"
+#include "core/sinks.hpp"
+
+namespace drover {
+namespace {
+
+const TaskSpec kSquare{KindId::square, 12, 0, ""};
+const TaskSpec kBig{KindId::square, 4000000000, 0, ""};
+const TaskSpec kCrunch{KindId::crunch, 1000, 0, ""};
+const TaskSpec kDownload{KindId::download, 0, 2.5, "a,\"b\".bin"};
+
+ResultRow row(std::uint64_t id, const TaskSpec& spec, std::int64_t value) {
+  ResultRow r;
+  r.id = id;
+  r.spec = &spec;
+  r.value = value;
+  r.rank = 1;
+  r.host = "n1";
+  r.pid = 42;
+  r.thread = 3;
+  r.start_us = 1700000000000000;
+  r.end_us = 1700000000000250;
+  return r;
+}
+
+std::vector<ResultRow> sample_rows() {
+  ResultRow failed = row(1, kBig, 0);
+  failed.ok = false;
+  failed.error = "square of 4000000000 overflows int64";
+  ResultRow crunched = row(2, kCrunch, 1000);
+  crunched.has_metric = true;
+  crunched.metric = 0.3125;
+  ResultRow downloaded = row(3, kDownload, 0);
+  downloaded.has_metric = true;
+  downloaded.metric = 2.5;
+  downloaded.host = "node \"7\"";
+  return {row(0, kSquare, 144), failed, crunched, downloaded};
+}
+
+std::string write_rows(OutputFormat format, const std::vector<ResultRow>& rows) {
+  std::FILE* file = std::tmpfile();
+  EXPECT_NE(file, nullptr);
+  auto sink = make_sink(file, format);
+  for (const ResultRow& r : rows) sink->write(r);
+  sink->close();
+  std::rewind(file);
+  std::string text;
+  char chunk[4096];
+  for (std::size_t n; (n = std::fread(chunk, 1, sizeof chunk, file)) > 0;) text.append(chunk, n);
+  std::fclose(file);
+  return text;
+}
+
+TEST(JsonString, EscapesQuotesBackslashesAndControls) {
+  std::string out;
+  append_json_string("plain", out);
+  append_json_string(
+      "q\"b\\n\nt\tr\r\x01\x1f"
+      "é",
+      out);
+  EXPECT_EQ(out, R"("plain""q\"b\\n\nt\tr\r\u0001\u001fé")");
+}
+
+TEST(Sinks, JsonlRowsAreExact) {
+  const std::string expected =
+      R"({"id":0,"kind":"square","input":12,"ok":true,"value":144,"metric":null,"error":null,)"
+      R"("rank":1,"host":"n1","pid":42,"thread":3,"start_us":1700000000000000,"end_us":1700000000000250})"
+      "\n"
+      R"({"id":1,"kind":"square","input":4000000000,"ok":false,"value":null,"metric":null,)"
+      R"("error":"square of 4000000000 overflows int64","rank":1,"host":"n1","pid":42,"thread":3,)"
+      R"("start_us":1700000000000000,"end_us":1700000000000250})"
+      "\n"
+      R"({"id":2,"kind":"crunch","input":1000,"ok":true,"value":1000,"metric":0.3125,"error":null,)"
+      R"("rank":1,"host":"n1","pid":42,"thread":3,"start_us":1700000000000000,"end_us":1700000000000250})"
+      "\n"
+      R"({"id":3,"kind":"download","input":"a,\"b\".bin","ok":true,"value":0,"metric":2.5,)"
+      R"("error":null,"rank":1,"host":"node \"7\"","pid":42,"thread":3,)"
+      R"("start_us":1700000000000000,"end_us":1700000000000250})"
+      "\n";
+  EXPECT_EQ(write_rows(OutputFormat::jsonl, sample_rows()), expected);
+}
+
+TEST(Sinks, CsvRowsAreExactAndQuoted) {
+  const std::string expected =
+      "id,kind,input,ok,value,metric,error,rank,host,pid,thread,start_us,end_us\n"
+      "0,square,12,true,144,,,1,n1,42,3,1700000000000000,1700000000000250\n"
+      "1,square,4000000000,false,,,square of 4000000000 overflows int64,1,n1,42,3,"
+      "1700000000000000,1700000000000250\n"
+      "2,crunch,1000,true,1000,0.3125,,1,n1,42,3,1700000000000000,1700000000000250\n"
+      "3,download,\"a,\"\"b\"\".bin\",true,0,2.5,,1,\"node \"\"7\"\"\",42,3,"
+      "1700000000000000,1700000000000250\n";
+  EXPECT_EQ(write_rows(OutputFormat::csv, sample_rows()), expected);
+}
+
+TEST(Sinks, CsvQuotesLineBreaksInErrors) {
+  ResultRow failed = row(5, kSquare, 0);
+  failed.ok = false;
+  failed.error = "two\nlines, \"quoted\"";
+  const std::string text = write_rows(OutputFormat::csv, {failed});
+  EXPECT_NE(text.find(",\"two\nlines, \"\"quoted\"\"\","), std::string::npos) << text;
+}
+
+TEST(Sinks, MetricsKeepPrecisionAndNonFiniteBecomesNull) {
+  ResultRow r = row(0, kCrunch, 1);
+  r.has_metric = true;
+  r.metric = 7.123456789;
+  EXPECT_NE(write_rows(OutputFormat::jsonl, {r}).find("\"metric\":7.12345679,"), std::string::npos);
+  r.metric = std::numeric_limits<double>::infinity();
+  EXPECT_NE(write_rows(OutputFormat::jsonl, {r}).find("\"metric\":null,"), std::string::npos);
+}
+
+TEST(Sinks, LargeOutputIsWrittenCompletely) {
+  std::vector<ResultRow> rows;
+  for (std::uint64_t i = 0; i < 30000; ++i) rows.push_back(row(i, kSquare, 144));
+  const std::string text = write_rows(OutputFormat::jsonl, rows);
+  std::istringstream lines(text);
+  std::uint64_t count = 0;
+  for (std::string line; std::getline(lines, line); ++count) {
+    ASSERT_EQ(line.rfind("{\"id\":" + std::to_string(count) + ",", 0), 0u);
+  }
+  EXPECT_EQ(count, 30000u);
+}
+
+TEST(Sinks, OpenSinkWritesAFileAndNamesBadPaths) {
+  const auto path = std::filesystem::temp_directory_path() / "drover-test-sink.csv";
+  auto sink = open_sink(path.string(), OutputFormat::csv);
+  sink->write(row(0, kSquare, 144));
+  sink->close();
+  std::ifstream in(path);
+  std::stringstream text;
+  text << in.rdbuf();
+  EXPECT_EQ(text.str().substr(0, 3), "id,");
+  EXPECT_NE(text.str().find("\n0,square,12,true,144,"), std::string::npos);
+  std::filesystem::remove(path);
+  try {
+    open_sink("/nonexistent-dir/out.jsonl", OutputFormat::jsonl);
+    ADD_FAILURE() << "no error";
+  } catch (const InputError& e) {
+    EXPECT_EQ(std::string(e.what()),
+              "/nonexistent-dir/out.jsonl: cannot write output file: No such file or directory");
+  }
+}
+
+TEST(Sinks, CloseReportsAFullDisk) {
+  std::FILE* full = std::fopen("/dev/full", "wb");
+  if (full == nullptr) GTEST_SKIP() << "no /dev/full";
+  auto sink = make_sink(full, OutputFormat::jsonl);
+  sink->write(row(0, kSquare, 144));
+  try {
+    sink->close();
+    ADD_FAILURE() << "no error";
+  } catch (const std::runtime_error& e) {
+    EXPECT_NE(std::string(e.what()).find("No space left on device"), std::string::npos) << e.what();
+  }
+  std::fclose(full);
+}
+
+TEST(Sinks, WriteFailsFastOnAFullDisk) {
+  std::FILE* full = std::fopen("/dev/full", "wb");
+  if (full == nullptr) GTEST_SKIP() << "no /dev/full";
+  auto sink = make_sink(full, OutputFormat::jsonl);
+  // More than one buffer's worth: the first block write fails inside write().
+  EXPECT_THROW(
+      for (int i = 0; i < 20000; ++i) sink->write(row(static_cast<std::uint64_t>(i), kSquare, 1)),
+      std::runtime_error);
+  EXPECT_THROW(sink->close(), std::runtime_error);
+  std::fclose(full);
+}
+
+}  // namespace
+}  // namespace drover
