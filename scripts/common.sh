@@ -36,8 +36,9 @@ drover_mpi_env() {
 drover_build() {
   local dir="$1"
   shift
-  cmake -S "$DROVER_ROOT" -B "$dir" "$@" >"$dir.configure.log" 2>&1 || {
-    cat "$dir.configure.log"
+  mkdir -p "$dir"
+  cmake -S "$DROVER_ROOT" -B "$dir" "$@" >"$dir/configure.log" 2>&1 || {
+    cat "$dir/configure.log"
     return 1
   }
   cmake --build "$dir" -j"$(nproc)"

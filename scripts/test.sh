@@ -19,12 +19,14 @@ ctest --test-dir build -j"$jobs" --output-on-failure --timeout 600
 
 [ "$fast" -eq 1 ] && exit 0
 
-# Open MPI's own allocations outlive MPI_Finalize; only those are suppressed.
-export LSAN_OPTIONS="suppressions=$DROVER_ROOT/tests/sanitizers/lsan.supp:print_suppressions=0"
 export UBSAN_OPTIONS="print_stacktrace=1:halt_on_error=1"
-echo "== ASan+UBSan build: unit and MPI tests"
+echo "== ASan+UBSan build: unit tests (with leak checks), then MPI tests"
 drover_build build-asan -DCMAKE_BUILD_TYPE=RelWithDebInfo -DDROVER_WERROR=ON -DDROVER_SANITIZE=address
-ctest --test-dir build-asan -j"$jobs" --output-on-failure -L "unit|mpi" --timeout 600
+ASAN_OPTIONS="detect_leaks=1" ctest --test-dir build-asan -j"$jobs" --output-on-failure -L unit --timeout 600
+# Open MPI unloads its plugins in MPI_Finalize, before LeakSanitizer runs, so
+# what they keep has no module name left to suppress: leak checks stay on for
+# the unit tests above; here ASan still catches overflows and use-after-free.
+ASAN_OPTIONS="detect_leaks=0" ctest --test-dir build-asan -j"$jobs" --output-on-failure -L mpi --timeout 600
 
 echo "== TSan build: unit tests (thread pool, async lane, executor, queues)"
 export TSAN_OPTIONS="halt_on_error=1:second_deadlock_stack=1"

@@ -24,7 +24,10 @@ constexpr const char* kUsage =
 
 constexpr const char* kExitCodes =
     "Exit codes: 0 every task succeeded; 1 some tasks failed (the summary lists them);\n"
-    "            2 usage or input error (one line on stderr, no work started).\n";
+    "            2 usage or input error (one line on stderr, no work started);\n"
+    "            3 aborted after start-up (an output write failed, a protocol error).\n"
+    "Environment: DROVER_THREADS, DROVER_BATCH, DROVER_FORMAT, DROVER_IO_WINDOW,\n"
+    "             DROVER_QUIET, DROVER_OUTPUT fill options not given on the command line.\n";
 
 // Options that may also come from the environment as DROVER_<NAME>.
 const char* const kEnvOptions[] = {"threads", "batch", "format", "io-window", "quiet", "output"};

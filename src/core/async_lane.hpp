@@ -1,15 +1,6 @@
 // One thread running a Boost.Asio io_context: timers and jobs for IO-bound tasks.
 #pragma once
 
-// Under TSan, g++ flags the std::atomic_thread_fence in Asio's fenced blocks
-// (-Wtsan, an error with -Werror), and TSan cannot model fences anyway. The
-// hand-off of handlers is ordered by the scheduler's mutex, which TSan does
-// see, so the fences go in that build. Every file that includes Asio must
-// agree on this: include Asio only through this header.
-#if defined(__SANITIZE_THREAD__) && !defined(BOOST_ASIO_DISABLE_FENCED_BLOCK)
-#define BOOST_ASIO_DISABLE_FENCED_BLOCK
-#endif
-
 #include <boost/asio/basic_waitable_timer.hpp>
 #include <boost/asio/executor_work_guard.hpp>
 #include <boost/asio/io_context.hpp>

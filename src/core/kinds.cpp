@@ -169,7 +169,8 @@ std::int64_t square_checked(std::int64_t n) {
 
 // Baseline x86-64 (SSE2) has no 64-bit vector multiply, so g++ leaves the loop
 // scalar (~1 cycle per element); an AVX2 clone, picked at load time, halves that.
-#if defined(__x86_64__) && defined(__GNUC__) && !defined(__clang__)
+// TSan binaries crash resolving the clone at load time: plain code there.
+#if defined(__x86_64__) && defined(__GNUC__) && !defined(__clang__) && !defined(__SANITIZE_THREAD__)
 __attribute__((target_clones("avx2", "default")))
 #endif
 std::size_t
