@@ -34,26 +34,25 @@ const char* const kEnvOptions[] = {"threads", "batch", "format", "io-window", "q
 
 po::options_description run_options_description() {
   po::options_description d("drover run options");
-  d.add_options()
-      ("help,h", "show this help")
-      ("count", po::value<std::int64_t>(), "square: how many numbers (default 10); "
-                                           "crunch: increments per task (default 10000000)")
-      ("from", po::value<std::int64_t>(), "square: the first number (default 0)")
-      ("tasks", po::value<std::int64_t>(), "crunch, download: how many tasks (default 8, 20)")
-      ("min", po::value<double>(), "download: shortest duration in seconds (default 5)")
-      ("max", po::value<double>(), "download: longest duration in seconds (default 10)")
-      ("seed", po::value<std::int64_t>(), "download: seed of the durations (default 1)")
-      ("tasks-file", po::value<std::string>(), "JSON Lines tasks, one per line, kinds mixed")
-      ("output,o", po::value<std::string>(), "write one result row per task to FILE (- is stdout)")
-      ("format", po::value<std::string>()->default_value("jsonl"), "output format: jsonl or csv")
-      ("unordered", po::bool_switch(), "write results as they finish, not in task order")
-      ("batch", po::value<std::int64_t>()->default_value(0),
-       "tasks per message; 0 sizes batches automatically, 1 disables batching")
-      ("threads", po::value<std::int64_t>()->default_value(0),
-       "pool threads per rank; 0: SLURM_CPUS_PER_TASK, else cores per rank on the node")
-      ("io-window", po::value<std::int64_t>()->default_value(100000),
-       "downloads in flight per rank at most")
-      ("quiet,q", po::bool_switch(), "no per-download start/finish lines");
+  d.add_options()("help,h", "show this help")("count", po::value<std::int64_t>(),
+                                              "square: how many numbers (default 10); "
+                                              "crunch: increments per task (default 10000000)")(
+      "from", po::value<std::int64_t>(), "square: the first number (default 0)")(
+      "tasks", po::value<std::int64_t>(), "crunch, download: how many tasks (default 8, 20)")(
+      "min", po::value<double>(), "download: shortest duration in seconds (default 5)")(
+      "max", po::value<double>(), "download: longest duration in seconds (default 10)")(
+      "seed", po::value<std::int64_t>(), "download: seed of the durations (default 1)")(
+      "tasks-file", po::value<std::string>(), "JSON Lines tasks, one per line, kinds mixed")(
+      "output,o", po::value<std::string>(), "write one result row per task to FILE (- is stdout)")(
+      "format", po::value<std::string>()->default_value("jsonl"), "output format: jsonl or csv")(
+      "unordered", po::bool_switch(), "write results as they finish, not in task order")(
+      "batch", po::value<std::int64_t>()->default_value(0),
+      "tasks per message; 0 sizes batches automatically, 1 disables batching")(
+      "threads", po::value<std::int64_t>()->default_value(0),
+      "pool threads per rank; 0: SLURM_CPUS_PER_TASK, else cores per rank on the node")(
+      "io-window", po::value<std::int64_t>()->default_value(100000),
+      "downloads in flight per rank at most")("quiet,q", po::bool_switch(),
+                                              "no per-download start/finish lines");
   return d;
 }
 
@@ -136,7 +135,8 @@ Generator make_generator(const po::variables_map& vm, const std::string& kind_na
   const KindInfo* kind = find_kind(kind_name);
   if (kind == nullptr) {
     std::string known;
-    for (const KindInfo& k : all_kinds()) known += (known.empty() ? "" : ", ") + std::string(k.name);
+    for (const KindInfo& k : all_kinds())
+      known += (known.empty() ? "" : ", ") + std::string(k.name);
     throw InputError("unknown kind \"" + kind_name + "\" (known: " + known + ")");
   }
   Generator g;
@@ -192,8 +192,8 @@ CliResult parse_run(const std::vector<std::string>& args, const EnvMap& env) {
   }
   r.command = Command::run;
   RunOptions& o = r.run;
-  const auto kinds = vm.count("kind") ? vm["kind"].as<std::vector<std::string>>()
-                                      : std::vector<std::string>{};
+  const auto kinds =
+      vm.count("kind") ? vm["kind"].as<std::vector<std::string>>() : std::vector<std::string>{};
   if (kinds.size() > 1) throw InputError("drover run takes one kind, got \"" + kinds[1] + "\" too");
   if (vm.count("tasks-file") != 0) {
     if (!kinds.empty()) throw InputError("give a kind or --tasks-file, not both");

@@ -81,8 +81,9 @@ struct LocalExecutor::BatchState {
 LocalExecutor::LocalExecutor(ExecutorConfig config, CompletionQueue<ResultBatch>& done)
     : config_(std::move(config)), done_(done) {
   config_.threads = std::max(config_.threads, 1u);
-  announce_prefix_ =
-      "[rank " + std::to_string(config_.rank) + " pid " + std::to_string(::getpid()) + " lane] ";
+  announce_prefix_ = "[rank " + std::to_string(config_.rank) + " pid " +
+                     std::to_string(::getpid()) + " thread " + std::to_string(config_.threads) +
+                     " (io lane)] ";
   pool_ = std::make_unique<ThreadPool>(config_.threads);
   lane_ = std::make_unique<AsyncLane>();
 }

@@ -19,9 +19,9 @@ class AsyncLane;
 
 struct ExecutorConfig {
   int rank = 0;
-  unsigned threads = 1;   // pool threads; the async lane is thread index `threads`
-  Generator generator;    // expands range batches
-  bool announce = true;   // print the start/finish lines of downloads
+  unsigned threads = 1;  // pool threads; the async lane is thread index `threads`
+  Generator generator;   // expands range batches
+  bool announce = true;  // print the start/finish lines of downloads
   // Receives each announcement line (no trailing newline); default: stdout.
   std::function<void(std::string_view)> announce_sink;
 };

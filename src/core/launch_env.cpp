@@ -74,12 +74,10 @@ LaunchEnv detect_launch(const EnvMap& env) {
                           srun_task ? get_int(env, "SLURM_PROCID") : std::nullopt});
   l.world_size = first_of<int>({get_int(env, "OMPI_COMM_WORLD_SIZE"), get_int(env, "PMI_SIZE"),
                                 srun_task ? get_int(env, "SLURM_NTASKS") : std::nullopt});
-  l.local_rank = first_of<int>(
-      {get_int(env, "OMPI_COMM_WORLD_LOCAL_RANK"),
-       srun_task ? get_int(env, "SLURM_LOCALID") : std::nullopt});
-  l.local_size = first_of<int>(
-      {get_int(env, "OMPI_COMM_WORLD_LOCAL_SIZE"),
-       srun_task ? get_int(env, "SLURM_NTASKS_PER_NODE") : std::nullopt});
+  l.local_rank = first_of<int>({get_int(env, "OMPI_COMM_WORLD_LOCAL_RANK"),
+                                srun_task ? get_int(env, "SLURM_LOCALID") : std::nullopt});
+  l.local_size = first_of<int>({get_int(env, "OMPI_COMM_WORLD_LOCAL_SIZE"),
+                                srun_task ? get_int(env, "SLURM_NTASKS_PER_NODE") : std::nullopt});
 
   l.slurm_job_id = get(env, "SLURM_JOB_ID");
   l.slurm_ntasks = get_int(env, "SLURM_NTASKS");

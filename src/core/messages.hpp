@@ -46,8 +46,8 @@ namespace to_worker {
 
 // What every worker needs to run its share.
 struct Plan {
-  Generator generator;    // rebuilds the tasks of range batches
-  bool announce = true;   // print download start/finish lines
+  Generator generator;   // rebuilds the tasks of range batches
+  bool announce = true;  // print download start/finish lines
   bool operator==(const Plan&) const = default;
 };
 

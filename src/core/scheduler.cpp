@@ -162,8 +162,8 @@ void Scheduler::learn_cost(KindId kind, const ResultBatch& results) {
   if (results.size() == 0) return;
   std::int64_t busy_us = 0;
   for (const Span& s : results.spans) busy_us += s.end_us - s.start_us;
-  const double per_task = std::max(0.0, static_cast<double>(busy_us) * 1e-6 /
-                                            static_cast<double>(results.size()));
+  const double per_task =
+      std::max(0.0, static_cast<double>(busy_us) * 1e-6 / static_cast<double>(results.size()));
   double& c = cost_[static_cast<std::size_t>(kind)];
   c = c < 0 ? per_task : 0.75 * c + 0.25 * per_task;
 }

@@ -21,12 +21,12 @@ struct WorkerSlot {
 };
 
 struct SchedulerConfig {
-  std::vector<WorkerSlot> workers;        // every rank that runs work, rank 0 included
-  std::uint32_t fixed_batch = 0;          // --batch N; 0 sizes batches automatically
-  bool ordered = true;                    // false: results go on as they arrive
-  std::uint32_t batches_per_thread = 2;   // CPU credits: one running, one queued
-  std::uint32_t io_window = 100'000;      // IO credits: tasks in flight per rank
-  double target_batch_seconds = 0.002;    // automatic batches aim at this much work
+  std::vector<WorkerSlot> workers;       // every rank that runs work, rank 0 included
+  std::uint32_t fixed_batch = 0;         // --batch N; 0 sizes batches automatically
+  bool ordered = true;                   // false: results go on as they arrive
+  std::uint32_t batches_per_thread = 2;  // CPU credits: one running, one queued
+  std::uint32_t io_window = 100'000;     // IO credits: tasks in flight per rank
+  double target_batch_seconds = 0.002;   // automatic batches aim at this much work
   std::uint32_t max_batch = 65'536;
   std::uint64_t max_buffered_tasks = 1ull << 24;  // ordered runs: back-pressure bound
 };

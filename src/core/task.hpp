@@ -17,9 +17,9 @@ enum class Lane : std::uint8_t { cpu = 0, io = 1 };
 // What one task asks for. Which fields matter depends on the kind.
 struct TaskSpec {
   KindId kind = KindId::square;
-  std::int64_t n = 0;   // square: the number; crunch: increments to count
-  double seconds = 0;   // download: simulated duration
-  std::string name;     // download: file name
+  std::int64_t n = 0;  // square: the number; crunch: increments to count
+  double seconds = 0;  // download: simulated duration
+  std::string name;    // download: file name
   bool operator==(const TaskSpec&) const = default;
 };
 
@@ -34,11 +34,11 @@ struct Task {
 // million squares is a few bytes; task-file work travels as explicit tasks.
 // Either way the ids of a batch are consecutive: [first_id, first_id + size()).
 struct TaskBatch {
-  std::uint64_t seq = 0;       // assigned by the scheduler, echoed in the reply
+  std::uint64_t seq = 0;  // assigned by the scheduler, echoed in the reply
   std::uint64_t first_id = 0;
-  std::uint32_t count = 0;     // used when tasks is empty (a generated range)
-  Lane lane = Lane::cpu;       // every task of a batch runs on the same lane
-  std::vector<Task> tasks;     // explicit tasks; empty for a generated range
+  std::uint32_t count = 0;  // used when tasks is empty (a generated range)
+  Lane lane = Lane::cpu;    // every task of a batch runs on the same lane
+  std::vector<Task> tasks;  // explicit tasks; empty for a generated range
 
   std::size_t size() const { return tasks.empty() ? count : tasks.size(); }
   bool is_range() const { return tasks.empty(); }
@@ -50,9 +50,9 @@ struct TaskBatch {
 struct Span {
   std::uint32_t first = 0;
   std::uint32_t count = 0;
-  std::uint32_t thread = 0;   // pool threads 0..T-1; the async lane is T
-  std::uint32_t reserved = 0; // fills what would be padding: spans go on the wire whole
-  std::int64_t start_us = 0;  // microseconds since the Unix epoch
+  std::uint32_t thread = 0;    // pool threads 0..T-1; the async lane is T
+  std::uint32_t reserved = 0;  // fills what would be padding: spans go on the wire whole
+  std::int64_t start_us = 0;   // microseconds since the Unix epoch
   std::int64_t end_us = 0;
   bool operator==(const Span&) const = default;
 };

@@ -14,12 +14,12 @@ namespace drover {
 // any task of a range batch from the id alone.
 struct Generator {
   KindId kind = KindId::square;
-  std::uint64_t total = 0;       // number of tasks
-  std::int64_t from = 0;         // square: input of task 0 (task i squares from + i)
-  std::int64_t count = 0;        // crunch: increments per task
-  double min_seconds = 5.0;      // download: durations drawn uniformly from
-  double max_seconds = 10.0;     //   [min_seconds, max_seconds] ...
-  std::uint64_t seed = 0;        //   ... by a hash of (seed, id): deterministic
+  std::uint64_t total = 0;    // number of tasks
+  std::int64_t from = 0;      // square: input of task 0 (task i squares from + i)
+  std::int64_t count = 0;     // crunch: increments per task
+  double min_seconds = 5.0;   // download: durations drawn uniformly from
+  double max_seconds = 10.0;  //   [min_seconds, max_seconds] ...
+  std::uint64_t seed = 0;     //   ... by a hash of (seed, id): deterministic
   bool operator==(const Generator&) const = default;
 
   // Download names are file-0001.bin, file-0002.bin, ... (id + 1, at least 4 digits).

@@ -35,10 +35,10 @@ std::string own_row(const boost::mpi::communicator& world, const RunOptions& opt
   MPI_Comm_rank(node, &local_rank);
   MPI_Comm_size(node, &local_size);
   MPI_Comm_free(&node);
-  const unsigned threads =
-      options.threads != 0 ? options.threads
-                           : default_threads(launch, std::thread::hardware_concurrency(),
-                                             static_cast<unsigned>(local_size));
+  const unsigned threads = options.threads != 0
+                               ? options.threads
+                               : default_threads(launch, std::thread::hardware_concurrency(),
+                                                 static_cast<unsigned>(local_size));
   char row[512];
   std::snprintf(row, sizeof row, "%6d  %-20s %8d  %5d/%-5d %8u %9u %6u", world.rank(), host,
                 static_cast<int>(getpid()), local_rank, local_size, threads, cpus_allowed(),

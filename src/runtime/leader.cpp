@@ -3,8 +3,8 @@
 #include <thread>
 #include <vector>
 
-#include "core/executor.hpp"
 #include "core/errors.hpp"
+#include "core/executor.hpp"
 #include "core/scheduler.hpp"
 #include "runtime/backoff.hpp"
 #include "runtime/loops.hpp"

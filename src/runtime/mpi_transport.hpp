@@ -57,7 +57,7 @@ class MpiTransport {
   boost::mpi::communicator comm_;
   std::deque<PendingSend> pending_;
   std::vector<std::unique_ptr<std::vector<char>>> buffers_;  // owns every buffer
-  std::vector<std::vector<char>*> free_buffers_;              // recycled, capacity kept
+  std::vector<std::vector<char>*> free_buffers_;             // recycled, capacity kept
   std::vector<char> inbox_;
 };
 

@@ -12,7 +12,7 @@
 namespace drover {
 
 struct StartupOutcome {
-  to_worker::Welcome welcome;  // ok, the error to print, the plan
+  to_worker::Welcome welcome;   // ok, the error to print, the plan
   std::vector<RankInfo> ranks;  // rank 0 only: every rank's Hello, by rank
 };
 

@@ -14,8 +14,7 @@ namespace drover {
 void work(const LoopContext& ctx) {
   CompletionQueue<ResultBatch> done;
   LocalExecutor local(
-      ExecutorConfig{ctx.mpi.rank(), ctx.threads, ctx.plan.generator, ctx.plan.announce, {}},
-      done);
+      ExecutorConfig{ctx.mpi.rank(), ctx.threads, ctx.plan.generator, ctx.plan.announce, {}}, done);
 
   IdleBackoff backoff;
   TaskBatch batch;

@@ -3,8 +3,8 @@
 
 #include <boost/mpi/collectives/broadcast.hpp>
 #include <boost/mpi/communicator.hpp>
-#include <cstdio>
 #include <cmath>
+#include <cstdio>
 #include <fstream>
 #include <set>
 #include <string>
@@ -64,7 +64,9 @@ RunOptions squares(std::int64_t from, std::uint64_t count) {
   return o;
 }
 
-bool is_rank0() { return boost::mpi::communicator().rank() == 0; }
+bool is_rank0() {
+  return boost::mpi::communicator().rank() == 0;
+}
 
 TEST(Jobs, OrderedSquaresEqualTheSerialReference) {
   const JobRun r = run(squares(-50'000, 200'000));
@@ -102,7 +104,8 @@ TEST(Jobs, BatchOfOneStillDeliversEveryTaskInOrder) {
   EXPECT_EQ(r.outcome.exit_code, kExitOk);
   if (!is_rank0()) return;
   ASSERT_EQ(r.seen.ids.size(), 3'000u);
-  for (std::uint64_t i = 0; i < 3'000; ++i) ASSERT_EQ(r.seen.values[i], static_cast<std::int64_t>((7 + i) * (7 + i)));
+  for (std::uint64_t i = 0; i < 3'000; ++i)
+    ASSERT_EQ(r.seen.values[i], static_cast<std::int64_t>((7 + i) * (7 + i)));
   // With one task per message and rank 0 working too, every rank gets some.
   EXPECT_EQ(static_cast<int>(r.seen.ranks.size()), boost::mpi::communicator().size());
 }
@@ -177,7 +180,9 @@ TEST(Jobs, MixedTaskFile) {
   for (int i = 0; i < 60; ++i) {
     if (i % 3 == 0) content += "{\"kind\":\"square\",\"n\":" + std::to_string(i) + "}\n";
     if (i % 3 == 1) content += "{\"kind\":\"crunch\",\"count\":" + std::to_string(1000 + i) + "}\n";
-    if (i % 3 == 2) content += "{\"kind\":\"download\",\"name\":\"f" + std::to_string(i) + ".bin\",\"seconds\":0.002}\n";
+    if (i % 3 == 2)
+      content +=
+          "{\"kind\":\"download\",\"name\":\"f" + std::to_string(i) + ".bin\",\"seconds\":0.002}\n";
   }
   RunOptions o;
   o.tasks_file = shared_temp_file("mixed", content);
@@ -196,7 +201,8 @@ TEST(Jobs, MixedTaskFile) {
 
 TEST(Jobs, BadTaskFileStopsEveryRankBeforeWork) {
   RunOptions o;
-  o.tasks_file = shared_temp_file("bad", "{\"kind\":\"square\",\"n\":1}\n{\"kind\":\"cube\",\"n\":2}\n");
+  o.tasks_file =
+      shared_temp_file("bad", "{\"kind\":\"square\",\"n\":1}\n{\"kind\":\"cube\",\"n\":2}\n");
   const JobRun r = run(o);
   EXPECT_EQ(r.outcome.exit_code, kExitUsage);
   if (is_rank0()) {

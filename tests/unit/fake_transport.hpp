@@ -17,7 +17,9 @@ struct Sent {
 
 class RecordingTransport final : public Transport {
  public:
-  void send_work(int rank, const TaskBatch& batch) override { sent.push_back({rank, false, batch}); }
+  void send_work(int rank, const TaskBatch& batch) override {
+    sent.push_back({rank, false, batch});
+  }
   void send_stop(int rank) override { sent.push_back({rank, true, {}}); }
 
   // Removes and returns what was sent since the last call.
@@ -50,7 +52,8 @@ inline ResultBatch answer(const TaskBatch& batch, int rank, std::int64_t us_per_
   r.seq = batch.seq;
   r.rank = rank;
   const auto n = static_cast<std::uint32_t>(batch.size());
-  for (std::uint32_t i = 0; i < n; ++i) r.values.push_back(static_cast<std::int64_t>(batch.first_id + i) * 10);
+  for (std::uint32_t i = 0; i < n; ++i)
+    r.values.push_back(static_cast<std::int64_t>(batch.first_id + i) * 10);
   r.spans.push_back(Span{0, n, 0, 0, 0, us_per_task * n});
   return r;
 }

@@ -49,13 +49,15 @@ TEST(Cli, DownloadDefaultsAreFiveToTenSeconds) {
   EXPECT_EQ(r.run.generator->total, 20u);
   EXPECT_EQ(r.run.generator->min_seconds, 5.0);
   EXPECT_EQ(r.run.generator->max_seconds, 10.0);
-  const CliResult s = parse({"run", "download", "--tasks", "3", "--min", "0.5", "--max", "1", "--seed", "7", "-q"});
+  const CliResult s =
+      parse({"run", "download", "--tasks", "3", "--min", "0.5", "--max", "1", "--seed", "7", "-q"});
   EXPECT_EQ(s.run.generator->seed, 7u);
   EXPECT_FALSE(s.run.announce);
 }
 
 TEST(Cli, TaskFileOutputAndFormat) {
-  const CliResult r = parse({"run", "--tasks-file", "t.jsonl", "--output", "r.csv", "--format", "csv", "--unordered", "--batch", "1", "--threads", "3"});
+  const CliResult r = parse({"run", "--tasks-file", "t.jsonl", "--output", "r.csv", "--format",
+                             "csv", "--unordered", "--batch", "1", "--threads", "3"});
   EXPECT_FALSE(r.run.generator);
   EXPECT_EQ(r.run.tasks_file, "t.jsonl");
   EXPECT_EQ(r.run.output, "r.csv");
@@ -66,7 +68,10 @@ TEST(Cli, TaskFileOutputAndFormat) {
 }
 
 TEST(Cli, EnvironmentFillsWhatTheCommandLineLeavesOut) {
-  const EnvMap env = {{"DROVER_THREADS", "6"}, {"DROVER_BATCH", "16"}, {"DROVER_FORMAT", "csv"}, {"DROVER_UNRELATED", "x"}};
+  const EnvMap env = {{"DROVER_THREADS", "6"},
+                      {"DROVER_BATCH", "16"},
+                      {"DROVER_FORMAT", "csv"},
+                      {"DROVER_UNRELATED", "x"}};
   const CliResult r = parse({"run", "square", "--threads", "2"}, env);
   EXPECT_EQ(r.run.threads, 2u) << "the command line wins";
   EXPECT_EQ(r.run.batch, 16u);
@@ -132,13 +137,15 @@ TEST(Cli, BadInputIsOneLineNamingTheProblem) {
     }
     std::string joined;
     for (const char* a : c.args) joined += std::string(a) + " ";
-    EXPECT_NE(message.find(c.expected), std::string::npos) << "args: " << joined << "\nmessage: " << message;
+    EXPECT_NE(message.find(c.expected), std::string::npos)
+        << "args: " << joined << "\nmessage: " << message;
     EXPECT_EQ(message.find('\n'), std::string::npos) << "one line: " << message;
   }
 }
 
 TEST(Cli, BadEnvironmentValuesAreNamed) {
-  EXPECT_NE(error_of({"run", "square"}, {{"DROVER_THREADS", "many"}}).find("threads"), std::string::npos);
+  EXPECT_NE(error_of({"run", "square"}, {{"DROVER_THREADS", "many"}}).find("threads"),
+            std::string::npos);
 }
 
 }  // namespace

@@ -247,8 +247,10 @@ TEST(LocalExecutor, DownloadsAnnounceStartAndFinish) {
     return std::find(lines.begin(), lines.end(), line) - lines.begin();
   };
   for (std::string name : {"a", "b", "c"}) {
-    const auto started = position("[rank 3 pid # lane] downloading " + name + ".bin (0.00 s)");
-    const auto finished = position("[rank 3 pid # lane] finished " + name + ".bin in # s");
+    const auto started =
+        position("[rank 3 pid # thread 2 (io lane)] downloading " + name + ".bin (0.00 s)");
+    const auto finished =
+        position("[rank 3 pid # thread 2 (io lane)] finished " + name + ".bin in # s");
     EXPECT_LT(started, finished) << name;
     EXPECT_LT(finished, 6) << name;
   }

@@ -7,17 +7,26 @@ namespace drover {
 namespace {
 
 // As Open MPI 4.1 sets them for rank 2 of `mpirun -np 4` on one node.
-const EnvMap kMpirun = {{"OMPI_COMM_WORLD_RANK", "2"},       {"OMPI_COMM_WORLD_SIZE", "4"},
-                        {"OMPI_COMM_WORLD_LOCAL_RANK", "2"}, {"OMPI_COMM_WORLD_LOCAL_SIZE", "4"},
-                        {"PMIX_RANK", "2"},                  {"HOME", "/root"}};
+const EnvMap kMpirun = {{"OMPI_COMM_WORLD_RANK", "2"},
+                        {"OMPI_COMM_WORLD_SIZE", "4"},
+                        {"OMPI_COMM_WORLD_LOCAL_RANK", "2"},
+                        {"OMPI_COMM_WORLD_LOCAL_SIZE", "4"},
+                        {"PMIX_RANK", "2"},
+                        {"HOME", "/root"}};
 
 // As srun --mpi=pmix sets them for task 5 of 8 on 2 nodes, 2 cpus per task.
-const EnvMap kSrun = {{"SLURM_JOB_ID", "1234"},         {"SLURM_STEP_ID", "0"},
-                      {"SLURM_PROCID", "5"},            {"SLURM_LOCALID", "1"},
-                      {"SLURM_NTASKS", "8"},            {"SLURM_CPUS_PER_TASK", "2"},
-                      {"SLURM_JOB_NUM_NODES", "2"},     {"SLURM_JOB_NODELIST", "node[1-2]"},
-                      {"SLURM_TASKS_PER_NODE", "4(x2)"}, {"SLURM_NTASKS_PER_NODE", "4"},
-                      {"PMIX_RANK", "5"},               {"SLURM_MPI_TYPE", "pmix"}};
+const EnvMap kSrun = {{"SLURM_JOB_ID", "1234"},
+                      {"SLURM_STEP_ID", "0"},
+                      {"SLURM_PROCID", "5"},
+                      {"SLURM_LOCALID", "1"},
+                      {"SLURM_NTASKS", "8"},
+                      {"SLURM_CPUS_PER_TASK", "2"},
+                      {"SLURM_JOB_NUM_NODES", "2"},
+                      {"SLURM_JOB_NODELIST", "node[1-2]"},
+                      {"SLURM_TASKS_PER_NODE", "4(x2)"},
+                      {"SLURM_NTASKS_PER_NODE", "4"},
+                      {"PMIX_RANK", "5"},
+                      {"SLURM_MPI_TYPE", "pmix"}};
 
 TEST(LaunchEnv, MpirunRankAndSizes) {
   const LaunchEnv l = detect_launch(kMpirun);
@@ -76,8 +85,8 @@ TEST(LaunchEnv, SlurmCpusPerTaskWins) {
 }
 
 TEST(LaunchEnv, DecoratedAndBrokenNumbers) {
-  const LaunchEnv l = detect_launch({{"SLURM_JOB_ID", "7"}, {"SLURM_NTASKS", "4(x2)"},
-                                     {"SLURM_CPUS_PER_TASK", "lots"}});
+  const LaunchEnv l = detect_launch(
+      {{"SLURM_JOB_ID", "7"}, {"SLURM_NTASKS", "4(x2)"}, {"SLURM_CPUS_PER_TASK", "lots"}});
   EXPECT_EQ(l.slurm_ntasks, 4);
   EXPECT_FALSE(l.slurm_cpus_per_task);
 }

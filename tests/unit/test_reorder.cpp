@@ -14,7 +14,9 @@ TaskBatch range(std::uint64_t first, std::uint32_t count) {
   return b;
 }
 
-ResultBatch results_for(const TaskBatch& b) { return testing::answer(b, 0); }
+ResultBatch results_for(const TaskBatch& b) {
+  return testing::answer(b, 0);
+}
 
 TEST(Reorder, InOrderBatchesPassStraightThrough) {
   testing::CollectingConsumer c;

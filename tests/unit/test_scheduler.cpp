@@ -83,7 +83,8 @@ TEST(Scheduler, ResultReturnsCreditToTheSameRank) {
   Scheduler s(two_workers(), source, t, c);
   s.start();
   const auto first = t.take();
-  const Sent& to_rank1 = *std::find_if(first.begin(), first.end(), [](const Sent& x) { return x.rank == 1; });
+  const Sent& to_rank1 =
+      *std::find_if(first.begin(), first.end(), [](const Sent& x) { return x.rank == 1; });
   s.on_results(answer(to_rank1.batch, 1));
   const auto next = t.take();
   ASSERT_EQ(next.size(), 1u);
@@ -156,8 +157,8 @@ TEST(Scheduler, BatchOneMeansOneTaskPerMessageThroughout) {
 // Runs to completion answering batches in the order `pick` chooses; returns
 // the consumer's ids.
 template <class Pick>
-std::vector<std::uint64_t> run_all(Scheduler& s, RecordingTransport& t, CollectingConsumer& c, Pick pick,
-                                   int* stops = nullptr) {
+std::vector<std::uint64_t> run_all(Scheduler& s, RecordingTransport& t, CollectingConsumer& c,
+                                   Pick pick, int* stops = nullptr) {
   s.start();
   std::vector<Sent> outstanding;
   while (!s.finished()) {
@@ -191,7 +192,8 @@ TEST(Scheduler, OrderedResultsComeOutInTaskOrderWhateverTheArrivalOrder) {
   const auto ids = run_all(s, t, c, [](std::size_t n) { return n - 1; });
   ASSERT_EQ(ids.size(), 20'000u);
   for (std::uint64_t i = 0; i < ids.size(); ++i) ASSERT_EQ(ids[i], i);
-  for (std::uint64_t i = 0; i < ids.size(); ++i) ASSERT_EQ(c.values[i], static_cast<std::int64_t>(i) * 10);
+  for (std::uint64_t i = 0; i < ids.size(); ++i)
+    ASSERT_EQ(c.values[i], static_cast<std::int64_t>(i) * 10);
 }
 
 TEST(Scheduler, UnorderedRunsSeeEveryTaskExactlyOnce) {
