@@ -1,4 +1,4 @@
-// LocalExecutor: splits batches into pool chunks or lane timers and assembles their ResultBatch.
+// LocalExecutor: splits CPU batches into pool chunks and assembles every batch's ResultBatch.
 #include "executor.hpp"
 
 #include <unistd.h>
@@ -12,6 +12,7 @@
 #include <stdexcept>
 
 #include "async_lane.hpp"
+#include "executor_state.hpp"
 #include "kinds.hpp"
 #include "thread_pool.hpp"
 
@@ -26,15 +27,6 @@ constexpr std::size_t kMinSquaresPerChunk = 1024;
 // share: small enough to even out tasks of unequal cost, large enough that
 // the shared counter is touched rarely.
 constexpr std::size_t kBlocksPerWorker = 4;
-
-std::int64_t now_us() {
-  using namespace std::chrono;
-  return duration_cast<microseconds>(system_clock::now().time_since_epoch()).count();
-}
-
-Span task_span(std::uint32_t index, unsigned thread, std::int64_t start_us, std::int64_t end_us) {
-  return Span{.first = index, .count = 1, .thread = thread, .start_us = start_us, .end_us = end_us};
-}
 
 // Range tasks are rebuilt from the generator; explicit ones are read in place.
 const TaskSpec& spec_at(const Generator& generator, const TaskBatch& batch, std::size_t index,
@@ -51,32 +43,6 @@ bool batch_has_metric(const TaskBatch& batch, const Generator& generator) {
 }
 
 }  // namespace
-
-struct LocalExecutor::BatchState {
-  TaskBatch batch;
-  ResultBatch result;
-  std::atomic<std::size_t> units_left{0};  // chunks, task claimers or downloads still running
-  std::atomic<std::size_t> next_task{0};   // first unclaimed task, for per-task CPU work
-  std::size_t grain = 1;                   // tasks claimed at a time
-  std::mutex failures_mutex;               // failures are rare: a lock each is fine
-
-  // Runs `body` for task `index`; what it throws becomes the task's failure.
-  template <class F>
-  void guarded(std::uint32_t index, F&& body) noexcept {
-    try {
-      body();
-    } catch (const std::exception& e) {
-      fail(index, e.what());
-    } catch (...) {
-      fail(index, "unknown exception");
-    }
-  }
-  void fail(std::uint32_t index, std::string_view message) noexcept {
-    result.values[index] = 0;
-    std::lock_guard lock(failures_mutex);
-    result.failures.push_back(Failure{index, std::string(message)});
-  }
-};
 
 LocalExecutor::LocalExecutor(ExecutorConfig config, CompletionQueue<ResultBatch>& done)
     : config_(std::move(config)), done_(done) {
@@ -198,75 +164,6 @@ void LocalExecutor::run_task_block(BatchState& state) noexcept {
     }
   }
   unit_done(state);
-}
-
-void LocalExecutor::run_io(std::shared_ptr<BatchState> state) {
-  const std::size_t n = state->batch.size();
-  state->result.spans.resize(n);
-  state->units_left.store(n, std::memory_order_relaxed);
-  // Starting the downloads on the lane keeps submit() cheap for big batches
-  // and keeps every announcement on the one thread.
-  lane_->post([this, state = std::move(state), n]() noexcept {
-    for (std::size_t i = 0; i < n; ++i) start_download(state, static_cast<std::uint32_t>(i));
-  });
-}
-
-void LocalExecutor::start_download(const std::shared_ptr<BatchState>& state,
-                                   std::uint32_t index) noexcept {
-  const TaskSpec& spec = spec_at(config_.generator, state->batch, index, lane_scratch_);
-  const std::int64_t start_us = now_us();
-  if (kind_info(spec.kind).lane != Lane::io) {
-    state->fail(index,
-                "kind " + std::string(kind_info(spec.kind).name) + " does not run on the IO lane");
-    state->result.spans[index] = task_span(index, config_.threads, start_us, start_us);
-    unit_done(*state);
-    return;
-  }
-  // Inputs are validated upstream; clamping keeps the duration cast defined regardless.
-  const double seconds = spec.seconds >= 0 ? std::min(spec.seconds, kMaxDownloadSeconds) : 0.0;
-  state->result.values[index] = std::llround(seconds * 1000);
-  if (config_.announce) announce(false, spec.name, seconds);
-  const auto started = std::chrono::steady_clock::now();
-  const auto delay =
-      std::chrono::duration_cast<std::chrono::nanoseconds>(std::chrono::duration<double>(seconds));
-  lane_->after(delay, [this, state, index, started, start_us]() noexcept {
-    const std::chrono::duration<double> waited = std::chrono::steady_clock::now() - started;
-    finish_download(*state, index, waited.count(), start_us);
-  });
-}
-
-void LocalExecutor::finish_download(BatchState& state, std::uint32_t index, double waited,
-                                    std::int64_t start_us) noexcept {
-  ResultBatch& result = state.result;
-  if (!result.metrics.empty()) result.metrics[index] = waited;
-  result.spans[index] = task_span(index, config_.threads, start_us, now_us());
-  if (config_.announce) {
-    announce(true, spec_at(config_.generator, state.batch, index, lane_scratch_).name, waited);
-  }
-  unit_done(state);
-}
-
-void LocalExecutor::announce(bool finished, std::string_view name, double seconds) noexcept {
-  char tail[64];
-  std::snprintf(tail, sizeof tail, finished ? " in %.2f s" : " (%.2f s)", seconds);
-  std::string& line = announce_line_;
-  line.assign(announce_prefix_).append(finished ? "finished " : "downloading ").append(name);
-  line.append(tail);
-  if (config_.announce_sink) {
-    try {
-      config_.announce_sink(line);
-    } catch (const std::exception& e) {
-      std::fprintf(stderr, "drover: announce sink failed: %s\n", e.what());
-    } catch (...) {
-      std::fprintf(stderr, "drover: announce sink failed: unknown exception\n");
-    }
-    return;
-  }
-  // One fwrite per line so lines from several ranks on one pipe do not
-  // interleave mid-line; flushed because mpirun's pipe would otherwise hold them.
-  line.push_back('\n');
-  std::fwrite(line.data(), 1, line.size(), stdout);
-  std::fflush(stdout);
 }
 
 void LocalExecutor::unit_done(BatchState& state) noexcept {

@@ -49,9 +49,11 @@ class LocalExecutor {
   void run_io(std::shared_ptr<BatchState> state);
   void run_square_chunk(BatchState& state, std::size_t chunk, std::size_t chunks) noexcept;
   void run_task_block(BatchState& state) noexcept;
-  void start_download(const std::shared_ptr<BatchState>& state, std::uint32_t index) noexcept;
-  void finish_download(BatchState& state, std::uint32_t index, double waited,
-                       std::int64_t start_us) noexcept;
+  void start_downloads(std::shared_ptr<BatchState> state) noexcept;
+  void wait_for_next(std::shared_ptr<BatchState> state) noexcept;
+  void finish_due(std::shared_ptr<BatchState> state) noexcept;
+  // The name for a download's announcement (lane thread; valid until the next call).
+  std::string_view download_name(BatchState& state, std::uint32_t index);
   void announce(bool finished, std::string_view name, double seconds) noexcept;
   void unit_done(BatchState& state) noexcept;
   void finish(BatchState& state) noexcept;

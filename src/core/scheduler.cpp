@@ -3,6 +3,7 @@
 
 #include <algorithm>
 #include <cmath>
+#include <limits>
 #include <stdexcept>
 #include <string>
 
@@ -135,25 +136,43 @@ std::optional<std::size_t> Scheduler::pick_worker(Lane lane) {
 std::size_t Scheduler::batch_size(KindId kind, Lane lane, const WorkerState& worker) const {
   std::size_t size = config_.fixed_batch;
   if (size == 0) {
-    const double cost = cost_[static_cast<std::size_t>(kind)];
-    if (cost < 0) {
-      size = 1;  // probe: one task until its cost is known
-    } else if (cost * config_.max_batch <= config_.target_batch_seconds) {
-      size = config_.max_batch;
-    } else {
-      size = static_cast<std::size_t>(config_.target_batch_seconds / cost);
-    }
-    // Guided self-scheduling: near the end batches shrink, so the last task
-    // does not wait behind a large batch while other threads idle.
-    if (const auto total = source_.total()) {
-      const std::uint64_t remaining = *total - std::min(*total, dispatched_tasks_);
-      const std::uint64_t share = (remaining + 2 * total_threads_ - 1) / (2 * total_threads_);
-      size = std::min<std::uint64_t>(size, share);
-    }
-    size = std::clamp<std::size_t>(size, 1, config_.max_batch);
+    size = lane == Lane::io ? io_batch_size() : cpu_batch_size(kind);
   }
   if (lane == Lane::io) size = std::min<std::size_t>(size, config_.io_window - worker.io_tasks);
   return std::max<std::size_t>(size, 1);
+}
+
+std::size_t Scheduler::cpu_batch_size(KindId kind) const {
+  const double cost = cost_[static_cast<std::size_t>(kind)];
+  std::size_t size = 0;
+  if (cost < 0) {
+    size = 1;  // probe: one task until its cost is known
+  } else if (cost * config_.max_batch <= config_.target_batch_seconds) {
+    size = config_.max_batch;
+  } else {
+    size = static_cast<std::size_t>(config_.target_batch_seconds / cost);
+  }
+  // Guided self-scheduling: near the end batches shrink, so the last task
+  // does not wait behind a large batch while other threads idle.
+  size = std::min<std::uint64_t>(size, guided_share(2 * total_threads_));
+  return std::clamp<std::size_t>(size, 1, config_.max_batch);
+}
+
+// IO tasks wait concurrently on the lane, so a batch of them takes as long as
+// its longest, not the sum: their cost says nothing about batch size. What
+// matters is getting them all in flight fast (one message per download would
+// make dispatch the bottleneck at 100,000 downloads) while still spreading
+// them over the ranks, hence a guided share per rank.
+std::size_t Scheduler::io_batch_size() const {
+  return std::clamp<std::size_t>(guided_share(4 * workers_.size()), 1, config_.max_batch);
+}
+
+// ceil(remaining / parts), or unbounded when the source cannot say.
+std::uint64_t Scheduler::guided_share(std::uint64_t parts) const {
+  const auto total = source_.total();
+  if (!total) return std::numeric_limits<std::uint64_t>::max();
+  const std::uint64_t remaining = *total - std::min(*total, dispatched_tasks_);
+  return (remaining + parts - 1) / parts;
 }
 
 // Cost per task from the worker's own timing, smoothed so one noisy batch

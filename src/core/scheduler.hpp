@@ -68,6 +68,9 @@ class Scheduler {
   void dispatch();
   std::optional<std::size_t> pick_worker(Lane lane);
   std::size_t batch_size(KindId kind, Lane lane, const WorkerState& worker) const;
+  std::size_t cpu_batch_size(KindId kind) const;
+  std::size_t io_batch_size() const;
+  std::uint64_t guided_share(std::uint64_t parts) const;
   void learn_cost(KindId kind, const ResultBatch& results);
   void stop_all();
 

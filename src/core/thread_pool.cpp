@@ -41,7 +41,7 @@ unsigned ThreadPool::current_thread_index() noexcept {
   return t_pool_index;
 }
 
-void ThreadPool::enqueue(detail::PoolJob job) {
+void ThreadPool::enqueue(UniqueJob job) {
   {
     std::lock_guard lock(mutex_);
     jobs_.push_back(std::move(job));
@@ -60,13 +60,13 @@ void ThreadPool::worker_loop(unsigned index) noexcept {
       ready_.notify_all();
       break;
     }
-    detail::PoolJob job = std::move(jobs_.front());
+    UniqueJob job = std::move(jobs_.front());
     jobs_.pop_front();
     ++active_;
     lock.unlock();
     job.run();
     // Destroy the job's captures (possibly the last owner of a batch) outside the lock.
-    job = detail::PoolJob();
+    job = UniqueJob();
     lock.lock();
     --active_;
   }

@@ -13,39 +13,10 @@
 #include <utility>
 #include <vector>
 
+#include "unique_job.hpp"
+
 namespace drover {
 
-namespace detail {
-
-// A move-only, type-erased `void() noexcept`. std::function would demand
-// copyable callables (no packaged_task, no unique_ptr captures) and
-// std::move_only_function is C++23; one allocation per job is fine because a
-// job is a whole chunk of tasks.
-class PoolJob {
- public:
-  PoolJob() = default;
-  template <class F>
-  requires(!std::is_same_v<std::decay_t<F>, PoolJob>) explicit PoolJob(F&& f)
-      : impl_(std::make_unique<Impl<std::decay_t<F>>>(std::forward<F>(f))) {}
-
-  void run() noexcept { impl_->run(); }
-
- private:
-  struct Base {
-    virtual ~Base() = default;
-    virtual void run() noexcept = 0;
-  };
-  template <class F>
-  struct Impl final : Base {
-    template <class G>
-    explicit Impl(G&& g) : fn(std::forward<G>(g)) {}
-    void run() noexcept override { fn(); }
-    F fn;
-  };
-  std::unique_ptr<Base> impl_;
-};
-
-}  // namespace detail
 
 // One shared queue under a mutex rather than per-thread deques with stealing:
 // the executor queues a handful of chunk jobs per batch (about one per
@@ -82,7 +53,7 @@ class ThreadPool {
     std::future<R> result = task.get_future();
     // packaged_task stores the callable's exception in the future; it only
     // throws itself on misuse (no state, run twice), which cannot happen here.
-    enqueue(detail::PoolJob([task = std::move(task)]() mutable noexcept { task(); }));
+    enqueue(UniqueJob([task = std::move(task)]() mutable noexcept { task(); }));
     return result;
   }
 
@@ -93,16 +64,16 @@ class ThreadPool {
     static_assert(std::is_nothrow_invocable_v<std::decay_t<F>&>,
                   "ThreadPool::execute needs a noexcept callable; use submit() to get "
                   "exceptions through a future");
-    enqueue(detail::PoolJob(std::forward<F>(f)));
+    enqueue(UniqueJob(std::forward<F>(f)));
   }
 
  private:
-  void enqueue(detail::PoolJob job);
+  void enqueue(UniqueJob job);
   void worker_loop(unsigned index) noexcept;
 
   std::mutex mutex_;
   std::condition_variable ready_;
-  std::deque<detail::PoolJob> jobs_;
+  std::deque<UniqueJob> jobs_;
   std::size_t active_ = 0;  // jobs being run; a draining pool waits for them too
   bool stopping_ = false;
   std::vector<std::thread> workers_;

@@ -39,9 +39,7 @@ TaskSpec Generator::make(std::uint64_t id) const {
       spec.n = count;
       break;
     case KindId::download: {
-      const double u = unit_draw(seed, id);
-      // Rounding of min + span*u can land a hair above max.
-      spec.seconds = std::min(min_seconds + (max_seconds - min_seconds) * u, max_seconds);
+      spec.seconds = download_seconds(id);
       char name[40];
       const int length = std::snprintf(name, sizeof name, "file-%04llu.bin",
                                        static_cast<unsigned long long>(id) + 1);
@@ -50,6 +48,12 @@ TaskSpec Generator::make(std::uint64_t id) const {
     }
   }
   return spec;
+}
+
+double Generator::download_seconds(std::uint64_t id) const {
+  const double u = unit_draw(seed, id);
+  // Rounding of min + span*u can land a hair above max.
+  return std::min(min_seconds + (max_seconds - min_seconds) * u, max_seconds);
 }
 
 GeneratedSource::GeneratedSource(const Generator& generator) : generator_(generator) {}

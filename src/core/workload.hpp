@@ -24,6 +24,8 @@ struct Generator {
 
   // Download names are file-0001.bin, file-0002.bin, ... (id + 1, at least 4 digits).
   TaskSpec make(std::uint64_t id) const;
+  // make(id).seconds without building the name: the lane starts 100,000s of these.
+  double download_seconds(std::uint64_t id) const;
 };
 
 // The scheduler pulls batches from a source; sources never hold all tasks.

@@ -1,0 +1,122 @@
+// Rank 0's result path: RunReport::consume into JSONL and CSV sinks writing to /dev/null.
+#include <benchmark/benchmark.h>
+
+#include <cstdint>
+#include <cstdio>
+#include <cstdlib>
+#include <memory>
+#include <vector>
+
+#include "core/report.hpp"
+#include "core/sinks.hpp"
+#include "core/task.hpp"
+#include "core/workload.hpp"
+
+namespace drover {
+namespace {
+
+constexpr std::uint32_t kRows = 4096;
+constexpr std::int64_t kEpochUs = 1'763'758'000'000'000;
+
+enum Workload : std::int64_t { square_range = 0, crunch_tasks = 1 };
+enum Format : std::int64_t { summary_only = 0, jsonl = 1, csv = 2 };
+
+// A square range batch as a pool returns it: one span per chunk, no metrics.
+void square_batch(TaskBatch& batch, ResultBatch& results) {
+  batch = TaskBatch{};
+  batch.first_id = 1'000'000;
+  batch.count = kRows;
+  results = ResultBatch{};
+  results.rank = 1;
+  for (std::uint32_t i = 0; i < kRows; ++i) {
+    const auto n = static_cast<std::int64_t>(batch.first_id + i);
+    results.values.push_back(n * n);
+  }
+  for (std::uint32_t c = 0; c < 4; ++c) {
+    results.spans.push_back(Span{c * kRows / 4, kRows / 4, c, 0, kEpochUs, kEpochUs + 120});
+  }
+}
+
+// A task-file batch of crunches: explicit tasks, a metric and a span per task.
+void crunch_batch(TaskBatch& batch, ResultBatch& results) {
+  batch = TaskBatch{};
+  batch.first_id = 1'000'000;
+  results = ResultBatch{};
+  results.rank = 1;
+  Task task;
+  task.spec.kind = KindId::crunch;
+  task.spec.n = 10'000'000;
+  for (std::uint32_t i = 0; i < kRows; ++i) {
+    task.id = batch.first_id + i;
+    batch.tasks.push_back(task);
+    results.values.push_back(10'000'000);
+    results.metrics.push_back(0.3125 + i * 1e-6);
+    results.spans.push_back(
+        Span{i, 1, i % 8, 0, kEpochUs + 3000 * std::int64_t{i}, kEpochUs + 3000 * (i + 1)});
+  }
+}
+
+// Bytes of one batch's rows, written once to memory: turns rows/s into bytes/s.
+std::size_t batch_bytes(const TaskBatch& batch, const ResultBatch& results,
+                        const std::vector<RankInfo>& ranks, const Generator& generator,
+                        OutputFormat format) {
+  char* data = nullptr;
+  std::size_t size = 0;
+  std::FILE* memory = open_memstream(&data, &size);
+  if (memory == nullptr) return 0;
+  {
+    const std::unique_ptr<ResultSink> sink = make_sink(memory, format);
+    RunReport report(ranks, generator, sink.get());
+    report.consume(batch, results);
+    sink->close();
+  }
+  std::fclose(memory);
+  std::free(data);
+  return size;
+}
+
+// Args: workload, format. Each iteration hands one batch of 4096 finished
+// tasks to the report, which totals it and, with a sink, writes 4096 rows.
+void BM_report_consume(benchmark::State& state) {
+  const auto workload = static_cast<Workload>(state.range(0));
+  const auto format = static_cast<Format>(state.range(1));
+  TaskBatch batch;
+  ResultBatch results;
+  if (workload == square_range) {
+    square_batch(batch, results);
+  } else {
+    crunch_batch(batch, results);
+  }
+  std::FILE* null = std::fopen("/dev/null", "wb");
+  if (null == nullptr) {
+    state.SkipWithError("cannot open /dev/null");
+    return;
+  }
+  std::unique_ptr<ResultSink> sink;
+  if (format != summary_only) {
+    sink = make_sink(null, format == jsonl ? OutputFormat::jsonl : OutputFormat::csv);
+  }
+  std::vector<RankInfo> ranks(4, RankInfo{"node-0001", 4242, 8});
+  const Generator generator{.kind = KindId::square, .total = std::uint64_t{1} << 40};
+  std::size_t bytes = 0;  // per batch; the CSV header line is counted once in it
+  if (format != summary_only) {
+    bytes = batch_bytes(batch, results, ranks, generator,
+                        format == jsonl ? OutputFormat::jsonl : OutputFormat::csv);
+    state.counters["bytes/row"] = static_cast<double>(bytes) / kRows;
+  }
+  RunReport report(ranks, generator, sink.get());
+  for (auto _ : state) report.consume(batch, results);
+  if (sink) sink->close();
+  sink.reset();
+  std::fclose(null);
+  state.SetItemsProcessed(static_cast<std::int64_t>(report.tasks()));
+  state.SetBytesProcessed(state.iterations() * static_cast<std::int64_t>(bytes));
+}
+
+BENCHMARK(BM_report_consume)
+    ->ArgNames({"crunch", "format"})
+    ->ArgsProduct({{square_range, crunch_tasks}, {summary_only, jsonl, csv}})
+    ->MinTime(0.2);
+
+}  // namespace
+}  // namespace drover
