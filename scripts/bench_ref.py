@@ -12,6 +12,7 @@ Times come from time.perf_counter. "seconds_map" (or "seconds_tasks") covers the
 alone, the pool or executor already started; "seconds_total" covers start-up, the work
 and shutdown, as a user's `with Pool() as pool: pool.map(...)` would. "sum_u64" is the
 sum of the results modulo 2**64, to compare with drover's and ref_threads' wrapping sums.
+Exit codes: 0 done, 1 a wrong sum (the JSON line is still printed), 2 a usage error.
 Use Debian's /usr/bin/python3: it has mpi4py. Only the standard library otherwise.
 """
 
@@ -43,7 +44,10 @@ def count(text):
 
 
 def emit(record):
+    """Prints the one JSON line; a failed sum check also fails the exit code."""
     print(json.dumps(record, separators=(",", ":")), flush=True)
+    if record.get("ok") is False:
+        sys.exit(1)
 
 
 def pool_run(n, chunksize):
@@ -117,10 +121,12 @@ def cmd_mpi4py_futures(args):
         emit({"skipped": "mpi4py not installed"})
         return
     world = MPI.COMM_WORLD
-    # Under -m mpi4py.futures only rank 0 runs this; the other ranks are the pool.
+    # Under -m mpi4py.futures only rank 0 runs this; the other ranks are the pool. Launched
+    # without it, every rank gets here: rank 1 aborts the job before rank 0 tries to spawn.
     if world.Get_size() < 2 or world.Get_rank() != 0:
-        sys.exit("bench_ref.py: run as: mpirun -np 2 /usr/bin/python3 -m mpi4py.futures "
-                 "scripts/bench_ref.py mpi4py-futures N")
+        print("bench_ref.py: run as: mpirun -np 2 /usr/bin/python3 -m mpi4py.futures "
+              "scripts/bench_ref.py mpi4py-futures N", file=sys.stderr, flush=True)
+        world.Abort(2)
     start = time.perf_counter()
     with MPIPoolExecutor() as executor:
         executor.submit(square, 0).result()  # the workers are up and connected

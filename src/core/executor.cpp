@@ -50,6 +50,7 @@ LocalExecutor::LocalExecutor(ExecutorConfig config, CompletionQueue<ResultBatch>
   announce_prefix_ = "[rank " + std::to_string(config_.rank) + " pid " +
                      std::to_string(::getpid()) + " thread " + std::to_string(config_.threads) +
                      " (io lane)] ";
+  for (auto& c : cost_ns_) c.store(-1, std::memory_order_relaxed);
   pool_ = std::make_unique<ThreadPool>(config_.threads);
   lane_ = std::make_unique<AsyncLane>();
 }
@@ -86,6 +87,18 @@ void LocalExecutor::submit(TaskBatch batch) {
 void LocalExecutor::run_cpu(std::shared_ptr<BatchState> state) {
   const std::size_t n = state->batch.size();
   const std::size_t threads = pool_->size();
+  if (runs_inline(state->batch)) {
+    state->units_left.store(1, std::memory_order_relaxed);
+    if (state->batch.is_range() && config_.generator.kind == KindId::square) {
+      state->result.spans.resize(1);
+      run_square_chunk(*state, 0, 1);
+    } else {
+      state->result.spans.resize(n);
+      state->grain = n;
+      run_task_block(*state);
+    }
+    return;
+  }
   if (state->batch.is_range() && config_.generator.kind == KindId::square) {
     const std::size_t chunks = std::clamp<std::size_t>(n / kMinSquaresPerChunk, 1, threads);
     state->result.spans.resize(chunks);
@@ -129,7 +142,7 @@ void LocalExecutor::run_square_chunk(BatchState& state, std::size_t chunk,
   }
   state.result.spans[chunk] = Span{.first = static_cast<std::uint32_t>(begin),
                                    .count = static_cast<std::uint32_t>(end - begin),
-                                   .thread = ThreadPool::current_thread_index(),
+                                   .thread = thread_index(),
                                    .start_us = start_us,
                                    .end_us = now_us()};
   unit_done(state);
@@ -137,7 +150,7 @@ void LocalExecutor::run_square_chunk(BatchState& state, std::size_t chunk,
 
 void LocalExecutor::run_task_block(BatchState& state) noexcept {
   const std::size_t n = state.batch.size();
-  const unsigned thread = ThreadPool::current_thread_index();
+  const unsigned thread = thread_index();
   ResultBatch& result = state.result;
   TaskSpec scratch;  // reused across range tasks
   for (;;) {
@@ -166,12 +179,51 @@ void LocalExecutor::run_task_block(BatchState& state) noexcept {
   unit_done(state);
 }
 
+// Only batches of uniform tasks: a generated range (one kind, one size) or
+// explicit squares. A task file's crunch tasks differ in size, so one cheap
+// task says nothing about the next.
+bool LocalExecutor::runs_inline(const TaskBatch& batch) const {
+  KindId kind = config_.generator.kind;
+  if (!batch.is_range()) {
+    const bool all_squares = std::all_of(batch.tasks.begin(), batch.tasks.end(), [](const Task& t) {
+      return t.spec.kind == KindId::square;
+    });
+    if (!all_squares) return false;
+    kind = KindId::square;
+  }
+  const std::int64_t cost =
+      cost_ns_[static_cast<std::size_t>(kind)].load(std::memory_order_relaxed);
+  return cost >= 0 && cost * static_cast<std::int64_t>(batch.size()) < config_.inline_budget_ns;
+}
+
+void LocalExecutor::learn_cost(const BatchState& state) noexcept {
+  const TaskBatch& batch = state.batch;
+  if (batch.size() == 0 || batch.lane != Lane::cpu) return;
+  const KindId kind = batch.is_range() ? config_.generator.kind : batch.tasks[0].spec.kind;
+  std::int64_t busy_us = 0;
+  for (const Span& span : state.result.spans) busy_us += span.end_us - span.start_us;
+  // An upper bound: each span lost up to 1 us to truncation. Never zero, so
+  // a huge batch of cheap tasks is never taken for a cheap batch.
+  const auto spans = static_cast<std::int64_t>(state.result.spans.size());
+  const auto n = static_cast<std::int64_t>(batch.size());
+  const std::int64_t per_task = ((busy_us + spans) * 1000 + n - 1) / n;
+  auto& cost = cost_ns_[static_cast<std::size_t>(kind)];
+  const std::int64_t old = cost.load(std::memory_order_relaxed);
+  cost.store(old < 0 ? per_task : (3 * old + per_task) / 4, std::memory_order_relaxed);
+}
+
+unsigned LocalExecutor::thread_index() const noexcept {
+  const unsigned index = ThreadPool::current_thread_index();
+  return index == ThreadPool::kNotInPool ? config_.threads + 1 : index;
+}
+
 void LocalExecutor::unit_done(BatchState& state) noexcept {
   // acq_rel: the last unit to finish sees every other unit's writes to the result.
   if (state.units_left.fetch_sub(1, std::memory_order_acq_rel) == 1) finish(state);
 }
 
 void LocalExecutor::finish(BatchState& state) noexcept {
+  learn_cost(state);
   auto& failures = state.result.failures;
   std::sort(failures.begin(), failures.end(),
             [](const Failure& a, const Failure& b) { return a.index < b.index; });

@@ -1,8 +1,10 @@
 // Runs batches on this rank: CPU kinds on the thread pool, IO kinds on the async lane.
 #pragma once
 
+#include <array>
 #include <atomic>
 #include <cstddef>
+#include <cstdint>
 #include <functional>
 #include <memory>
 #include <string>
@@ -22,6 +24,10 @@ struct ExecutorConfig {
   unsigned threads = 1;  // pool threads; the async lane is thread index `threads`
   Generator generator;   // expands range batches
   bool announce = true;  // print the start/finish lines of downloads
+  // A batch of uniform tasks measured to cost less than this runs on the comm
+  // thread: handing it to a pool thread and back costs two thread wake-ups,
+  // several microseconds, most of the per-task overhead with --batch 1.
+  std::int64_t inline_budget_ns = 2000;
   // Receives each announcement line (no trailing newline); default: stdout.
   std::function<void(std::string_view)> announce_sink;
 };
@@ -37,7 +43,9 @@ class LocalExecutor {
   LocalExecutor& operator=(const LocalExecutor&) = delete;
 
   // Non-blocking: queues the batch; its ResultBatch (same seq, rank = config.rank)
-  // is pushed to `done` when the last of its tasks ends.
+  // is pushed to `done` when the last of its tasks ends. A CPU batch of uniform
+  // tasks whose measured cost is below that of handing it to a pool thread
+  // runs right here, on the calling comm thread (thread index threads + 1).
   void submit(TaskBatch batch);
   // Batches submitted whose results have not been pushed yet.
   std::size_t in_flight() const { return in_flight_.load(std::memory_order_acquire); }
@@ -55,12 +63,18 @@ class LocalExecutor {
   // The name for a download's announcement (lane thread; valid until the next call).
   std::string_view download_name(BatchState& state, std::uint32_t index);
   void announce(bool finished, std::string_view name, double seconds) noexcept;
+  bool runs_inline(const TaskBatch& batch) const;
+  void learn_cost(const BatchState& state) noexcept;
+  unsigned thread_index() const noexcept;  // pool index, or threads + 1 on the comm thread
   void unit_done(BatchState& state) noexcept;
   void finish(BatchState& state) noexcept;
 
   ExecutorConfig config_;
   CompletionQueue<ResultBatch>& done_;
   std::atomic<std::size_t> in_flight_{0};
+  // Nanoseconds per task by kind, smoothed; negative until first measured.
+  // Written by whichever thread finishes a batch: a lost update is harmless.
+  std::array<std::atomic<std::int64_t>, kKindCount> cost_ns_{};
   std::string announce_prefix_;  // "[rank R pid P lane] "
   // Used on the lane thread only, so announcing and expanding download names
   // reuse their buffers instead of allocating per task.

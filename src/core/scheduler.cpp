@@ -34,6 +34,15 @@ Scheduler::Scheduler(SchedulerConfig config, TaskSource& source, Transport& tran
   }
   config_.max_batch = std::max<std::uint32_t>(config_.max_batch, 1);
   config_.batches_per_thread = std::max<std::uint32_t>(config_.batches_per_thread, 1);
+  // Credits interleaved by rank: rank 0's first, rank 1's first, ..., then
+  // everyone's second, so the first round spreads over every rank.
+  std::uint32_t most = 0;
+  for (const WorkerState& w : workers_) most = std::max(most, credits_of(w));
+  for (std::uint32_t round = 0; round < most; ++round) {
+    for (std::size_t i = 0; i < workers_.size(); ++i) {
+      if (credits_of(workers_[i]) > round) cpu_credits_.push_back(i);
+    }
+  }
   config_.io_window = std::max<std::uint32_t>(config_.io_window, 1);
   cost_.fill(-1.0);
 }
@@ -59,7 +68,7 @@ void Scheduler::on_results(ResultBatch&& results) {
 
   WorkerState& worker = workers_[flight.worker];
   if (flight.batch.lane == Lane::cpu) {
-    --worker.cpu_batches;
+    cpu_credits_.push_back(flight.worker);
   } else {
     worker.io_tasks -= static_cast<std::uint32_t>(flight.batch.size());
   }
@@ -106,7 +115,7 @@ void Scheduler::dispatch() {
     flight.batch.seq = next_seq_++;
     dispatched_tasks_ += flight.batch.size();
     if (flight.batch.lane == Lane::cpu) {
-      ++worker.cpu_batches;
+      cpu_credits_.pop_front();  // pick_worker chose the front
     } else {
       worker.io_tasks += static_cast<std::uint32_t>(flight.batch.size());
     }
@@ -116,21 +125,25 @@ void Scheduler::dispatch() {
   }
 }
 
-// Round-robin from the cursor, so consecutive batches land on different ranks
-// and coarse work (downloads, long crunches) spreads evenly.
 std::optional<std::size_t> Scheduler::pick_worker(Lane lane) {
+  if (lane == Lane::cpu) {
+    if (cpu_credits_.empty()) return std::nullopt;
+    return cpu_credits_.front();
+  }
+  // IO: round-robin from the cursor over ranks with room in their window.
+  // IO batches are few and large, so a scan here costs nothing that matters.
   for (std::size_t step = 0; step < workers_.size(); ++step) {
     const std::size_t i = (next_worker_ + step) % workers_.size();
-    const WorkerState& w = workers_[i];
-    const bool has_credit = lane == Lane::cpu
-                                ? w.cpu_batches < config_.batches_per_thread * w.slot.threads
-                                : w.io_tasks < config_.io_window;
-    if (has_credit) {
+    if (workers_[i].io_tasks < config_.io_window) {
       next_worker_ = (i + 1) % workers_.size();
       return i;
     }
   }
   return std::nullopt;
+}
+
+std::uint32_t Scheduler::credits_of(const WorkerState& worker) const {
+  return config_.batches_per_thread * worker.slot.threads;
 }
 
 std::size_t Scheduler::batch_size(KindId kind, Lane lane, const WorkerState& worker) const {

@@ -3,6 +3,7 @@
 
 #include <array>
 #include <cstdint>
+#include <deque>
 #include <optional>
 #include <unordered_map>
 #include <vector>
@@ -56,8 +57,7 @@ class Scheduler {
  private:
   struct WorkerState {
     WorkerSlot slot;
-    std::uint32_t cpu_batches = 0;  // CPU batches in flight
-    std::uint32_t io_tasks = 0;     // IO tasks in flight
+    std::uint32_t io_tasks = 0;  // IO tasks in flight
   };
   struct InFlight {
     std::size_t worker = 0;
@@ -67,6 +67,7 @@ class Scheduler {
 
   void dispatch();
   std::optional<std::size_t> pick_worker(Lane lane);
+  std::uint32_t credits_of(const WorkerState& worker) const;
   std::size_t batch_size(KindId kind, Lane lane, const WorkerState& worker) const;
   std::size_t cpu_batch_size(KindId kind) const;
   std::size_t io_batch_size() const;
@@ -82,7 +83,11 @@ class Scheduler {
   std::vector<WorkerState> workers_;
   std::vector<std::size_t> worker_of_rank_;
   unsigned total_threads_ = 0;
-  std::size_t next_worker_ = 0;  // round-robin cursor, so work spreads over ranks
+  // One entry per free CPU credit, naming its worker: taking the front is
+  // O(1) at any rank count, and a returned credit queues behind the others,
+  // so consecutive batches land on different ranks.
+  std::deque<std::size_t> cpu_credits_;
+  std::size_t next_worker_ = 0;  // IO round-robin cursor, so downloads spread over ranks
   std::uint64_t next_seq_ = 0;
   std::uint64_t dispatched_tasks_ = 0;
   std::unordered_map<std::uint64_t, InFlight> in_flight_;

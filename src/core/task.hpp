@@ -50,7 +50,7 @@ struct TaskBatch {
 struct Span {
   std::uint32_t first = 0;
   std::uint32_t count = 0;
-  std::uint32_t thread = 0;    // pool threads 0..T-1; the async lane is T
+  std::uint32_t thread = 0;    // pool threads 0..T-1; the async lane T; the comm thread T+1
   std::uint32_t reserved = 0;  // fills what would be padding: spans go on the wire whole
   std::int64_t start_us = 0;   // microseconds since the Unix epoch
   std::int64_t end_us = 0;

@@ -54,8 +54,7 @@ JobOutcome lead(const LoopContext& ctx, TaskSource& source, const std::vector<Ra
   Tee consumer(report, hooks.observer);
 
   CompletionQueue<ResultBatch> done;
-  LocalExecutor local(ExecutorConfig{0, ctx.threads, ctx.plan.generator, ctx.plan.announce, {}},
-                      done);
+  LocalExecutor local(executor_config(ctx), done);
   LeaderTransport transport(ctx.mpi, local);
 
   SchedulerConfig config;

@@ -4,6 +4,7 @@
 #include <memory>
 #include <vector>
 
+#include "core/executor.hpp"
 #include "core/messages.hpp"
 #include "core/report.hpp"
 #include "core/run_options.hpp"
@@ -20,6 +21,16 @@ struct LoopContext {
   const to_worker::Plan& plan;
   unsigned threads = 1;  // this rank's pool
 };
+
+// This rank's executor, as the plan and the thread count say.
+inline ExecutorConfig executor_config(const LoopContext& ctx) {
+  ExecutorConfig config;
+  config.rank = ctx.mpi.rank();
+  config.threads = ctx.threads;
+  config.generator = ctx.plan.generator;
+  config.announce = ctx.plan.announce;
+  return config;
+}
 
 // Rank 0: schedules `source` over every rank (itself included), writes rows
 // to `sink` (may be null), prints the summary, and sends Stop to all.

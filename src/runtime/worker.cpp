@@ -13,8 +13,7 @@ namespace drover {
 
 void work(const LoopContext& ctx) {
   CompletionQueue<ResultBatch> done;
-  LocalExecutor local(
-      ExecutorConfig{ctx.mpi.rank(), ctx.threads, ctx.plan.generator, ctx.plan.announce, {}}, done);
+  LocalExecutor local(executor_config(ctx), done);
 
   IdleBackoff backoff;
   TaskBatch batch;

@@ -44,8 +44,8 @@ void BM_crunch(benchmark::State& state) {
 // Rebuilding one task from its id: what the executor does per chunk for
 // squares and per task for other range kinds, and the report per row.
 void BM_generator_make(benchmark::State& state) {
-  const Generator generator{.kind = static_cast<KindId>(state.range(0)), .total = 1u << 30,
-                            .count = 100, .seed = 7};
+  const Generator generator{
+      .kind = static_cast<KindId>(state.range(0)), .total = 1u << 30, .count = 100, .seed = 7};
   std::uint64_t id = 0;
   for (auto _ : state) {
     TaskSpec spec = generator.make(id++ & ((1u << 30) - 1));

@@ -1,7 +1,7 @@
-// Compute reference for the bench harness: drover's own kernels on plain std::threads, no scheduler.
+// Compute reference for the bench harness: drover's own kernels on plain std::threads.
 //
-//   drover_ref_threads squares N T            sum of squares of 0..N-1, split statically over T threads
-//   drover_ref_threads crunch TASKS COUNT T   TASKS crunch(COUNT) calls over T threads, atomic task counter
+//   drover_ref_threads squares N T           squares of 0..N-1, summed; static split over T threads
+//   drover_ref_threads crunch TASKS COUNT T  TASKS crunch(COUNT) calls; T threads, atomic counter
 //
 // Prints one line of JSON on stdout (nothing else there); errors go to stderr with exit code 2.
 // The clock covers only the compute: from just before the first thread starts to the last join.
@@ -39,7 +39,8 @@ std::int64_t parse_count(std::string_view text, std::string_view what, std::int6
     const std::from_chars_result as_real = std::from_chars(first, last, real);
     if (as_real.ec != std::errc() || as_real.ptr != last || !(real >= -9e18 && real <= 9e18) ||
         real != static_cast<double>(static_cast<std::int64_t>(real))) {
-      throw std::invalid_argument(std::string(what) + " is not a whole number: " + std::string(text));
+      throw std::invalid_argument(std::string(what) +
+                                  " is not a whole number: " + std::string(text));
     }
     value = static_cast<std::int64_t>(real);
   }
@@ -59,8 +60,8 @@ double seconds_since(Clock::time_point start) {
 std::uint64_t expected_square_sum(std::uint64_t n) {
   if (n < 2) return 0;
   std::uint64_t a = n, b = n - 1, c = 2 * n - 1;
-  if (a % 2 == 0) a /= 2; else b /= 2;  // one of n, n-1 is even
-  if (a % 3 == 0) a /= 3; else if (b % 3 == 0) b /= 3; else c /= 3;
+  (a % 2 == 0 ? a : b) /= 2;                   // one of n, n-1 is even
+  (a % 3 == 0 ? a : b % 3 == 0 ? b : c) /= 3;  // one of n, n-1, 2n-1 is a multiple of 3
   return a * b * c;
 }
 

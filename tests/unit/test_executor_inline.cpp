@@ -1,0 +1,94 @@
+// Tiny uniform batches run on the submitting (comm) thread; anything else stays on the pool.
+#include <gtest/gtest.h>
+
+#include <chrono>
+#include <limits>
+#include <thread>
+
+#include "core/executor.hpp"
+
+namespace drover {
+namespace {
+
+ExecutorConfig config_for(KindId kind, std::int64_t count = 0) {
+  ExecutorConfig config;
+  config.threads = 2;
+  config.generator.kind = kind;
+  config.generator.total = std::numeric_limits<std::uint32_t>::max();
+  config.generator.count = count;
+  config.announce = false;
+  // Any measured cost fits: the tests choose the path without depending on timing.
+  config.inline_budget_ns = std::numeric_limits<std::int32_t>::max();
+  return config;
+}
+
+TaskBatch range(std::uint64_t seq, std::uint64_t first, std::uint32_t count) {
+  return TaskBatch{seq, first, count, Lane::cpu, {}};
+}
+
+ResultBatch next_result(CompletionQueue<ResultBatch>& done) {
+  while (!done.wait_for(std::chrono::milliseconds(100))) {
+  }
+  return *done.try_pop();
+}
+
+TEST(ExecutorInline, FirstBatchGoesToThePoolThenTinyOnesRunOnTheCaller) {
+  CompletionQueue<ResultBatch> done;
+  LocalExecutor executor(config_for(KindId::square), done);
+  executor.submit(range(0, 0, 1));
+  const ResultBatch first = next_result(done);
+  ASSERT_EQ(first.spans.size(), 1u);
+  EXPECT_LT(first.spans[0].thread, 2u) << "cost unknown: measured on the pool first";
+
+  executor.submit(range(1, 1, 1));
+  // Ran inline: the result is queued before submit() returned.
+  const auto inline_result = done.try_pop();
+  ASSERT_TRUE(inline_result.has_value());
+  EXPECT_EQ(inline_result->values, std::vector<std::int64_t>{1});
+  ASSERT_EQ(inline_result->spans.size(), 1u);
+  EXPECT_EQ(inline_result->spans[0].thread, 3u) << "the comm thread is index threads + 1";
+  EXPECT_EQ(executor.in_flight(), 0u);
+}
+
+TEST(ExecutorInline, InlineTasksThatThrowAreStillData) {
+  CompletionQueue<ResultBatch> done;
+  ExecutorConfig config = config_for(KindId::square);
+  config.generator.from = 3'037'000'499;  // task 1 overflows
+  LocalExecutor executor(config, done);
+  executor.submit(range(0, 0, 1));
+  next_result(done);
+  executor.submit(range(1, 1, 1));
+  const auto r = done.try_pop();
+  ASSERT_TRUE(r.has_value());
+  ASSERT_EQ(r->failures.size(), 1u);
+  EXPECT_NE(r->failures[0].message.find("overflows"), std::string::npos);
+}
+
+TEST(ExecutorInline, LargeBatchesOfCheapTasksStillUseThePool) {
+  CompletionQueue<ResultBatch> done;
+  ExecutorConfig config = config_for(KindId::square);
+  config.inline_budget_ns = 2000;  // the default: a million squares cost far more
+  LocalExecutor executor(config, done);
+  executor.submit(range(0, 0, 1));
+  next_result(done);
+  executor.submit(range(1, 1, 1'000'000));
+  const ResultBatch big = next_result(done);
+  for (const Span& span : big.spans) EXPECT_LT(span.thread, 2u);
+}
+
+TEST(ExecutorInline, TaskFileCrunchNeverRunsInline) {
+  CompletionQueue<ResultBatch> done;
+  LocalExecutor executor(config_for(KindId::square), done);
+  TaskBatch tiny;
+  tiny.tasks.push_back(Task{0, TaskSpec{KindId::crunch, 1, 0, ""}});
+  for (std::uint64_t seq = 0; seq < 3; ++seq) {
+    tiny.seq = seq;
+    executor.submit(tiny);
+    const ResultBatch r = next_result(done);
+    ASSERT_EQ(r.spans.size(), 1u);
+    EXPECT_LT(r.spans[0].thread, 2u) << "explicit crunch tasks vary in size: pool only";
+  }
+}
+
+}  // namespace
+}  // namespace drover
