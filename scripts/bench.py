@@ -168,7 +168,7 @@ def case_metg(t, s, ns_per_inc):
 def case_dispatch(t, s):
     if not os.path.exists(MICROBENCH):
         return
-    _, out, _ = run([MICROBENCH, "--benchmark_filter=Scheduler", "--benchmark_format=json",
+    _, out, _ = run([MICROBENCH, "--benchmark_filter=BM_scheduler", "--benchmark_format=json",
                      f"--benchmark_repetitions={max(1, s['reps'] // 2)}"])
     for b in json.loads(out)["benchmarks"]:
         if b.get("run_type") == "aggregate" and b.get("aggregate_name") != "median":

@@ -1,6 +1,7 @@
 #!/usr/bin/env python3
 """Helpers for the benchmark harness (scripts/bench.py): running commands, medians, the table."""
 import csv
+import glob
 import json
 import os
 import platform
@@ -19,7 +20,6 @@ MICROBENCH = os.path.join(BUILD, "bench", "drover_microbench")
 REF_PY = os.path.join(ROOT, "scripts", "bench_ref.py")
 DEBIAN_PYTHON = "/usr/bin/python3"  # Debian's, with mpi4py when installed
 SUMMARY = re.compile(r"^drover: (\d+) tasks, (\d+) failed in ([0-9.]+) s", re.M)
-RANK_RSS = re.compile(r"^rank-rss-kb (\d+)$", re.M)
 
 
 def run(cmd, timeout=600):
@@ -48,16 +48,22 @@ def drover(args, ranks=None, rss=False):
     """One drover run: whole-process wall time, drover's own time (first dispatch to
     last result), and each rank's peak RSS when asked (GNU time around every rank)."""
     cmd = [DROVER, *args]
+    prefix = os.path.join(ROOT, "out", "bench", "rss")
     if rss:
-        cmd = ["/usr/bin/time", "-f", "rank-rss-kb %M", *cmd]
+        # One file per rank: ranks' stderr lines can interleave through mpirun.
+        for old in glob.glob(prefix + ".*"):
+            os.remove(old)
+        cmd = ["sh", "-c", 'exec /usr/bin/time -f %M -o "$0.${OMPI_COMM_WORLD_RANK:-0}" "$@"',
+               prefix, *cmd]
     if ranks is not None:
         cmd = mpirun(ranks, *cmd)
     wall, out, err = run(cmd)
+    rss_kb = [int(open(f).read().split()[-1]) for f in sorted(glob.glob(prefix + ".*"))] if rss else []
     m = SUMMARY.search(out)
     if not m:
         raise RuntimeError(f"no summary from {' '.join(cmd)}: {out[-300:]} {err[-300:]}")
     return {"wall": wall, "seconds": float(m.group(3)), "tasks": int(m.group(1)),
-            "failed": int(m.group(2)), "rss_kb": [int(k) for k in RANK_RSS.findall(err)],
+            "failed": int(m.group(2)), "rss_kb": rss_kb,
             "stdout": out}
 
 
@@ -78,12 +84,12 @@ def fmt(x):
     if x == 0:
         return "0"
     if abs(x) >= 1e9:
-        return f"{x / 1e9:.3g}G"
+        return f"{x / 1e9:.4g}G"
     if abs(x) >= 1e6:
-        return f"{x / 1e6:.3g}M"
+        return f"{x / 1e6:.4g}M"
     if abs(x) >= 1e4:
-        return f"{x / 1e3:.3g}k"
-    return f"{x:.3g}"
+        return f"{x / 1e3:.4g}k"
+    return f"{x:.4g}"
 
 
 def repeat(n, fn):

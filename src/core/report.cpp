@@ -153,7 +153,7 @@ void RunReport::write_rows(const TaskBatch& batch, const ResultBatch& results) {
 
 void RunReport::print_summary(std::FILE* out, double wall_seconds) const {
   const double rate = wall_seconds > 0 ? static_cast<double>(tasks_) / wall_seconds : 0;
-  std::fprintf(out, "drover: %llu tasks, %llu failed in %.3f s (%.0f tasks/s)\n",
+  std::fprintf(out, "drover: %llu tasks, %llu failed in %.6f s (%.0f tasks/s)\n",
                static_cast<unsigned long long>(tasks_), static_cast<unsigned long long>(failed_),
                wall_seconds, rate);
   if (tasks_ > 0) {

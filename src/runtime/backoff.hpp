@@ -13,7 +13,7 @@ namespace drover {
 // most kMaxWait, the worst added delay for noticing an MPI message.
 class IdleBackoff {
  public:
-  static constexpr int kYieldRounds = 200;
+  static constexpr int kYieldRounds = 16;
   static constexpr std::chrono::microseconds kFirstWait{8};
   static constexpr std::chrono::microseconds kMaxWait{1000};
 

@@ -105,7 +105,7 @@ TEST(RunReport, RangeBatchesWithoutSinkUpdateTotals) {
   EXPECT_EQ(report.tasks_per_rank(), (std::vector<std::uint64_t>{500, 500}));
 
   const std::string text = summary_of(report, 0.5);
-  EXPECT_NE(text.find("drover: 1000 tasks, 0 failed in 0.500 s (2000 tasks/s)\n"),
+  EXPECT_NE(text.find("drover: 1000 tasks, 0 failed in 0.500000 s (2000 tasks/s)\n"),
             std::string::npos)
       << text;
   EXPECT_NE(text.find("  square         1000        0            332833500      0.000\n"),
@@ -138,7 +138,7 @@ TEST(RunReport, FailuresAreCountedListedAndLeftOutOfTheSum) {
   EXPECT_EQ(report.tasks_per_rank()[7], 20u);
 
   const std::string text = summary_of(report, 1);
-  EXPECT_NE(text.find("drover: 20 tasks, 12 failed in 1.000 s (20 tasks/s)\n"), std::string::npos)
+  EXPECT_NE(text.find("drover: 20 tasks, 12 failed in 1.000000 s (20 tasks/s)\n"), std::string::npos)
       << text;
   EXPECT_NE(text.find("  failed tasks (first 10 of 12):\n    id 0 on rank 7 (?): boom 0\n"),
             std::string::npos)

@@ -50,7 +50,9 @@ TEST(Scheduler, FirstRoundFillsEveryCreditWithProbeBatchesOfOne) {
   GeneratedSource source(squares(1000));
   RecordingTransport t;
   CollectingConsumer c;
-  Scheduler s(two_workers(1, 2), source, t, c);
+  SchedulerConfig config = two_workers(1, 2);
+  config.batches_per_thread = 2;
+  Scheduler s(config, source, t, c);
   s.start();
   const auto sent = t.take();
   // 2 batches per thread: rank 0 has 1 thread, rank 1 has 2.
@@ -68,7 +70,9 @@ TEST(Scheduler, NoResultsNoMoreWork) {
   GeneratedSource source(squares(1000));
   RecordingTransport t;
   CollectingConsumer c;
-  Scheduler s(two_workers(), source, t, c);
+  SchedulerConfig config = two_workers();
+  config.batches_per_thread = 2;
+  Scheduler s(config, source, t, c);
   s.start();
   t.take();
   // No event: the scheduler must not send anything on its own.
@@ -371,6 +375,7 @@ TEST(Scheduler, OrderedRunHoldsBackWhenTheReorderBufferIsFull) {
   CollectingConsumer c;
   SchedulerConfig config = two_workers();
   config.fixed_batch = 10;
+  config.batches_per_thread = 2;
   config.max_buffered_tasks = 20;
   Scheduler s(config, source, t, c);
   s.start();
