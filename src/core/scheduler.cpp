@@ -53,13 +53,12 @@ void Scheduler::start() {
 }
 
 void Scheduler::on_results(ResultBatch&& results) {
-  auto it = in_flight_.find(results.seq);
-  if (it == in_flight_.end()) {
+  std::optional<InFlight> taken = in_flight_.take(results.seq);
+  if (!taken) {
     throw std::logic_error("scheduler: results for batch " + std::to_string(results.seq) +
                            " which is not in flight");
   }
-  InFlight flight = std::move(it->second);
-  in_flight_.erase(it);
+  InFlight& flight = *taken;
   if (results.size() != flight.batch.size()) {
     throw std::logic_error("scheduler: batch " + std::to_string(results.seq) + " sent " +
                            std::to_string(flight.batch.size()) + " tasks but got " +
@@ -112,16 +111,17 @@ void Scheduler::dispatch() {
       exhausted_ = true;
       return;
     }
-    flight.batch.seq = next_seq_++;
+    ++dispatched_batches_;
     dispatched_tasks_ += flight.batch.size();
     if (flight.batch.lane == Lane::cpu) {
       cpu_credits_.pop_front();  // pick_worker chose the front
     } else {
       worker.io_tasks += static_cast<std::uint32_t>(flight.batch.size());
     }
-    transport_.send_work(worker.slot.rank, flight.batch);
-    const std::uint64_t seq = flight.batch.seq;
-    in_flight_.emplace(seq, std::move(flight));
+    std::uint64_t seq = 0;
+    InFlight& stored = in_flight_.insert(std::move(flight), seq);
+    stored.batch.seq = seq;
+    transport_.send_work(worker.slot.rank, stored.batch);
   }
 }
 

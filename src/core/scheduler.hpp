@@ -5,11 +5,11 @@
 #include <cstdint>
 #include <deque>
 #include <optional>
-#include <unordered_map>
 #include <vector>
 
 #include "consumer.hpp"
 #include "reorder.hpp"
+#include "slot_table.hpp"
 #include "task.hpp"
 #include "transport.hpp"
 #include "workload.hpp"
@@ -22,16 +22,16 @@ struct WorkerSlot {
 };
 
 struct SchedulerConfig {
-  std::vector<WorkerSlot> workers;       // every rank that runs work, rank 0 included
-  std::uint32_t fixed_batch = 0;         // --batch N; 0 sizes batches automatically
-  bool ordered = true;                   // false: results go on as they arrive
+  std::vector<WorkerSlot> workers;  // every rank that runs work, rank 0 included
+  std::uint32_t fixed_batch = 0;    // --batch N; 0 sizes batches automatically
+  bool ordered = true;              // false: results go on as they arrive
   // CPU credits per pool thread: one batch running, three queued. An idle comm
   // loop notices a message within 1 ms (runtime/backoff.hpp), so a result and
   // the batch that replaces it can take 2 ms to cross; three queued batches of
   // ~2 ms cover that. With two, ~1 ms tasks ran at 80 % efficiency, with four 97 %.
   std::uint32_t batches_per_thread = 4;
-  std::uint32_t io_window = 100'000;     // IO credits: tasks in flight per rank
-  double target_batch_seconds = 0.002;   // automatic batches aim at this much work
+  std::uint32_t io_window = 100'000;    // IO credits: tasks in flight per rank
+  double target_batch_seconds = 0.002;  // automatic batches aim at this much work
   std::uint32_t max_batch = 65'536;
   std::uint64_t max_buffered_tasks = 1ull << 24;  // ordered runs: back-pressure bound
 };
@@ -53,7 +53,7 @@ class Scheduler {
   bool finished() const { return stopped_; }
 
   std::uint64_t dispatched_tasks() const { return dispatched_tasks_; }
-  std::uint64_t dispatched_batches() const { return next_seq_; }
+  std::uint64_t dispatched_batches() const { return dispatched_batches_; }
   std::size_t in_flight_batches() const { return in_flight_.size(); }
   // Seconds of work per task the scheduler believes, per kind (nullopt: not seen yet).
   std::optional<double> cost_estimate(KindId kind) const;
@@ -92,9 +92,9 @@ class Scheduler {
   // so consecutive batches land on different ranks.
   std::deque<std::size_t> cpu_credits_;
   std::size_t next_worker_ = 0;  // IO round-robin cursor, so downloads spread over ranks
-  std::uint64_t next_seq_ = 0;
+  std::uint64_t dispatched_batches_ = 0;
   std::uint64_t dispatched_tasks_ = 0;
-  std::unordered_map<std::uint64_t, InFlight> in_flight_;
+  SlotTable<InFlight> in_flight_;
   std::array<double, kKindCount> cost_{};  // seconds per task; < 0: unknown
   bool exhausted_ = false;
   bool stopped_ = false;

@@ -81,7 +81,8 @@ void BM_scheduler(benchmark::State& state) {
   // An endless generated workload: guided self-scheduling never shrinks batches.
   GeneratedSource source(Generator{.kind = KindId::square, .total = std::uint64_t{1} << 62});
   NullConsumer consumer;
-  CountingTransport transport(std::size_t{2} * threads * static_cast<std::size_t>(ranks));
+  CountingTransport transport(std::size_t{config.batches_per_thread} * threads *
+                              static_cast<std::size_t>(ranks));
   Scheduler scheduler(config, source, transport, consumer);
 
   // One reused answer: on_results leaves it intact unless the reorder buffer
@@ -120,8 +121,8 @@ void BM_scheduler(benchmark::State& state) {
   state.counters["in_flight"] = static_cast<double>(scheduler.in_flight_batches());
 }
 
-// 8 threads per rank, two batches each: 1024 (64 ranks) or 16384 (1024 ranks)
-// batches in flight. Random order answers any in-flight batch, as ranks of
+// 8 threads per rank, the default credits each (4: 2048 batches in flight at
+// 64 ranks, 32768 at 1024). Random order answers any in-flight batch, as ranks of
 // uneven speed would: the round-robin cursor then rarely lands on the freed
 // worker, and ordered runs buffer out-of-order batches.
 void scheduler_args(benchmark::internal::Benchmark* b) {
