@@ -32,4 +32,6 @@ echo "== TSan build: unit tests (thread pool, async lane, executor, queues)"
 export TSAN_OPTIONS="halt_on_error=1:second_deadlock_stack=1"
 drover_build build-tsan -DCMAKE_BUILD_TYPE=RelWithDebInfo -DDROVER_WERROR=ON -DDROVER_SANITIZE=thread
 ctest --test-dir build-tsan -j"$jobs" --output-on-failure -L unit --timeout 600
+echo "== benchmark harness smoke test (--quick: small sizes, nothing asserted on speed)"
+scripts/bench.sh --quick
 echo "== all test stages passed"
