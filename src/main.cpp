@@ -3,6 +3,7 @@
 
 #include "cli/cli.hpp"
 #include "core/errors.hpp"
+#include "core/journal_tools.hpp"
 #include "core/launch_env.hpp"
 #include "runtime/job.hpp"
 
@@ -25,6 +26,23 @@ int main(int argc, char** argv) {
   }
   if (cli.command == Command::help || cli.command == Command::version) {
     if (speaks) std::fputs(cli.text.c_str(), stdout);
+    return kExitOk;
+  }
+  // Reading a journal needs no MPI: one process, any machine.
+  if (cli.command == Command::journal_show || cli.command == Command::journal_export) {
+    if (!speaks) return kExitOk;
+    try {
+      if (cli.command == Command::journal_show) {
+        print_journal_summary(cli.journal_path, stdout);
+      } else {
+        const auto sink = open_sink(cli.run.output, cli.run.format, cli.run.columns);
+        export_journal(cli.journal_path, *sink);
+        sink->close();
+      }
+    } catch (const InputError& e) {
+      std::fprintf(stderr, "drover: error: %s\n", e.what());
+      return kExitUsage;
+    }
     return kExitOk;
   }
   const RuntimeCommand command =

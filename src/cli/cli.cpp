@@ -1,6 +1,8 @@
 // The command line: subcommands run and info, their options, env fallbacks and validation.
 #include "cli/cli.hpp"
 
+#include "cli/cli_common.hpp"
+
 #include <boost/program_options.hpp>
 #include <cmath>
 #include <limits>
@@ -15,10 +17,13 @@ namespace po = boost::program_options;
 namespace drover {
 namespace {
 
+using namespace cli_detail;
+
 constexpr const char* kUsage =
     "usage: drover run KIND [options]        run a generated workload (square, crunch, download)\n"
     "       drover run --tasks-file FILE     run the tasks of a JSON Lines file\n"
     "       drover info                      ranks, hosts, threads, MPI and launcher facts\n"
+    "       drover journal show|export FILE  what a journal holds; its results as rows\n"
     "       drover --version | --help        (and drover run --help, drover info --help)\n"
     "Launch under MPI with: mpirun -np N drover run ...; without mpirun one rank does all.\n";
 
@@ -29,106 +34,51 @@ constexpr const char* kExitCodes =
     "Environment: DROVER_THREADS, DROVER_BATCH, DROVER_FORMAT, DROVER_IO_WINDOW,\n"
     "             DROVER_QUIET, DROVER_OUTPUT fill options not given on the command line.\n";
 
-// Options that may also come from the environment as DROVER_<NAME>.
-const char* const kEnvOptions[] = {"threads", "batch", "format", "io-window", "quiet", "output"};
-
+// clang-format off: one option per line reads better than the packed chain.
 po::options_description run_options_description() {
   po::options_description d("drover run options");
-  d.add_options()("help,h", "show this help")("count", po::value<std::int64_t>(),
-                                              "square: how many numbers (default 10); "
-                                              "crunch: increments per task (default 10000000)")(
-      "from", po::value<std::int64_t>(), "square: the first number (default 0)")(
-      "tasks", po::value<std::int64_t>(), "crunch, download: how many tasks (default 8, 20)")(
-      "min", po::value<double>(), "download: shortest duration in seconds (default 5)")(
-      "max", po::value<double>(), "download: longest duration in seconds (default 10)")(
-      "seed", po::value<std::int64_t>(), "download: seed of the durations (default 1)")(
-      "tasks-file", po::value<std::string>(), "JSON Lines tasks, one per line, kinds mixed")(
-      "output,o", po::value<std::string>(), "write one result row per task to FILE (- is stdout)")(
-      "format", po::value<std::string>()->default_value("jsonl"), "output format: jsonl or csv")(
-      "unordered", po::bool_switch(), "write results as they finish, not in task order")(
-      "batch", po::value<std::int64_t>()->default_value(0),
-      "tasks per message; 0 sizes batches automatically, 1 disables batching")(
-      "threads", po::value<std::int64_t>()->default_value(0),
-      "pool threads per rank; 0: SLURM_CPUS_PER_TASK, else cores per rank on the node")(
-      "io-window", po::value<std::int64_t>()->default_value(100000),
-      "downloads in flight per rank at most")("quiet,q", po::bool_switch(),
-                                              "no per-download start/finish lines");
+  d.add_options()
+      ("help,h", "show this help")
+      ("count", po::value<std::int64_t>(), "square: how many numbers (default 10); "
+                                           "crunch: increments per task (default 10000000)")
+      ("from", po::value<std::int64_t>(), "square: the first number (default 0)")
+      ("tasks", po::value<std::int64_t>(), "crunch, download: how many tasks (default 8, 20)")
+      ("min", po::value<double>(), "download: shortest duration in seconds (default 5)")
+      ("max", po::value<double>(), "download: longest duration in seconds (default 10)")
+      ("seed", po::value<std::int64_t>(), "download: seed of the durations (default 1)")
+      ("tasks-file", po::value<std::string>(), "JSON Lines tasks, one per line, kinds mixed")
+      ("output,o", po::value<std::string>(), "write one result row per task to FILE (- is stdout)")
+      ("format", po::value<std::string>()->default_value("jsonl"), "output format: jsonl or csv")
+      ("columns", po::value<std::string>(), "result fields to write, in order (default: id,kind,"
+       "input,ok,value,metric,error,attempts,rank,host,pid,thread,start_us,end_us)")
+      ("unordered", po::bool_switch(), "write results as they finish, not in task order")
+      ("batch", po::value<std::int64_t>()->default_value(0),
+       "tasks per message; 0 sizes batches automatically, 1 disables batching")
+      ("threads", po::value<std::int64_t>()->default_value(0),
+       "pool threads per rank; 0: SLURM_CPUS_PER_TASK, else cores per rank on the node")
+      ("io-window", po::value<std::int64_t>()->default_value(100000),
+       "downloads in flight per rank at most")
+      ("quiet,q", po::bool_switch(), "no per-download start/finish lines")
+      ("journal", po::value<std::string>(), "append every finished batch to FILE, for --resume")
+      ("resume", po::bool_switch(), "continue the run in --journal FILE: skip what it holds, "
+       "run the rest (a missing journal starts a new one)")
+      ("fsync-every", po::value<std::int64_t>()->default_value(0),
+       "fsync the journal every N records (0: not by count)")
+      ("fsync-interval", po::value<std::int64_t>()->default_value(1000),
+       "fsync the journal every MS milliseconds (0: not by time); always at the end")
+      ("retries", po::value<std::int64_t>()->default_value(0),
+       "run a failed task up to N more times, on another rank when there is one")
+      ("exclude-after", po::value<std::int64_t>()->default_value(3),
+       "give a rank no more work after N of its failures in a row succeeded elsewhere (0: never)");
   return d;
 }
+// clang-format on
 
 po::options_description info_options_description() {
   po::options_description d("drover info options");
   d.add_options()("help,h", "show this help")(
       "threads", po::value<std::int64_t>()->default_value(0), "pool threads per rank, as for run");
   return d;
-}
-
-std::string env_name_mapper(const std::string& variable) {
-  for (const char* name : kEnvOptions) {
-    std::string expected = "DROVER_";
-    for (const char* c = name; *c != '\0'; ++c) expected += *c == '-' ? '_' : std::toupper(*c);
-    if (variable == expected) return name;
-  }
-  return "";
-}
-
-// Parses the subcommand's arguments, then the environment, which only fills
-// options the command line left unset.
-po::variables_map parse_options(const po::options_description& desc,
-                                const po::positional_options_description& positional,
-                                const std::vector<std::string>& args, const EnvMap& env,
-                                const std::string& command) {
-  po::variables_map vm;
-  try {
-    po::store(po::command_line_parser(args).options(desc).positional(positional).run(), vm);
-    // po::parse_environment reads the process environment; build the same
-    // parsed options from `env` instead, so tests can pass their own.
-    po::parsed_options from_env(&desc);
-    for (const auto& [variable, value] : env) {
-      const std::string name = env_name_mapper(variable);
-      if (name.empty() || desc.find_nothrow(name, false) == nullptr) continue;
-      po::option opt;
-      opt.string_key = name;
-      opt.value.push_back(value);
-      from_env.options.push_back(opt);
-    }
-    po::store(from_env, vm);
-    po::notify(vm);
-  } catch (const po::error& e) {
-    throw InputError("drover " + command + ": " + e.what());
-  }
-  return vm;
-}
-
-std::int64_t int_in(const po::variables_map& vm, const char* name, std::int64_t fallback,
-                    std::int64_t lo, std::int64_t hi) {
-  if (vm.count(name) == 0) return fallback;
-  const std::int64_t v = vm[name].as<std::int64_t>();
-  if (v < lo || v > hi) {
-    throw InputError("--" + std::string(name) + " " + std::to_string(v) + " is out of range [" +
-                     std::to_string(lo) + ", " + std::to_string(hi) + "]");
-  }
-  return v;
-}
-
-double seconds_in(const po::variables_map& vm, const char* name, double fallback) {
-  if (vm.count(name) == 0) return fallback;
-  const double v = vm[name].as<double>();
-  if (!std::isfinite(v) || v < 0 || v > kMaxDownloadSeconds) {
-    throw InputError("--" + std::string(name) + " must be a number of seconds in [0, " +
-                     std::to_string(static_cast<long long>(kMaxDownloadSeconds)) + "]");
-  }
-  return v;
-}
-
-// Options that belong to another kind are mistakes, not silently ignored.
-void reject_foreign(const po::variables_map& vm, const std::string& what,
-                    std::initializer_list<const char*> names) {
-  for (const char* n : names) {
-    if (vm.count(n) != 0 && !vm[n].defaulted()) {
-      throw InputError("--" + std::string(n) + " does not apply to " + what);
-    }
-  }
 }
 
 Generator make_generator(const po::variables_map& vm, const std::string& kind_name) {
@@ -142,7 +92,6 @@ Generator make_generator(const po::variables_map& vm, const std::string& kind_na
   Generator g;
   g.kind = kind->id;
   constexpr std::int64_t kMaxTasks = 1'000'000'000'000'000;  // 1e15: days of squares
-  constexpr std::int64_t kI64Max = std::numeric_limits<std::int64_t>::max();
   switch (kind->id) {
     case KindId::square: {
       reject_foreign(vm, "square", {"tasks", "min", "max", "seed"});
@@ -223,6 +172,18 @@ CliResult parse_run(const std::vector<std::string>& args, const EnvMap& env) {
   o.threads = static_cast<unsigned>(int_in(vm, "threads", 0, 0, 4096));
   o.io_window = static_cast<std::uint32_t>(int_in(vm, "io-window", 100'000, 1, 10'000'000));
   o.announce = !vm["quiet"].as<bool>();
+  if (vm.count("columns") != 0) o.columns = parse_columns(vm["columns"].as<std::string>());
+  if (vm.count("journal") != 0) {
+    o.journal = vm["journal"].as<std::string>();
+    if (o.journal.empty()) throw InputError("--journal must name a file");
+  }
+  o.resume = vm["resume"].as<bool>();
+  if (o.resume && o.journal.empty()) throw InputError("--resume needs --journal FILE");
+  o.fsync.every_records = static_cast<std::uint64_t>(int_in(vm, "fsync-every", 0, 0, kI64Max));
+  o.fsync.every_interval =
+      std::chrono::milliseconds(int_in(vm, "fsync-interval", 1000, 0, 86'400'000));
+  o.retries = static_cast<std::uint32_t>(int_in(vm, "retries", 0, 0, 100));
+  o.exclude_after = static_cast<std::uint32_t>(int_in(vm, "exclude-after", 3, 0, 1'000'000));
   return r;
 }
 
@@ -249,6 +210,7 @@ CliResult parse_cli(int argc, const char* const argv[], const EnvMap& env) {
   CliResult r;
   if (command == "run") return parse_run(args, env);
   if (command == "info") return parse_info(args, env);
+  if (command == "journal") return cli_detail::parse_journal(args, env);
   if (command == "--version" || command == "-V") {
     r.command = Command::version;
     r.text = "drover " DROVER_VERSION " (protocol " + std::to_string(kProtocolVersion) + ")\n";

@@ -1,6 +1,7 @@
 // The interface through which the scheduler hands finished batches onward.
 #pragma once
 
+#include "journal.hpp"
 #include "task.hpp"
 
 namespace drover {
@@ -11,6 +12,10 @@ class ResultConsumer {
  public:
   virtual ~ResultConsumer() = default;
   virtual void consume(const TaskBatch& tasks, const ResultBatch& results) = 0;
+  // A batch read back from the journal on --resume: its host and pid are in
+  // the batch, not in this run's rank table. Consumers that show provenance
+  // override this; the rest treat it as any other batch.
+  virtual void consume_replayed(const JournalBatch& batch) { consume(batch.tasks, batch.results); }
 };
 
 }  // namespace drover

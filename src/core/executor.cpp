@@ -89,7 +89,8 @@ void LocalExecutor::run_cpu(std::shared_ptr<BatchState> state) {
   const std::size_t threads = pool_->size();
   if (runs_inline(state->batch)) {
     state->units_left.store(1, std::memory_order_relaxed);
-    if (state->batch.is_range() && config_.generator.kind == KindId::square) {
+    if (state->batch.is_range() && config_.generator.kind == KindId::square &&
+        !config_.fail_every_task) {
       state->result.spans.resize(1);
       run_square_chunk(*state, 0, 1);
     } else {
@@ -99,7 +100,8 @@ void LocalExecutor::run_cpu(std::shared_ptr<BatchState> state) {
     }
     return;
   }
-  if (state->batch.is_range() && config_.generator.kind == KindId::square) {
+  if (state->batch.is_range() && config_.generator.kind == KindId::square &&
+        !config_.fail_every_task) {
     const std::size_t chunks = std::clamp<std::size_t>(n / kMinSquaresPerChunk, 1, threads);
     state->result.spans.resize(chunks);
     state->units_left.store(chunks, std::memory_order_relaxed);
@@ -162,6 +164,7 @@ void LocalExecutor::run_task_block(BatchState& state) noexcept {
     for (std::size_t i = begin; i < end; ++i) {
       const auto index = static_cast<std::uint32_t>(i);
       state.guarded(index, [&] {
+        if (config_.fail_every_task) throw std::runtime_error("injected failure (DROVER_TEST_FAIL_RANKS)");
         const TaskSpec& spec = spec_at(config_.generator, state.batch, i, scratch);
         const KindInfo& kind = kind_info(spec.kind);
         if (kind.run == nullptr) {
@@ -183,6 +186,7 @@ void LocalExecutor::run_task_block(BatchState& state) noexcept {
 // explicit squares. A task file's crunch tasks differ in size, so one cheap
 // task says nothing about the next.
 bool LocalExecutor::runs_inline(const TaskBatch& batch) const {
+  if (config_.fail_every_task) return false;  // the injected failure lives on the per-task path
   KindId kind = config_.generator.kind;
   if (!batch.is_range()) {
     const bool all_squares = std::all_of(batch.tasks.begin(), batch.tasks.end(), [](const Task& t) {

@@ -19,10 +19,22 @@ void ReorderBuffer::push(TaskBatch&& tasks, ResultBatch&& results) {
   }
   // The common case, in order already: no copy into the buffer.
   emit(tasks, results);
-  while (!pending_.empty() && pending_.begin()->first == next_id_) {
-    auto node = pending_.extract(pending_.begin());
-    buffered_tasks_ -= node.mapped().tasks.size();
-    emit(node.mapped().tasks, node.mapped().results);
+  release();
+}
+
+void ReorderBuffer::release() {
+  for (;;) {
+    if (!pending_.empty() && pending_.begin()->first == next_id_) {
+      auto node = pending_.extract(pending_.begin());
+      buffered_tasks_ -= node.mapped().tasks.size();
+      emit(node.mapped().tasks, node.mapped().results);
+    } else if (replay_ != nullptr) {
+      const std::size_t n = replay_->replay_at(next_id_, out_);
+      if (n == 0) return;
+      next_id_ += n;
+    } else {
+      return;
+    }
   }
 }
 

@@ -5,6 +5,7 @@
 #include <map>
 
 #include "consumer.hpp"
+#include "resume.hpp"
 #include "task.hpp"
 
 namespace drover {
@@ -17,6 +18,11 @@ class ReorderBuffer {
 
   // Emits this batch and every buffered one it unblocks, or keeps it.
   void push(TaskBatch&& tasks, ResultBatch&& results);
+  // On --resume: batches from the journal fill their place in the order, read
+  // when the output reaches them. Call release() once after setting it.
+  void set_replay(JournalReplay* replay) { replay_ = replay; }
+  // Emits whatever is next in order and ready: buffered or journal batches.
+  void release();
 
   std::uint64_t next_id() const { return next_id_; }
   // Tasks held back waiting for an earlier batch (the back-pressure measure).
@@ -34,6 +40,7 @@ class ReorderBuffer {
   std::uint64_t next_id_ = 0;
   std::uint64_t buffered_tasks_ = 0;
   std::map<std::uint64_t, Entry> pending_;  // keyed by first_id
+  JournalReplay* replay_ = nullptr;
 };
 
 }  // namespace drover

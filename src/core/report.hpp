@@ -5,6 +5,8 @@
 #include <cstdint>
 #include <cstdio>
 #include <string>
+#include <string_view>
+#include <utility>
 #include <vector>
 
 #include "consumer.hpp"
@@ -30,7 +32,17 @@ struct KindTotals {
 struct FailedTask {
   std::uint64_t id = 0;
   std::int32_t rank = 0;
+  std::string host;  // of the rank, "?" when unknown; a replayed batch's own
   std::string message;
+};
+
+// What the rank loop knows about a run beyond its results, for the summary.
+struct SummaryNotes {
+  // Ranks taken out of the run, with why ("after 3 failures in a row that
+  // succeeded elsewhere").
+  std::vector<std::pair<int, std::string>> excluded_ranks;
+  std::uint64_t unfinished = 0;  // tasks never run because the run stopped early
+  std::string stop_reason;       // empty when the run went to the end
 };
 
 class RunReport final : public ResultConsumer {
@@ -39,20 +51,33 @@ class RunReport final : public ResultConsumer {
   RunReport(std::vector<RankInfo> ranks, Generator generator, ResultSink* sink);
 
   void consume(const TaskBatch& tasks, const ResultBatch& results) override;
+  // A batch from the journal (--resume, journal export): rows name the host
+  // and pid the batch records; counted in the totals and in replayed(), not
+  // in tasks_per_rank() (which is this run's work).
+  void consume_replayed(const JournalBatch& batch) override;
 
   std::uint64_t tasks() const { return tasks_; }
   std::uint64_t failed() const { return failed_; }
   const std::array<KindTotals, kKindCount>& per_kind() const { return per_kind_; }
   const std::vector<std::uint64_t>& tasks_per_rank() const { return tasks_per_rank_; }
+  std::uint64_t replayed() const { return replayed_; }    // tasks that came from the journal
+  std::uint64_t retried() const { return retried_; }      // tasks that ran more than once
+  std::uint64_t recovered() const { return recovered_; }  // retried tasks that ended ok
   // The first few failures, for the summary (all are counted).
   const std::vector<FailedTask>& first_failures() const { return first_failures_; }
 
   // The closing summary: tasks, failures, wall time, tasks/s, per-kind totals,
-  // tasks per rank, and the first failures.
-  void print_summary(std::FILE* out, double wall_seconds) const;
+  // tasks per rank, resumed and retried tasks, `notes`, and the first failures.
+  void print_summary(std::FILE* out, double wall_seconds,
+                     const SummaryNotes& notes = SummaryNotes{}) const;
 
  private:
-  void write_rows(const TaskBatch& batch, const ResultBatch& results);
+  void add(const TaskBatch& batch, const ResultBatch& results, std::string_view host,
+           std::int32_t pid);
+  void count_attempts(const ResultBatch& results);
+  void write_rows(const TaskBatch& batch, const ResultBatch& results, std::string_view host,
+                  std::int32_t pid);
+  std::string_view host_of(std::int32_t rank) const;
 
   std::vector<RankInfo> ranks_;
   Generator generator_;
@@ -61,6 +86,9 @@ class RunReport final : public ResultConsumer {
   std::uint64_t failed_ = 0;
   std::array<KindTotals, kKindCount> per_kind_{};
   std::vector<std::uint64_t> tasks_per_rank_;
+  std::uint64_t replayed_ = 0;
+  std::uint64_t retried_ = 0;
+  std::uint64_t recovered_ = 0;
   std::vector<FailedTask> first_failures_;
   TaskSpec scratch_;  // reused for rows of range batches
 };

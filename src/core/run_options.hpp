@@ -4,7 +4,9 @@
 #include <cstdint>
 #include <optional>
 #include <string>
+#include <vector>
 
+#include "journal.hpp"
 #include "sinks.hpp"
 #include "workload.hpp"
 
@@ -20,6 +22,13 @@ struct RunOptions {
   unsigned threads = 0;               // 0: SLURM_CPUS_PER_TASK or cores per rank
   std::uint32_t io_window = 100'000;  // downloads in flight per rank
   bool announce = true;               // download start/finish lines
+  std::vector<Column> columns = default_columns();  // result row fields, in order
+  // Reliability (README: Reliability)
+  std::string journal;              // --journal FILE; empty: none
+  bool resume = false;              // --resume: continue the journal's run
+  FsyncPolicy fsync;                // --fsync-every / --fsync-interval
+  std::uint32_t retries = 0;        // --retries N
+  std::uint32_t exclude_after = 3;  // --exclude-after N
 };
 
 }  // namespace drover

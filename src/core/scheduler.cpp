@@ -7,6 +7,7 @@
 #include <stdexcept>
 #include <string>
 
+#include "batch_slice.hpp"
 #include "kinds.hpp"
 
 namespace drover {
@@ -16,12 +17,14 @@ constexpr std::size_t kNoWorker = static_cast<std::size_t>(-1);
 }
 
 Scheduler::Scheduler(SchedulerConfig config, TaskSource& source, Transport& transport,
-                     ResultConsumer& consumer)
+                     ResultConsumer& consumer, ResultConsumer* journal, JournalReplay* replay)
     : config_(std::move(config)),
       source_(source),
       transport_(transport),
       consumer_(consumer),
-      reorder_(consumer) {
+      reorder_(consumer),
+      journal_(journal) {
+  reorder_.set_replay(replay);
   if (config_.workers.empty()) throw std::invalid_argument("scheduler: no workers");
   for (const WorkerSlot& slot : config_.workers) {
     if (slot.rank < 0 || slot.threads == 0) throw std::invalid_argument("scheduler: bad worker");
@@ -48,8 +51,13 @@ Scheduler::Scheduler(SchedulerConfig config, TaskSource& source, Transport& tran
 }
 
 void Scheduler::start() {
+  if (config_.ordered) reorder_.release();  // a resumed run may start with journal batches
   dispatch();
-  if (exhausted_ && in_flight_.empty()) stop_all();
+  if (done()) stop_all();
+}
+
+bool Scheduler::done() const {
+  return exhausted_ && in_flight_.empty() && retries_.empty() && !stopped_;
 }
 
 void Scheduler::on_results(ResultBatch&& results) {
@@ -67,22 +75,63 @@ void Scheduler::on_results(ResultBatch&& results) {
 
   WorkerState& worker = workers_[flight.worker];
   if (flight.batch.lane == Lane::cpu) {
-    cpu_credits_.push_back(flight.worker);
+    // An excluded rank's credits are not handed out again.
+    if (!worker.excluded) cpu_credits_.push_back(flight.worker);
   } else {
     worker.io_tasks -= static_cast<std::uint32_t>(flight.batch.size());
   }
   learn_cost(flight.kind, results);
-
-  // Failures are final for now; a retry policy slots in here, before the
-  // results are passed on, by re-queueing the failed tasks.
-  if (config_.ordered) {
-    reorder_.push(std::move(flight.batch), std::move(results));
+  if (flight.retry) {
+    settle_retry(flight, std::move(results));
   } else {
-    consumer_.consume(flight.batch, results);
+    settle(flight, std::move(results));
   }
 
   dispatch();
-  if (exhausted_ && in_flight_.empty()) stop_all();
+  if (done()) stop_all();
+}
+
+// A batch is final unless some of its tasks failed and may run again: then
+// it is cut around them, the rest goes on now, and each such task waits for
+// its retry as a batch of one.
+void Scheduler::settle(InFlight& flight, ResultBatch&& results) {
+  if (results.failures.size() < results.size()) record_success(flight.worker);
+  if (results.failures.empty() || config_.retries == 0) {
+    finalize(std::move(flight.batch), std::move(results));
+    return;
+  }
+  const std::vector<Failure> failures = results.failures;
+  std::size_t begin = 0;
+  for (const Failure& f : failures) {
+    if (f.index > begin) {
+      TaskBatch piece_tasks;
+      ResultBatch piece_results;
+      slice_batch(flight.batch, results, begin, f.index, piece_tasks, piece_results);
+      finalize(std::move(piece_tasks), std::move(piece_results));
+    }
+    const std::uint64_t id = flight.batch.first_id + f.index;
+    std::optional<TaskSpec> spec = flight.batch.is_range()
+                                       ? source_.spec_of(id)
+                                       : std::optional(flight.batch.tasks[f.index].spec);
+    if (!spec) throw std::logic_error("scheduler: cannot rebuild task " + std::to_string(id));
+    retries_.push_back(Retry{Task{id, std::move(*spec)}, 2, results.rank, results.rank});
+    begin = f.index + 1;
+  }
+  if (begin < flight.batch.size()) {
+    TaskBatch piece_tasks;
+    ResultBatch piece_results;
+    slice_batch(flight.batch, results, begin, flight.batch.size(), piece_tasks, piece_results);
+    finalize(std::move(piece_tasks), std::move(piece_results));
+  }
+}
+
+void Scheduler::finalize(TaskBatch&& tasks, ResultBatch&& results) {
+  if (journal_ != nullptr) journal_->consume(tasks, results);
+  if (config_.ordered) {
+    reorder_.push(std::move(tasks), std::move(results));
+  } else {
+    consumer_.consume(tasks, results);
+  }
 }
 
 std::optional<double> Scheduler::cost_estimate(KindId kind) const {
@@ -92,6 +141,10 @@ std::optional<double> Scheduler::cost_estimate(KindId kind) const {
 }
 
 void Scheduler::dispatch() {
+  // Retries first, and before the back-pressure check: an ordered run may be
+  // waiting on exactly these tasks.
+  while (!retries_.empty() && !stopped_ && dispatch_retry()) {
+  }
   while (!exhausted_ && !stopped_) {
     // An ordered run stops feeding while too much finished work waits behind a
     // slow batch; the slow batch is in flight, so this always drains.
@@ -102,41 +155,49 @@ void Scheduler::dispatch() {
       return;
     }
     const Lane lane = kind_info(*kind).lane;
-    const std::optional<std::size_t> w = pick_worker(lane);
-    if (!w) return;  // no credit anywhere: wait for results
-    WorkerState& worker = workers_[*w];
+    const std::optional<Pick> pick = pick_worker(lane, -1);
+    if (!pick) return;  // no credit anywhere: wait for results
 
-    InFlight flight{*w, *kind, TaskBatch{}};
-    if (!source_.next_batch(batch_size(*kind, lane, worker), flight.batch)) {
+    InFlight flight{pick->worker, *kind, TaskBatch{}, std::nullopt};
+    if (!source_.next_batch(batch_size(*kind, lane, workers_[pick->worker]), flight.batch)) {
       exhausted_ = true;
       return;
     }
-    ++dispatched_batches_;
     dispatched_tasks_ += flight.batch.size();
-    if (flight.batch.lane == Lane::cpu) {
-      cpu_credits_.pop_front();  // pick_worker chose the front
-    } else {
-      worker.io_tasks += static_cast<std::uint32_t>(flight.batch.size());
-    }
-    std::uint64_t seq = 0;
-    InFlight& stored = in_flight_.insert(std::move(flight), seq);
-    stored.batch.seq = seq;
-    transport_.send_work(worker.slot.rank, stored.batch);
+    send(*pick, std::move(flight));
   }
 }
 
-std::optional<std::size_t> Scheduler::pick_worker(Lane lane) {
-  if (lane == Lane::cpu) {
-    if (cpu_credits_.empty()) return std::nullopt;
-    return cpu_credits_.front();
+void Scheduler::send(const Pick& pick, InFlight&& flight) {
+  WorkerState& worker = workers_[pick.worker];
+  ++dispatched_batches_;
+  if (flight.batch.lane == Lane::cpu) {
+    cpu_credits_.erase(cpu_credits_.begin() + static_cast<std::ptrdiff_t>(pick.credit));
+  } else {
+    worker.io_tasks += static_cast<std::uint32_t>(flight.batch.size());
   }
-  // IO: round-robin from the cursor over ranks with room in their window.
-  // IO batches are few and large, so a scan here costs nothing that matters.
+  std::uint64_t seq = 0;
+  InFlight& stored = in_flight_.insert(std::move(flight), seq);
+  stored.batch.seq = seq;
+  transport_.send_work(worker.slot.rank, stored.batch);
+}
+
+// CPU: the oldest free credit (O(1) unless a rank must be avoided). IO:
+// round-robin from the cursor over ranks with room in their window; IO
+// batches are few and large, so a scan costs nothing that matters.
+std::optional<Scheduler::Pick> Scheduler::pick_worker(Lane lane, int avoid_rank) {
+  if (lane == Lane::cpu) {
+    for (std::size_t pos = 0; pos < cpu_credits_.size(); ++pos) {
+      if (workers_[cpu_credits_[pos]].slot.rank != avoid_rank) return Pick{cpu_credits_[pos], pos};
+    }
+    return std::nullopt;
+  }
   for (std::size_t step = 0; step < workers_.size(); ++step) {
     const std::size_t i = (next_worker_ + step) % workers_.size();
-    if (workers_[i].io_tasks < config_.io_window) {
+    const WorkerState& w = workers_[i];
+    if (!w.excluded && w.slot.rank != avoid_rank && w.io_tasks < config_.io_window) {
       next_worker_ = (i + 1) % workers_.size();
-      return i;
+      return Pick{i, 0};
     }
   }
   return std::nullopt;

@@ -5,10 +5,13 @@
 #include <cstdint>
 #include <deque>
 #include <optional>
+#include <string>
+#include <utility>
 #include <vector>
 
 #include "consumer.hpp"
 #include "reorder.hpp"
+#include "resume.hpp"
 #include "slot_table.hpp"
 #include "task.hpp"
 #include "transport.hpp"
@@ -35,6 +38,13 @@ struct SchedulerConfig {
   double target_batch_seconds = 0.002;  // automatic batches aim at this much work
   std::uint32_t max_batch = 65'536;
   std::uint64_t max_buffered_tasks = 1ull << 24;  // ordered runs: back-pressure bound
+  // --retries: how many more times a failed task runs, on another rank when
+  // there is one. Its final result (success or last failure) is what counts.
+  std::uint32_t retries = 0;
+  // A rank is given no more work after this many of its failures in a row
+  // succeeded on retry elsewhere: evidence of a bad node, not of a bad task.
+  // 0 never excludes. The last rank is never excluded.
+  std::uint32_t exclude_after = 3;
 };
 
 // Events: start(), on_results(). Effects: send_work / send_stop on the
@@ -42,8 +52,12 @@ struct SchedulerConfig {
 // every rule is a unit test with a recording transport.
 class Scheduler {
  public:
+  // `journal`, when given, sees every batch once its results are final (after
+  // retries), in the order they became final: what a crash must not lose.
+  // `replay`, when given (--resume), puts the journal's batches back in order.
   Scheduler(SchedulerConfig config, TaskSource& source, Transport& transport,
-            ResultConsumer& consumer);
+            ResultConsumer& consumer, ResultConsumer* journal = nullptr,
+            JournalReplay* replay = nullptr);
 
   // Fills every worker's credit; sends Stop at once when there is no work.
   void start();
@@ -58,20 +72,49 @@ class Scheduler {
   std::size_t in_flight_batches() const { return in_flight_.size(); }
   // Seconds of work per task the scheduler believes, per kind (nullopt: not seen yet).
   std::optional<double> cost_estimate(KindId kind) const;
+  // Ranks given no more work, with why, in the order they were excluded.
+  const std::vector<std::pair<int, std::string>>& excluded() const { return excluded_; }
+  std::uint64_t retries_sent() const { return retries_sent_; }
 
  private:
   struct WorkerState {
     WorkerSlot slot;
     std::uint32_t io_tasks = 0;  // IO tasks in flight
+    std::uint32_t blamed = 0;    // failures in a row that later succeeded elsewhere
+    bool excluded = false;
+  };
+  // One task to run again, away from the rank it last failed on.
+  struct Retry {
+    Task task;
+    std::uint32_t attempt = 2;  // the attempt this run will be
+    int failed_on = -1;         // rank of the last failure
+    int first_failed_on = -1;   // rank blamed if a retry succeeds elsewhere
   };
   struct InFlight {
     std::size_t worker = 0;
     KindId kind = KindId::square;
     TaskBatch batch;
+    std::optional<Retry> retry;  // set for a retried single task
+  };
+
+  // A worker with room, and for the CPU lane which of its credits is used.
+  struct Pick {
+    std::size_t worker = 0;
+    std::size_t credit = 0;  // position in cpu_credits_
   };
 
   void dispatch();
-  std::optional<std::size_t> pick_worker(Lane lane);
+  bool dispatch_retry();
+  void send(const Pick& pick, InFlight&& flight);
+  void finalize(TaskBatch&& tasks, ResultBatch&& results);
+  void settle(InFlight& flight, ResultBatch&& results);
+  void settle_retry(InFlight& flight, ResultBatch&& results);
+  void record_success(std::size_t worker);
+  void blame(int rank);
+  void exclude(std::size_t worker, std::string reason);
+  bool done() const;
+  std::optional<Pick> pick_worker(Lane lane, int avoid_rank);
+  std::size_t healthy_workers() const;
   std::uint32_t credits_of(const WorkerState& worker) const;
   std::size_t batch_size(KindId kind, Lane lane, const WorkerState& worker) const;
   std::size_t cpu_batch_size(KindId kind) const;
@@ -97,6 +140,10 @@ class Scheduler {
   std::uint64_t dispatched_tasks_ = 0;
   SlotTable<InFlight> in_flight_;
   std::array<double, kKindCount> cost_{};  // seconds per task; < 0: unknown
+  ResultConsumer* journal_ = nullptr;
+  std::deque<Retry> retries_;
+  std::uint64_t retries_sent_ = 0;
+  std::vector<std::pair<int, std::string>> excluded_;
   bool exhausted_ = false;
   bool stopped_ = false;
 };

@@ -72,6 +72,9 @@ struct ResultBatch {
   std::vector<double> metrics;       // one per task, or empty when no task has one
   std::vector<Span> spans;           // cover every task exactly once, in order
   std::vector<Failure> failures;     // sorted by index
+  // Rank 0 only, never on the wire: how many times each task ran (retries),
+  // one per task, or empty when every task ran once.
+  std::vector<std::uint32_t> attempts;
 
   std::size_t size() const { return values.size(); }
   bool operator==(const ResultBatch&) const = default;

@@ -162,6 +162,14 @@ bool TaskFileSource::next_batch(std::size_t max_tasks, TaskBatch& batch) {
   return true;
 }
 
+void TaskFileSource::skip_to(std::uint64_t id) {
+  // Lines are read and parsed but not kept: the file is streamed, never indexed.
+  while (lookahead_ && next_id_ < id) {
+    ++next_id_;
+    fill_lookahead();
+  }
+}
+
 bool TaskFileSource::fill_lookahead() {
   lookahead_.reset();
   std::string_view line;

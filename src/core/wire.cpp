@@ -204,6 +204,7 @@ void encode(const ResultBatch& m, std::vector<char>& out) {
 
 void decode(std::span<const char> bytes, ResultBatch& m) {
   Reader r(bytes);
+  m.attempts.clear();  // rank 0's own field, never on the wire: nothing stale may survive
   m.seq = r.get<std::uint64_t>();
   m.rank = r.get<std::int32_t>();
   r.get_array(m.values);

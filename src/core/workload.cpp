@@ -82,4 +82,13 @@ bool GeneratedSource::next_batch(std::size_t max_tasks, TaskBatch& batch) {
   return true;
 }
 
+void GeneratedSource::skip_to(std::uint64_t id) {
+  next_id_ = std::max(next_id_, std::min(id, generator_.total));
+}
+
+std::optional<TaskSpec> GeneratedSource::spec_of(std::uint64_t id) const {
+  if (id >= generator_.total) return std::nullopt;
+  return generator_.make(id);
+}
+
 }  // namespace drover

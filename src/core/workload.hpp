@@ -40,6 +40,14 @@ class TaskSource {
   // the next tasks, all on the lane of the next task; ids are consecutive.
   // Returns false, leaving batch empty, when exhausted.
   virtual bool next_batch(std::size_t max_tasks, TaskBatch& batch) = 0;
+  // The id the next batch starts at.
+  virtual std::uint64_t next_id() const = 0;
+  // Passes over tasks up to `id` (exclusive) without handing them out: they
+  // finished in an earlier run (resume). Never moves backwards.
+  virtual void skip_to(std::uint64_t id) = 0;
+  // The spec of task `id` when the source can rebuild it from the id alone
+  // (generated work, for retrying one task of a range batch); else nullopt.
+  virtual std::optional<TaskSpec> spec_of(std::uint64_t id) const = 0;
 };
 
 // Produces range batches of a Generator.
@@ -49,6 +57,9 @@ class GeneratedSource final : public TaskSource {
   std::optional<std::uint64_t> total() const override;
   std::optional<KindId> peek_kind() override;
   bool next_batch(std::size_t max_tasks, TaskBatch& batch) override;
+  std::uint64_t next_id() const override { return next_id_; }
+  void skip_to(std::uint64_t id) override;
+  std::optional<TaskSpec> spec_of(std::uint64_t id) const override;
 
  private:
   Generator generator_;
@@ -77,6 +88,9 @@ class TaskFileSource final : public TaskSource {
   std::optional<std::uint64_t> total() const override;
   std::optional<KindId> peek_kind() override;
   bool next_batch(std::size_t max_tasks, TaskBatch& batch) override;
+  std::uint64_t next_id() const override { return next_id_; }
+  void skip_to(std::uint64_t id) override;
+  std::optional<TaskSpec> spec_of(std::uint64_t) const override { return std::nullopt; }
 
  private:
   bool fill_lookahead();  // reads the next non-blank line into lookahead_

@@ -1,5 +1,11 @@
 // mpi_main: start MPI at the thread level drover needs, run the command, report the exit code.
+#include <sys/prctl.h>
+#include <unistd.h>
+
 #include <boost/mpi/environment.hpp>
+#include <csignal>
+
+#include "core/launch_env.hpp"
 
 #include "runtime/job.hpp"
 
@@ -20,9 +26,21 @@ std::string level_name(boost::mpi::threading::level level) {
   return "unknown";
 }
 
+// A rank whose launcher (mpirun, orted, slurmstepd) was killed must not run
+// on unseen, still appending to the journal that the next --resume reads:
+// ask the kernel to kill it with its parent. Only for launched ranks: a
+// process started by hand outlives its shell as usual.
+void die_with_launcher() {
+  if (!detect_launch(current_env()).rank) return;
+  const pid_t parent = getppid();
+  prctl(PR_SET_PDEATHSIG, SIGKILL);
+  if (getppid() != parent) raise(SIGKILL);  // the launcher died before we asked
+}
+
 }  // namespace
 
 int mpi_main(RuntimeCommand command, const RunOptions& options, int argc, char** argv) {
+  die_with_launcher();
   // FUNNELED is enough: only the comm loop's thread calls MPI, and it is cheaper
   // than MULTIPLE. An error in a collective must not hang: abort on exceptions.
   boost::mpi::environment env(argc, argv, boost::mpi::threading::funneled, true);

@@ -9,6 +9,7 @@
 
 #include "core/errors.hpp"
 #include "core/launch_env.hpp"
+#include "core/leader_inputs.hpp"
 #include "runtime/loops.hpp"
 #include "runtime/startup.hpp"
 
@@ -50,22 +51,12 @@ JobOutcome run_job(const RunOptions& options, const boost::mpi::communicator& wo
   MpiTransport mpi(world);
   JobOutcome outcome;
   if (world.rank() == 0) {
-    std::unique_ptr<TaskSource> source;
-    std::unique_ptr<ResultSink> sink;
-    // Rank 0's input checks run inside the start-up, so a bad task file or an
-    // unwritable output stops every rank before the first task.
+    LeaderInputs inputs;
+    // Rank 0's input checks run inside the start-up, so a bad task file, an
+    // unwritable output or a foreign journal stops every rank before task one.
     const auto check_inputs = [&] {
-      to_worker::Plan plan;
-      plan.announce = options.announce;
-      if (options.generator) {
-        plan.generator = *options.generator;
-        source = std::make_unique<GeneratedSource>(plan.generator);
-      } else {
-        const TaskFileSummary summary = validate_task_file(options.tasks_file);
-        source = std::make_unique<TaskFileSource>(options.tasks_file, summary.tasks);
-      }
-      if (!options.output.empty()) sink = open_sink(options.output, options.format);
-      return plan;
+      inputs = prepare_leader_inputs(options);
+      return inputs.plan;
     };
     const StartupOutcome start = startup_leader(mpi, own, check_inputs);
     if (!start.welcome.ok) {
@@ -73,12 +64,15 @@ JobOutcome run_job(const RunOptions& options, const boost::mpi::communicator& wo
       outcome.exit_code = kExitUsage;
       return outcome;
     }
+    for (const std::string& w : inputs.warnings) {
+      std::fprintf(hooks.err, "drover: warning: %s\n", w.c_str());
+    }
     if (const auto warning = launch_warning(launch, world.size())) {
       std::fprintf(hooks.err, "drover: warning: %s\n", warning->c_str());
     }
     const LoopContext ctx{mpi, options, start.welcome.plan, threads};
     try {
-      outcome = lead(ctx, *source, start.ranks, sink.get(), hooks);
+      outcome = lead(ctx, inputs, start.ranks, hooks);
     } catch (const std::exception& e) {
       // Past start-up, an error on rank 0 (a write failure, a protocol bug)
       // would leave the workers waiting for Stop forever: end the whole job.

@@ -1,10 +1,12 @@
 // Rank 0's loop: feed the scheduler with results from MPI and from its own executor.
 #include <chrono>
+#include <optional>
 #include <thread>
 #include <vector>
 
 #include "core/errors.hpp"
 #include "core/executor.hpp"
+#include "core/resume.hpp"
 #include "core/scheduler.hpp"
 #include "runtime/backoff.hpp"
 #include "runtime/loops.hpp"
@@ -32,6 +34,22 @@ class LeaderTransport final : public Transport {
   LocalExecutor& local_;
 };
 
+// Every final batch into the journal, with the provenance of its rank.
+class JournalRecorder final : public ResultConsumer {
+ public:
+  JournalRecorder(JournalWriter& writer, const std::vector<RankInfo>& ranks)
+      : writer_(writer), ranks_(ranks) {}
+  void consume(const TaskBatch& tasks, const ResultBatch& results) override {
+    const bool known = results.rank >= 0 && static_cast<std::size_t>(results.rank) < ranks_.size();
+    writer_.add(JournalBatch{tasks, results, known ? ranks_[results.rank].host : "?",
+                             known ? ranks_[results.rank].pid : 0});
+  }
+
+ private:
+  JournalWriter& writer_;
+  const std::vector<RankInfo>& ranks_;
+};
+
 // The report first, then an optional observer (tests).
 class Tee final : public ResultConsumer {
  public:
@@ -39,6 +57,10 @@ class Tee final : public ResultConsumer {
   void consume(const TaskBatch& tasks, const ResultBatch& results) override {
     first_.consume(tasks, results);
     if (second_ != nullptr) second_->consume(tasks, results);
+  }
+  void consume_replayed(const JournalBatch& batch) override {
+    first_.consume_replayed(batch);
+    if (second_ != nullptr) second_->consume_replayed(batch);
   }
 
  private:
@@ -48,10 +70,24 @@ class Tee final : public ResultConsumer {
 
 }  // namespace
 
-JobOutcome lead(const LoopContext& ctx, TaskSource& source, const std::vector<RankInfo>& ranks,
-                ResultSink* sink, const JobHooks& hooks) {
-  RunReport report(ranks, ctx.plan.generator, sink);
+JobOutcome lead(const LoopContext& ctx, LeaderInputs& inputs, const std::vector<RankInfo>& ranks,
+                const JobHooks& hooks) {
+  RunReport report(ranks, ctx.plan.generator, inputs.sink.get());
   Tee consumer(report, hooks.observer);
+
+  // --resume: the journal's tasks are skipped, and its batches are handed
+  // back in order (ordered runs) or all at once up front (unordered).
+  std::optional<ResumeSource> resumed;
+  std::optional<JournalReplay> replay;
+  TaskSource* source = inputs.source.get();
+  if (!inputs.done.empty()) {
+    resumed.emplace(*source, inputs.done);
+    source = &*resumed;
+    replay.emplace(inputs.journal_path, inputs.done);
+    if (!ctx.options.ordered) replay->replay_all(consumer);
+  }
+  std::optional<JournalRecorder> recorder;
+  if (inputs.journal) recorder.emplace(*inputs.journal, ranks);
 
   CompletionQueue<ResultBatch> done;
   LocalExecutor local(executor_config(ctx), done);
@@ -64,7 +100,10 @@ JobOutcome lead(const LoopContext& ctx, TaskSource& source, const std::vector<Ra
   config.fixed_batch = ctx.options.batch;
   config.ordered = ctx.options.ordered;
   config.io_window = ctx.options.io_window;
-  Scheduler scheduler(config, source, transport, consumer);
+  config.retries = ctx.options.retries;
+  config.exclude_after = ctx.options.exclude_after;
+  Scheduler scheduler(config, *source, transport, consumer, recorder ? &*recorder : nullptr,
+                      replay && ctx.options.ordered ? &*replay : nullptr);
 
   const auto started = std::chrono::steady_clock::now();
   scheduler.start();
@@ -88,6 +127,7 @@ JobOutcome lead(const LoopContext& ctx, TaskSource& source, const std::vector<Ra
       for (ResultBatch& r : local_results) scheduler.on_results(std::move(r));
       local_results.clear();
     }
+    if (inputs.journal) inputs.journal->maybe_sync(std::chrono::steady_clock::now());
     if (progress) {
       backoff.reset();
     } else if (const auto wait = backoff.next(); wait.count() == 0) {
@@ -97,11 +137,14 @@ JobOutcome lead(const LoopContext& ctx, TaskSource& source, const std::vector<Ra
     }
   }
   ctx.mpi.flush();  // every Stop delivered
+  if (inputs.journal) inputs.journal->close();
   const double wall =
       std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();
 
-  if (sink != nullptr) sink->close();
-  report.print_summary(hooks.out, wall);
+  if (inputs.sink) inputs.sink->close();
+  SummaryNotes notes;
+  for (const auto& [rank, reason] : scheduler.excluded()) notes.excluded_ranks.emplace_back(rank, reason);
+  report.print_summary(hooks.out, wall, notes);
   std::fflush(hooks.out);
   JobOutcome outcome;
   outcome.exit_code = report.failed() == 0 ? kExitOk : kExitTasksFailed;

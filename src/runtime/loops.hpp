@@ -1,10 +1,13 @@
 // The two rank loops, mirrored: lead (rank 0) and work (every other rank).
 #pragma once
 
+#include <cstdlib>
 #include <memory>
+#include <string>
 #include <vector>
 
 #include "core/executor.hpp"
+#include "core/leader_inputs.hpp"
 #include "core/messages.hpp"
 #include "core/report.hpp"
 #include "core/run_options.hpp"
@@ -22,6 +25,20 @@ struct LoopContext {
   unsigned threads = 1;  // this rank's pool
 };
 
+// A test hook, documented in the README: DROVER_TEST_FAIL_RANKS=1,3 makes
+// every CPU task on ranks 1 and 3 fail, to exercise retries and exclusion.
+inline bool fails_here(int rank) {
+  const char* p = std::getenv("DROVER_TEST_FAIL_RANKS");
+  while (p != nullptr && *p != '\0') {
+    char* end = nullptr;
+    const long listed = std::strtol(p, &end, 10);
+    if (end == p) return false;  // not a number: the hook is off
+    if (listed == rank) return true;
+    p = *end == ',' ? end + 1 : end;
+  }
+  return false;
+}
+
 // This rank's executor, as the plan and the thread count say.
 inline ExecutorConfig executor_config(const LoopContext& ctx) {
   ExecutorConfig config;
@@ -29,13 +46,14 @@ inline ExecutorConfig executor_config(const LoopContext& ctx) {
   config.threads = ctx.threads;
   config.generator = ctx.plan.generator;
   config.announce = ctx.plan.announce;
+  config.fail_every_task = fails_here(ctx.mpi.rank());
   return config;
 }
 
-// Rank 0: schedules `source` over every rank (itself included), writes rows
-// to `sink` (may be null), prints the summary, and sends Stop to all.
-JobOutcome lead(const LoopContext& ctx, TaskSource& source, const std::vector<RankInfo>& ranks,
-                ResultSink* sink, const JobHooks& hooks);
+// Rank 0: schedules the inputs' source over every rank (itself included),
+// writes rows and journal, prints the summary, and sends Stop to all.
+JobOutcome lead(const LoopContext& ctx, LeaderInputs& inputs, const std::vector<RankInfo>& ranks,
+                const JobHooks& hooks);
 
 // Other ranks: run every batch that arrives and send the results back, until Stop.
 void work(const LoopContext& ctx);

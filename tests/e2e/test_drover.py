@@ -1,4 +1,4 @@
-"""End-to-end tests of the real drover binary: outputs, summaries, exit codes, bad input."""
+"""End-to-end tests of the real drover binary: outputs, summaries, exit codes (bad input: test_bad_input.py)."""
 import csv
 import json
 import os
@@ -140,56 +140,6 @@ class Outputs(TempDirTest):
             self.assertEqual(r.returncode, 0, args)
             self.assertTrue(r.stdout.strip())
         self.assertIn("Exit codes", drover("run", "--help").stdout)
-
-
-class BadInput(TempDirTest):
-    def check(self, args, fragment, ranks=None):
-        r = drover(*args, ranks=ranks)
-        self.assertEqual(r.returncode, 2, f"{args}: {r.stdout} {r.stderr}")
-        lines = [line for line in r.stderr.splitlines() if line.strip()]
-        self.assertEqual(len(lines), 1, f"{args}: one line expected, got {r.stderr!r}")
-        self.assertTrue(lines[0].startswith("drover: error: "), lines[0])
-        self.assertIn(fragment, lines[0])
-        self.assertNotIn("tasks,", r.stdout, "no work started")
-
-    def test_bad_flags(self):
-        cases = [
-            (["run", "cube"], 'unknown kind "cube"'),
-            (["run", "square", "--count", "-3"], "--count -3"),
-            (["run", "square", "--count", "ten"], "count"),
-            (["run", "download", "--min", "10", "--max", "5"], "--min 10"),
-            (["run", "square", "--format", "xml"], "--format"),
-            (["run"], "needs a kind"),
-            (["explode"], "unknown command"),
-        ]
-        for args, fragment in cases:
-            self.check(args, fragment)
-        # Under mpirun too: one line, not one per rank.
-        self.check(["run", "square", "--count", "-3"], "--count -3", ranks=3)
-
-    def test_bad_task_files(self):
-        d = self.dir
-        cases = {
-            "missing": (os.path.join(d, "nope.jsonl"), "nope.jsonl"),
-            "directory": (d, "directory"),
-            "empty": (self.write("empty.jsonl", ""), "no tasks"),
-            "garbage": (self.write("bin.jsonl", b"\x00\xff\xfe binary\n", "wb"), "bin.jsonl:1"),
-            "unknown kind": (self.write("k.jsonl", '{"kind":"square","n":1}\n{"kind":"cube"}\n'),
-                             "k.jsonl:2"),
-            "wrong type": (self.write("w.jsonl", '{"kind":"square","n":"12"}\n'), "w.jsonl:1"),
-            "float": (self.write("f.jsonl", '{"kind":"square","n":1.5}\n'), "f.jsonl:1"),
-            "missing field": (self.write("m.jsonl", '{"kind":"crunch"}\n'), "m.jsonl:1"),
-            "negative": (self.write("n.jsonl", '{"kind":"crunch","count":-1}\n'), "n.jsonl:1"),
-            "bad json": (self.write("j.jsonl", '{"kind":"square","n":1}\n{"kind":\n'), "j.jsonl:2"),
-        }
-        for name, (path, fragment) in cases.items():
-            with self.subTest(name):
-                self.check(["run", "--tasks-file", path], fragment)
-        self.check(["run", "--tasks-file", cases["unknown kind"][0]], "k.jsonl:2", ranks=2)
-
-    def test_unwritable_output(self):
-        self.check(["run", "square", "--output", "/nonexistent/x/out.jsonl"], "/nonexistent/x",
-                   ranks=2)
 
 
 if __name__ == "__main__":

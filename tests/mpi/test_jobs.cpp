@@ -219,5 +219,63 @@ TEST(Jobs, UnwritableOutputStopsEveryRankBeforeWork) {
   EXPECT_EQ(run(o).outcome.exit_code, kExitUsage);
 }
 
+TEST(Jobs, FailedTasksRetryElsewhereAndABadRankIsExcluded) {
+  const int size = boost::mpi::communicator().size();
+  if (size < 2) GTEST_SKIP() << "needs a second rank to fail on";
+  ::setenv("DROVER_TEST_FAIL_RANKS", "1", 1);  // every CPU task on rank 1 fails
+  RunOptions o = squares(0, 2'000);
+  o.batch = 5;
+  o.retries = 2;
+  const JobRun r = run(o);
+  ::unsetenv("DROVER_TEST_FAIL_RANKS");
+  EXPECT_EQ(r.outcome.exit_code, kExitOk) << "every task recovered on another rank";
+  if (!is_rank0()) return;
+  ASSERT_EQ(r.seen.ids.size(), 2'000u);
+  for (std::uint64_t i = 0; i < 2'000; ++i) {
+    ASSERT_EQ(r.seen.ids[i], i);
+    ASSERT_EQ(r.seen.values[i], static_cast<std::int64_t>(i * i));
+  }
+  EXPECT_TRUE(r.seen.failures.empty());
+}
+
+TEST(Jobs, ResumeFromATruncatedJournalCompletesEveryTaskOnce) {
+  RunOptions o = squares(-1'000, 20'000);
+  o.batch = 100;
+  o.journal = shared_temp_file("journal", "");  // an empty file: a new journal
+  const JobRun first = run(o);
+  ASSERT_EQ(first.outcome.exit_code, kExitOk);
+  if (is_rank0()) {
+    // Cut the journal mid-way: whole records stay, the last one is torn.
+    std::FILE* f = std::fopen(o.journal.c_str(), "r+b");
+    ASSERT_NE(f, nullptr);
+    std::fseek(f, 0, SEEK_END);
+    const long size = std::ftell(f);
+    ASSERT_EQ(::ftruncate(::fileno(f), size * 3 / 5), 0);
+    std::fclose(f);
+  }
+  o.resume = true;
+  const JobRun resumed = run(o);
+  EXPECT_EQ(resumed.outcome.exit_code, kExitOk);
+  if (!is_rank0()) return;
+  ASSERT_EQ(resumed.seen.ids.size(), 20'000u) << "replayed plus rerun, each once";
+  for (std::uint64_t i = 0; i < 20'000; ++i) {
+    ASSERT_EQ(resumed.seen.ids[i], i);
+    const std::int64_t n = -1'000 + static_cast<std::int64_t>(i);
+    ASSERT_EQ(resumed.seen.values[i], n * n);
+  }
+  std::remove(o.journal.c_str());
+}
+
+TEST(Jobs, AJournalFromOtherWorkIsRefusedOnEveryRank) {
+  RunOptions o = squares(0, 100);
+  o.journal = shared_temp_file("foreign", "");
+  ASSERT_EQ(run(o).outcome.exit_code, kExitOk);
+  RunOptions other = squares(1, 100);
+  other.journal = o.journal;
+  other.resume = true;
+  EXPECT_EQ(run(other).outcome.exit_code, kExitUsage);
+  if (is_rank0()) std::remove(o.journal.c_str());
+}
+
 }  // namespace
 }  // namespace drover

@@ -7,6 +7,8 @@
 #include <limits>
 #include <sstream>
 #include <string>
+#include <string_view>
+#include <vector>
 
 #include "core/errors.hpp"
 #include "core/sinks.hpp"
@@ -37,6 +39,7 @@ std::vector<ResultRow> sample_rows() {
   ResultRow failed = row(1, kBig, 0);
   failed.ok = false;
   failed.error = "square of 4000000000 overflows int64";
+  failed.attempts = 3;
   ResultRow crunched = row(2, kCrunch, 1000);
   crunched.has_metric = true;
   crunched.metric = 0.3125;
@@ -47,10 +50,11 @@ std::vector<ResultRow> sample_rows() {
   return {row(0, kSquare, 144), failed, crunched, downloaded};
 }
 
-std::string write_rows(OutputFormat format, const std::vector<ResultRow>& rows) {
+std::string write_rows(OutputFormat format, const std::vector<ResultRow>& rows,
+                       const std::vector<Column>& columns = default_columns()) {
   std::FILE* file = std::tmpfile();
   EXPECT_NE(file, nullptr);
-  auto sink = make_sink(file, format);
+  auto sink = make_sink(file, format, columns);
   for (const ResultRow& r : rows) sink->write(r);
   sink->close();
   std::rewind(file);
@@ -59,6 +63,45 @@ std::string write_rows(OutputFormat format, const std::vector<ResultRow>& rows) 
   for (std::size_t n; (n = std::fread(chunk, 1, sizeof chunk, file)) > 0;) text.append(chunk, n);
   std::fclose(file);
   return text;
+}
+
+std::string parse_error(std::string_view list) {
+  try {
+    parse_columns(list);
+  } catch (const InputError& e) {
+    return e.what();
+  }
+  return "no error";
+}
+
+TEST(Columns, DefaultsAreEveryColumnInOrder) {
+  std::string names;
+  for (const Column c : default_columns()) names += std::string(column_name(c)) + ",";
+  EXPECT_EQ(names,
+            "id,kind,input,ok,value,metric,error,attempts,rank,host,pid,thread,start_us,"
+            "end_us,");
+  EXPECT_EQ(parse_columns("id,kind,input,ok,value,metric,error,attempts,rank,host,pid,thread,"
+                          "start_us,end_us"),
+            default_columns());
+}
+
+TEST(Columns, ParsesAListInItsOrder) {
+  EXPECT_EQ(parse_columns("id,value,error"),
+            (std::vector<Column>{Column::id, Column::value, Column::error}));
+  EXPECT_EQ(parse_columns(" end_us , id"), (std::vector<Column>{Column::end_us, Column::id}));
+  EXPECT_EQ(parse_columns("attempts"), (std::vector<Column>{Column::attempts}));
+}
+
+TEST(Columns, BadListsAreInputErrors) {
+  EXPECT_EQ(parse_error(""), "--columns names no column");
+  EXPECT_EQ(parse_error(" , "), "--columns names no column");
+  EXPECT_EQ(parse_error("id,x"),
+            "unknown column \"x\" (known: id, kind, input, ok, value, metric, error, attempts, "
+            "rank, host, pid, thread, start_us, end_us)");
+  EXPECT_EQ(parse_error("ID").rfind("unknown column \"ID\" (known: id, ", 0), 0u);  // exact names
+  EXPECT_EQ(parse_error("id,value,id"), "column \"id\" is named twice");
+  EXPECT_EQ(parse_error("id,,value"), "--columns has an empty name in \"id,,value\"");
+  EXPECT_EQ(parse_error("id,"), "--columns has an empty name in \"id,\"");
 }
 
 TEST(JsonString, EscapesQuotesBackslashesAndControls) {
@@ -74,17 +117,19 @@ TEST(JsonString, EscapesQuotesBackslashesAndControls) {
 TEST(Sinks, JsonlRowsAreExact) {
   const std::string expected =
       R"({"id":0,"kind":"square","input":12,"ok":true,"value":144,"metric":null,"error":null,)"
-      R"("rank":1,"host":"n1","pid":42,"thread":3,"start_us":1700000000000000,"end_us":1700000000000250})"
+      R"("attempts":1,"rank":1,"host":"n1","pid":42,"thread":3,"start_us":1700000000000000,)"
+      R"("end_us":1700000000000250})"
       "\n"
       R"({"id":1,"kind":"square","input":4000000000,"ok":false,"value":null,"metric":null,)"
-      R"("error":"square of 4000000000 overflows int64","rank":1,"host":"n1","pid":42,"thread":3,)"
-      R"("start_us":1700000000000000,"end_us":1700000000000250})"
+      R"("error":"square of 4000000000 overflows int64","attempts":3,"rank":1,"host":"n1",)"
+      R"("pid":42,"thread":3,"start_us":1700000000000000,"end_us":1700000000000250})"
       "\n"
       R"({"id":2,"kind":"crunch","input":1000,"ok":true,"value":1000,"metric":0.3125,"error":null,)"
-      R"("rank":1,"host":"n1","pid":42,"thread":3,"start_us":1700000000000000,"end_us":1700000000000250})"
+      R"("attempts":1,"rank":1,"host":"n1","pid":42,"thread":3,"start_us":1700000000000000,)"
+      R"("end_us":1700000000000250})"
       "\n"
       R"({"id":3,"kind":"download","input":"a,\"b\".bin","ok":true,"value":0,"metric":2.5,)"
-      R"("error":null,"rank":1,"host":"node \"7\"","pid":42,"thread":3,)"
+      R"("error":null,"attempts":1,"rank":1,"host":"node \"7\"","pid":42,"thread":3,)"
       R"("start_us":1700000000000000,"end_us":1700000000000250})"
       "\n";
   EXPECT_EQ(write_rows(OutputFormat::jsonl, sample_rows()), expected);
@@ -92,14 +137,65 @@ TEST(Sinks, JsonlRowsAreExact) {
 
 TEST(Sinks, CsvRowsAreExactAndQuoted) {
   const std::string expected =
-      "id,kind,input,ok,value,metric,error,rank,host,pid,thread,start_us,end_us\n"
-      "0,square,12,true,144,,,1,n1,42,3,1700000000000000,1700000000000250\n"
-      "1,square,4000000000,false,,,square of 4000000000 overflows int64,1,n1,42,3,"
+      "id,kind,input,ok,value,metric,error,attempts,rank,host,pid,thread,start_us,end_us\n"
+      "0,square,12,true,144,,,1,1,n1,42,3,1700000000000000,1700000000000250\n"
+      "1,square,4000000000,false,,,square of 4000000000 overflows int64,3,1,n1,42,3,"
       "1700000000000000,1700000000000250\n"
-      "2,crunch,1000,true,1000,0.3125,,1,n1,42,3,1700000000000000,1700000000000250\n"
-      "3,download,\"a,\"\"b\"\".bin\",true,0,2.5,,1,\"node \"\"7\"\"\",42,3,"
+      "2,crunch,1000,true,1000,0.3125,,1,1,n1,42,3,1700000000000000,1700000000000250\n"
+      "3,download,\"a,\"\"b\"\".bin\",true,0,2.5,,1,1,\"node \"\"7\"\"\",42,3,"
       "1700000000000000,1700000000000250\n";
   EXPECT_EQ(write_rows(OutputFormat::csv, sample_rows()), expected);
+}
+
+TEST(Sinks, ChosenColumnsAreWrittenInTheirOrder) {
+  const std::vector<Column> columns = parse_columns("error,id,attempts,value");
+  EXPECT_EQ(write_rows(OutputFormat::jsonl, sample_rows(), columns),
+            R"({"error":null,"id":0,"attempts":1,"value":144})"
+            "\n"
+            R"({"error":"square of 4000000000 overflows int64","id":1,"attempts":3,"value":null})"
+            "\n"
+            R"({"error":null,"id":2,"attempts":1,"value":1000})"
+            "\n"
+            R"({"error":null,"id":3,"attempts":1,"value":0})"
+            "\n");
+  EXPECT_EQ(write_rows(OutputFormat::csv, sample_rows(), columns),
+            "error,id,attempts,value\n"
+            ",0,1,144\n"
+            "square of 4000000000 overflows int64,1,3,\n"
+            ",2,1,1000\n"
+            ",3,1,0\n");
+  const std::vector<Column> one = {Column::host};
+  EXPECT_EQ(write_rows(OutputFormat::csv, sample_rows(), one),
+            "host\nn1\nn1\nn1\n\"node \"\"7\"\"\"\n");
+  EXPECT_EQ(write_rows(OutputFormat::jsonl, {sample_rows()[3]}, {Column::input, Column::kind}),
+            R"({"input":"a,\"b\".bin","kind":"download"})"
+            "\n");
+}
+
+TEST(Sinks, RowsWithoutASpecHaveNullKindAndInput) {
+  ResultRow r = row(9, kSquare, 81);
+  r.spec = nullptr;
+  const std::vector<Column> columns = {Column::id, Column::kind, Column::input, Column::value};
+  EXPECT_EQ(write_rows(OutputFormat::jsonl, {r}, columns),
+            R"({"id":9,"kind":null,"input":null,"value":81})"
+            "\n");
+  EXPECT_EQ(write_rows(OutputFormat::csv, {r}, columns), "id,kind,input,value\n9,,,81\n");
+}
+
+TEST(Sinks, ExtremeNumbersAreWrittenWhole) {
+  ResultRow r = row(std::numeric_limits<std::uint64_t>::max(), kSquare,
+                    std::numeric_limits<std::int64_t>::min());
+  r.rank = std::numeric_limits<std::int32_t>::min();
+  r.attempts = std::numeric_limits<std::uint32_t>::max();
+  r.start_us = std::numeric_limits<std::int64_t>::max();
+  r.has_metric = true;
+  r.metric = -1.23456789e-300;
+  const std::vector<Column> columns = {Column::id,       Column::value,    Column::rank,
+                                       Column::attempts, Column::start_us, Column::metric};
+  EXPECT_EQ(write_rows(OutputFormat::csv, {r}, columns),
+            "id,value,rank,attempts,start_us,metric\n"
+            "18446744073709551615,-9223372036854775808,-2147483648,4294967295,"
+            "9223372036854775807,-1.23456789e-300\n");
 }
 
 TEST(Sinks, CsvQuotesLineBreaksInErrors) {

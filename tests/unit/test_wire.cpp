@@ -62,6 +62,15 @@ TEST(Wire, ResultBatchesRoundTrip) {
   EXPECT_EQ(round_trip(ResultBatch{}), ResultBatch{});
 }
 
+TEST(Wire, DecodingResultsClearsRankZerosOwnAttempts) {
+  std::vector<char> bytes;
+  encode(result_batch(), bytes);
+  ResultBatch reused = result_batch();
+  reused.attempts = {1, 2, 1, 1};  // left over from the previous batch
+  decode(bytes, reused);
+  EXPECT_TRUE(reused.attempts.empty()) << "attempts never travel: a stale copy would mislabel";
+}
+
 TEST(Wire, HelloAndWelcomeRoundTrip) {
   from_worker::Hello h;
   h.rank = 4;

@@ -1,0 +1,84 @@
+// Shared pieces of the command-line parsers: options from argv and env, and checked numbers.
+#include "cli/cli_common.hpp"
+
+#include <cmath>
+#include <string>
+
+#include "core/errors.hpp"
+#include "core/kinds.hpp"
+
+namespace drover::cli_detail {
+namespace {
+
+// Options that may also come from the environment as DROVER_<NAME>.
+const char* const kEnvOptions[] = {"threads", "batch", "format", "io-window", "quiet", "output"};
+
+std::string env_name_mapper(const std::string& variable) {
+  for (const char* name : kEnvOptions) {
+    std::string expected = "DROVER_";
+    for (const char* c = name; *c != '\0'; ++c) expected += *c == '-' ? '_' : std::toupper(*c);
+    if (variable == expected) return name;
+  }
+  return "";
+}
+
+}  // namespace
+
+po::variables_map parse_options(const po::options_description& desc,
+                                const po::positional_options_description& positional,
+                                const std::vector<std::string>& args, const EnvMap& env,
+                                const std::string& command) {
+  po::variables_map vm;
+  try {
+    po::store(po::command_line_parser(args).options(desc).positional(positional).run(), vm);
+    // po::parse_environment reads the process environment; build the same
+    // parsed options from `env` instead, so tests can pass their own.
+    po::parsed_options from_env(&desc);
+    for (const auto& [variable, value] : env) {
+      const std::string name = env_name_mapper(variable);
+      if (name.empty() || desc.find_nothrow(name, false) == nullptr) continue;
+      po::option opt;
+      opt.string_key = name;
+      opt.value.push_back(value);
+      from_env.options.push_back(opt);
+    }
+    po::store(from_env, vm);
+    po::notify(vm);
+  } catch (const po::error& e) {
+    throw InputError("drover " + command + ": " + e.what());
+  }
+  return vm;
+}
+
+std::int64_t int_in(const po::variables_map& vm, const char* name, std::int64_t fallback,
+                    std::int64_t lo, std::int64_t hi) {
+  if (vm.count(name) == 0) return fallback;
+  const std::int64_t v = vm[name].as<std::int64_t>();
+  if (v < lo || v > hi) {
+    throw InputError("--" + std::string(name) + " " + std::to_string(v) + " is out of range [" +
+                     std::to_string(lo) + ", " + std::to_string(hi) + "]");
+  }
+  return v;
+}
+
+double seconds_in(const po::variables_map& vm, const char* name, double fallback) {
+  if (vm.count(name) == 0) return fallback;
+  const double v = vm[name].as<double>();
+  if (!std::isfinite(v) || v < 0 || v > kMaxDownloadSeconds) {
+    throw InputError("--" + std::string(name) + " must be a number of seconds in [0, " +
+                     std::to_string(static_cast<long long>(kMaxDownloadSeconds)) + "]");
+  }
+  return v;
+}
+
+void reject_foreign(const po::variables_map& vm, const std::string& what,
+                    std::initializer_list<const char*> names) {
+  for (const char* n : names) {
+    if (vm.count(n) != 0 && !vm[n].defaulted()) {
+      throw InputError("--" + std::string(n) + " does not apply to " + what);
+    }
+  }
+}
+
+
+}  // namespace drover::cli_detail

@@ -1,0 +1,38 @@
+// Shared pieces of the command-line parsers: options from argv and env, and checked numbers.
+#pragma once
+
+#include <boost/program_options.hpp>
+#include <cstdint>
+#include <limits>
+#include <string>
+#include <vector>
+
+#include "cli/cli.hpp"
+
+namespace drover::cli_detail {
+
+namespace po = boost::program_options;
+
+inline constexpr std::int64_t kI64Max = std::numeric_limits<std::int64_t>::max();
+
+// Parses a subcommand's arguments, then DROVER_<OPTION> variables from `env`,
+// which only fill options the command line left unset. po errors become
+// InputError "drover <command>: ...".
+po::variables_map parse_options(const po::options_description& desc,
+                                const po::positional_options_description& positional,
+                                const std::vector<std::string>& args, const EnvMap& env,
+                                const std::string& command);
+
+// The integer option `name` (or `fallback` when absent), checked to lie in [lo, hi].
+std::int64_t int_in(const po::variables_map& vm, const char* name, std::int64_t fallback,
+                    std::int64_t lo, std::int64_t hi);
+// A duration in seconds, finite and in [0, kMaxDownloadSeconds].
+double seconds_in(const po::variables_map& vm, const char* name, double fallback);
+// Options that belong to another kind are mistakes, not silently ignored.
+void reject_foreign(const po::variables_map& vm, const std::string& what,
+                    std::initializer_list<const char*> names);
+
+// drover journal show|export FILE
+CliResult parse_journal(const std::vector<std::string>& args, const EnvMap& env);
+
+}  // namespace drover::cli_detail

@@ -1,0 +1,25 @@
+// What identifies a run's work, written into its journal: resuming other work is refused.
+#pragma once
+
+#include <optional>
+#include <string>
+
+#include "workload.hpp"
+
+namespace drover {
+
+// "generated kind=square total=1000 from=0 count=0 min=5 max=10 seed=1": every
+// field that decides what the tasks are, and nothing that does not (threads,
+// batch sizes, output options). Doubles are written exactly.
+std::string fingerprint_generated(const Generator& generator);
+
+// "task-file bytes=1234 fnv1a64=0123456789abcdef": the file's content, not its
+// name, so a moved file still resumes and an edited one does not.
+// Throws InputError naming the path when it cannot be read.
+std::string fingerprint_task_file(const std::string& path);
+
+// The generator a generated fingerprint describes; nullopt for task files or
+// text that is not a fingerprint (journal export rebuilds range inputs with it).
+std::optional<Generator> generator_from_fingerprint(const std::string& fingerprint);
+
+}  // namespace drover

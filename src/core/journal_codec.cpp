@@ -1,0 +1,240 @@
+// The journal's record codec: CRC-32, flat encoding of a batch, and a decoder that trusts nothing.
+#include "journal_codec.hpp"
+
+#include <array>
+#include <cstring>
+#include <limits>
+#include <type_traits>
+
+namespace drover::journal_detail {
+namespace {
+
+constexpr std::array<std::uint32_t, 256> make_crc_table() {
+  std::array<std::uint32_t, 256> table{};
+  for (std::uint32_t i = 0; i < 256; ++i) {
+    std::uint32_t c = i;
+    for (int bit = 0; bit < 8; ++bit) c = (c & 1) != 0 ? 0xEDB88320u ^ (c >> 1) : c >> 1;
+    table[i] = c;
+  }
+  return table;
+}
+constexpr std::array<std::uint32_t, 256> kCrcTable = make_crc_table();
+
+// The smallest encodings of a task and of a failure (every string empty):
+// they bound a corrupt count before anything is allocated for it.
+constexpr std::size_t kMinTaskBytes = 8 + 1 + 8 + 8 + 4;
+constexpr std::size_t kMinFailureBytes = 4 + 4;
+
+class Writer {
+ public:
+  explicit Writer(std::vector<char>& out) : out_(out) {}
+
+  template <class T>
+  void put(const T& value) {
+    static_assert(std::is_trivially_copyable_v<T>);
+    append(&value, sizeof(T));
+  }
+  void put_string(const std::string& s) {
+    put(static_cast<std::uint32_t>(s.size()));
+    append(s.data(), s.size());
+  }
+  template <class T>
+  void put_array(const std::vector<T>& v) {
+    static_assert(std::is_trivially_copyable_v<T>);
+    put(static_cast<std::uint64_t>(v.size()));
+    append(v.data(), v.size() * sizeof(T));
+  }
+
+ private:
+  // resize + memcpy, as in wire.cpp: g++ 12 warns falsely on small inserts.
+  void append(const void* data, std::size_t n) {
+    if (n == 0) return;
+    const std::size_t at = out_.size();
+    out_.resize(at + n);
+    std::memcpy(out_.data() + at, data, n);
+  }
+
+  std::vector<char>& out_;
+};
+
+class Reader {
+ public:
+  explicit Reader(std::span<const char> bytes) : bytes_(bytes) {}
+
+  template <class T>
+  T get() {
+    static_assert(std::is_trivially_copyable_v<T>);
+    T value;
+    std::memcpy(&value, take(sizeof(T)), sizeof(T));
+    return value;
+  }
+  void get_string(std::string& s) {
+    const auto n = get<std::uint32_t>();
+    const char* p = take(n);
+    s.assign(p, n);
+  }
+  template <class T>
+  void get_array(std::vector<T>& v) {
+    const auto n = get<std::uint64_t>();
+    if (n > remaining() / sizeof(T)) throw RecordError("array longer than the record");
+    v.resize(n);
+    if (n != 0) std::memcpy(v.data(), take(n * sizeof(T)), n * sizeof(T));
+  }
+  // A count of items of at least `min_bytes` each, checked against what is left.
+  std::size_t get_count(std::size_t min_bytes, const char* what) {
+    const auto n = get<std::uint64_t>();
+    if (n > remaining() / min_bytes) throw RecordError(what);
+    return static_cast<std::size_t>(n);
+  }
+  std::size_t remaining() const { return bytes_.size() - pos_; }
+
+ private:
+  const char* take(std::size_t n) {
+    if (n > remaining()) throw RecordError("record too short");
+    const char* p = bytes_.data() + pos_;
+    pos_ += n;
+    return p;
+  }
+
+  std::span<const char> bytes_;
+  std::size_t pos_ = 0;
+};
+
+template <class T>
+void put_at(std::vector<char>& out, std::size_t at, T value) {
+  std::memcpy(out.data() + at, &value, sizeof(T));
+}
+
+}  // namespace
+
+std::uint32_t crc32(std::span<const char> bytes) {
+  std::uint32_t c = 0xFFFFFFFFu;
+  for (const char byte : bytes) {
+    c = kCrcTable[(c ^ static_cast<unsigned char>(byte)) & 0xFFu] ^ (c >> 8);
+  }
+  return c ^ 0xFFFFFFFFu;
+}
+
+void append_header(const std::string& fingerprint, std::vector<char>& out) {
+  if (fingerprint.size() > kMaxFingerprintBytes) {
+    throw std::invalid_argument("journal: fingerprint longer than " +
+                                std::to_string(kMaxFingerprintBytes) + " bytes");
+  }
+  const std::size_t start = out.size();
+  Writer w(out);
+  for (const char c : kMagic) w.put(c);
+  w.put(kJournalVersion);
+  w.put_string(fingerprint);
+  w.put(crc32(std::span<const char>(out).subspan(start)));
+}
+
+void append_record(const JournalBatch& batch, std::vector<char>& out) {
+  if (const char* problem = batch_problem(batch)) {
+    throw std::invalid_argument(std::string("journal: inconsistent batch: ") + problem);
+  }
+  const std::size_t start = out.size();
+  out.resize(start + kRecordHeaderBytes);  // length and CRC, filled in below
+  Writer w(out);
+  w.put(kRecordBatch);
+  const TaskBatch& tasks = batch.tasks;
+  w.put(tasks.first_id);
+  w.put(tasks.count);
+  w.put(static_cast<std::uint64_t>(tasks.tasks.size()));
+  for (const Task& t : tasks.tasks) {
+    w.put(t.id);
+    w.put(static_cast<std::uint8_t>(t.spec.kind));
+    w.put(t.spec.n);
+    w.put(t.spec.seconds);
+    w.put_string(t.spec.name);
+  }
+  const ResultBatch& results = batch.results;
+  w.put(results.rank);
+  w.put_array(results.values);
+  w.put_array(results.metrics);
+  w.put_array(results.spans);  // Span has no padding (task.hpp): raw bytes are defined
+  w.put(static_cast<std::uint64_t>(results.failures.size()));
+  for (const Failure& f : results.failures) {
+    w.put(f.index);
+    w.put_string(f.message);
+  }
+  w.put_array(results.attempts);
+  w.put_string(batch.host);
+  w.put(batch.pid);
+
+  const std::size_t length = out.size() - start - kRecordHeaderBytes;
+  if (length > kMaxRecordBytes) {
+    out.resize(start);
+    throw std::invalid_argument("journal: batch record larger than 1 GiB");
+  }
+  const auto payload = std::span<const char>(out).subspan(start + kRecordHeaderBytes);
+  put_at(out, start, static_cast<std::uint32_t>(length));
+  put_at(out, start + 4, crc32(payload));
+}
+
+void decode_payload(std::span<const char> payload, JournalBatch& batch) {
+  Reader r(payload);
+  if (r.get<std::uint8_t>() != kRecordBatch) throw RecordError("unknown record type");
+  TaskBatch& tasks = batch.tasks;
+  tasks.seq = 0;  // seq and lane are not kept
+  tasks.lane = Lane::cpu;
+  tasks.first_id = r.get<std::uint64_t>();
+  tasks.count = r.get<std::uint32_t>();
+  tasks.tasks.resize(r.get_count(kMinTaskBytes, "task count longer than the record"));
+  for (Task& t : tasks.tasks) {
+    t.id = r.get<std::uint64_t>();
+    const auto kind = r.get<std::uint8_t>();
+    if (kind >= kKindCount) throw RecordError("unknown kind id " + std::to_string(kind));
+    t.spec.kind = static_cast<KindId>(kind);
+    t.spec.n = r.get<std::int64_t>();
+    t.spec.seconds = r.get<double>();
+    r.get_string(t.spec.name);
+  }
+  ResultBatch& results = batch.results;
+  results.seq = 0;
+  results.rank = r.get<std::int32_t>();
+  r.get_array(results.values);
+  r.get_array(results.metrics);
+  r.get_array(results.spans);
+  results.failures.resize(r.get_count(kMinFailureBytes, "failure count longer than the record"));
+  for (Failure& f : results.failures) {
+    f.index = r.get<std::uint32_t>();
+    r.get_string(f.message);
+  }
+  r.get_array(results.attempts);
+  r.get_string(batch.host);
+  batch.pid = r.get<std::int32_t>();
+  if (r.remaining() != 0) throw RecordError("trailing bytes in record");
+  if (const char* problem = batch_problem(batch)) throw RecordError(problem);
+}
+
+const char* batch_problem(const JournalBatch& batch) {
+  const TaskBatch& tasks = batch.tasks;
+  const ResultBatch& results = batch.results;
+  const std::uint64_t n = tasks.size();
+  if (n > std::numeric_limits<std::uint32_t>::max()) return "more than 2^32 tasks";
+  if (n > std::numeric_limits<std::uint64_t>::max() - tasks.first_id) return "task ids overflow";
+  for (std::size_t i = 0; i < tasks.tasks.size(); ++i) {
+    if (tasks.tasks[i].id != tasks.first_id + i) return "task ids not consecutive from first_id";
+  }
+  if (results.values.size() != n) return "value count differs from task count";
+  if (!results.metrics.empty() && results.metrics.size() != n) {
+    return "metric count differs from task count";
+  }
+  if (!results.attempts.empty() && results.attempts.size() != n) {
+    return "attempt count differs from task count";
+  }
+  std::uint64_t next = 0;  // spans tile [0, n) in order
+  for (const Span& s : results.spans) {
+    if (s.first != next) return "spans do not cover the tasks in order";
+    next += s.count;
+  }
+  if (next != n) return "spans do not cover the tasks in order";
+  std::uint64_t min_index = 0;  // failures strictly increasing, each < n
+  for (const Failure& f : results.failures) {
+    if (f.index < min_index || f.index >= n) return "failures out of order or out of range";
+    min_index = std::uint64_t{f.index} + 1;
+  }
+  return nullptr;
+}
+
+}  // namespace drover::journal_detail

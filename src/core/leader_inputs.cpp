@@ -1,0 +1,63 @@
+// Rank 0's inputs, checked before any work: the task source, the output, the journal.
+#include "leader_inputs.hpp"
+
+#include <sys/stat.h>
+
+#include "errors.hpp"
+#include "fingerprint.hpp"
+
+namespace drover {
+namespace {
+
+bool exists_non_empty(const std::string& path) {
+  struct stat st {};
+  return ::stat(path.c_str(), &st) == 0 && (st.st_size > 0 || S_ISDIR(st.st_mode));
+}
+
+void open_journal(const RunOptions& options, const std::string& fingerprint, LeaderInputs& in) {
+  in.journal_path = options.journal;
+  if (!exists_non_empty(options.journal)) {
+    // --resume with no journal yet starts one: the same command line serves a
+    // first submission and every resubmission.
+    in.journal = JournalWriter::create(options.journal, fingerprint, options.fsync);
+    return;
+  }
+  if (!options.resume) {
+    throw InputError(options.journal +
+                     ": journal exists; add --resume to continue its run, or remove it");
+  }
+  const JournalScan scan = scan_journal(options.journal);
+  if (scan.fingerprint != fingerprint) {
+    throw InputError(options.journal + ": journal is from another run (its work: " +
+                     scan.fingerprint + "; this run: " + fingerprint + ")");
+  }
+  if (scan.torn_tail) {
+    in.warnings.push_back(options.journal + ": the last record was torn (a crash mid-write) and is dropped; its tasks run again");
+  }
+  in.done = scan.entries;
+  in.done_tasks = scan.tasks;
+  in.journal = JournalWriter::append(options.journal, scan.valid_bytes, options.fsync);
+}
+
+}  // namespace
+
+LeaderInputs prepare_leader_inputs(const RunOptions& options) {
+  LeaderInputs in;
+  in.plan.announce = options.announce;
+  std::string fingerprint;
+  if (options.generator) {
+    in.plan.generator = *options.generator;
+    in.source = std::make_unique<GeneratedSource>(in.plan.generator);
+    fingerprint = fingerprint_generated(in.plan.generator);
+  } else {
+    const TaskFileSummary summary = validate_task_file(options.tasks_file);
+    in.source = std::make_unique<TaskFileSource>(options.tasks_file, summary.tasks);
+    if (!options.journal.empty()) fingerprint = fingerprint_task_file(options.tasks_file);
+  }
+  // The journal first: refusing it must not have truncated the output already.
+  if (!options.journal.empty()) open_journal(options, fingerprint, in);
+  if (!options.output.empty()) in.sink = open_sink(options.output, options.format, options.columns);
+  return in;
+}
+
+}  // namespace drover

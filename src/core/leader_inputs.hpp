@@ -1,0 +1,33 @@
+// Rank 0's inputs, checked before any work: the task source, the output, the journal.
+#pragma once
+
+#include <memory>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "journal.hpp"
+#include "messages.hpp"
+#include "run_options.hpp"
+#include "sinks.hpp"
+#include "workload.hpp"
+
+namespace drover {
+
+struct LeaderInputs {
+  to_worker::Plan plan;
+  std::unique_ptr<TaskSource> source;  // all tasks of the run
+  std::unique_ptr<ResultSink> sink;    // null: summary only
+  std::optional<JournalWriter> journal;
+  std::string journal_path;
+  std::vector<JournalScan::Entry> done;  // --resume: batches the journal already holds
+  std::uint64_t done_tasks = 0;
+  std::vector<std::string> warnings;  // printed by rank 0 before the run
+};
+
+// Opens and checks everything rank 0 reads or writes; throws InputError with
+// the one-line message for the first problem: a bad task file, an unwritable
+// output, a journal that exists without --resume, or one from another run.
+LeaderInputs prepare_leader_inputs(const RunOptions& options);
+
+}  // namespace drover

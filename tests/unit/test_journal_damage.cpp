@@ -1,0 +1,179 @@
+// A damaged journal: a torn tail is dropped; other damage stops the reader, naming path and offset.
+#include <gtest/gtest.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <cstring>
+#include <string>
+
+#include "core/journal.hpp"
+#include "core/journal_codec.hpp"
+#include "journal_test_util.hpp"
+
+namespace drover {
+namespace {
+
+using namespace journal_test;
+
+TEST(JournalDamage, EveryCutInsideTheLastRecordIsATornTail) {
+  const std::string path =
+      write_journal({range_batch(0, 10, 1), explicit_batch(10), explicit_batch(13)});
+  const std::uint64_t full = read_bytes(path).size();
+  const std::uint64_t last = scan_journal(path).entries[2].offset;
+  for (std::uint64_t cut = full - 1; cut > last; --cut) {  // truncate() only shrinks
+    ASSERT_EQ(::truncate(path.c_str(), static_cast<off_t>(cut)), 0);
+    JournalScan scan;
+    ASSERT_NO_THROW(scan = scan_journal(path)) << "cut at " << cut;
+    EXPECT_TRUE(scan.torn_tail) << "cut at " << cut;
+    EXPECT_EQ(scan.batches, 2u);
+    EXPECT_EQ(scan.tasks, 13u);
+    EXPECT_EQ(scan.valid_bytes, last);
+  }
+  ASSERT_EQ(::truncate(path.c_str(), static_cast<off_t>(last)), 0);
+  EXPECT_FALSE(scan_journal(path).torn_tail);
+}
+
+TEST(JournalDamage, AFlippedByteInAMiddleRecordIsDamageNamingItsOffset) {
+  const std::string path =
+      write_journal({range_batch(0, 10, 1), explicit_batch(10), range_batch(13, 4, 2)});
+  const std::string good = read_bytes(path);
+  const JournalScan scan = scan_journal(path);
+  const std::uint64_t middle = scan.entries[1].offset;
+  const std::uint64_t end = scan.entries[2].offset;
+  ASSERT_LT(middle, end);
+  const std::string expected = ": record at byte " + std::to_string(middle) + " is damaged (";
+  // From the CRC field on, in memory (the same reader as for files). A damaged
+  // length field that points past the end of the file cannot be told from a
+  // torn tail; one that does not is caught below.
+  for (std::uint64_t at = middle + 4; at < end; ++at) {
+    std::string bytes = good;
+    bytes[at] = static_cast<char>(bytes[at] ^ 0x5a);
+    EXPECT_EQ(error_of([&] { parse_journal(bytes, kIgnore); }).rfind("journal" + expected, 0), 0u)
+        << "byte " << at;
+  }
+  std::string bytes = good;
+  bytes[middle] = static_cast<char>(bytes[middle] - 1);  // a length one short
+  EXPECT_EQ(error_of([&] { parse_journal(bytes, kIgnore); }).rfind("journal" + expected, 0), 0u);
+  bytes = good;
+  bytes[end - 1] = static_cast<char>(bytes[end - 1] ^ 0x5a);
+  write_bytes(path, bytes);
+  EXPECT_EQ(error_of([&] { scan_journal(path); }).rfind(path + expected, 0), 0u);
+}
+
+TEST(JournalDamage, AFlippedByteInTheLastRecordIsATornTail) {
+  const std::string path = write_journal({range_batch(0, 10, 1), explicit_batch(10)});
+  const std::string good = read_bytes(path);
+  const std::uint64_t last = scan_journal(path).entries[1].offset;
+  for (std::uint64_t at = last + 4; at < good.size(); ++at) {
+    std::string bytes = good;
+    bytes[at] = static_cast<char>(bytes[at] ^ 0x01);
+    const JournalScan scan = parse_journal(bytes, kIgnore);
+    EXPECT_TRUE(scan.torn_tail) << "byte " << at;
+    EXPECT_EQ(scan.batches, 1u);
+    EXPECT_EQ(scan.valid_bytes, last);
+  }
+}
+
+TEST(JournalDamage, AZeroFilledTailIsATornTailButOtherBytesAfterItAreNot) {
+  const std::string good = read_bytes(write_journal({range_batch(0, 10, 1)}));
+  const JournalScan scan = parse_journal(good + std::string(4096, '\0'), kIgnore);
+  EXPECT_TRUE(scan.torn_tail);
+  EXPECT_EQ(scan.batches, 1u);
+  EXPECT_EQ(scan.valid_bytes, good.size());
+  EXPECT_EQ(
+      error_of([&] { parse_journal(good + std::string(4096, '\0') + "x", kIgnore); }),
+      "journal: record at byte " + std::to_string(good.size()) + " is damaged (record too short)");
+}
+
+// A record with a good checksum over a batch no writer makes: damage even at
+// the end of the file, since a torn write does not produce a matching CRC.
+TEST(JournalDamage, AnInconsistentBatchWithAGoodChecksumIsDamage) {
+  std::vector<char> record;
+  journal_detail::append_record(explicit_batch(10), record);
+  const std::size_t kind_at = 8 + 1 + 8 + 4 + 8 + 8;  // header, type, first_id, count, n, id
+  record[kind_at] = 7;
+  const std::uint32_t crc = journal_detail::crc32(std::span<const char>(record).subspan(8));
+  std::memcpy(record.data() + 4, &crc, 4);
+  const std::string head = read_bytes(write_journal({range_batch(0, 10, 1)}));
+  const std::string bad(record.begin(), record.end());
+  const std::string expected =
+      "journal: record at byte " + std::to_string(head.size()) + " is damaged (unknown kind id 7)";
+  EXPECT_EQ(error_of([&] { parse_journal(head + bad, kIgnore); }), expected);
+  std::vector<char> after;
+  journal_detail::append_record(range_batch(50, 1, 1), after);
+  EXPECT_EQ(error_of([&] {
+              parse_journal(head + bad + std::string(after.begin(), after.end()), kIgnore);
+            }),
+            expected);
+}
+
+TEST(JournalDamage, TwoBatchesWithTheSameTasksAreAnError) {
+  const std::string path =
+      write_journal({range_batch(0, 10, 1), range_batch(20, 5, 1), range_batch(5, 10, 2)});
+  EXPECT_EQ(error_of([&] { scan_journal(path); }), path + ": tasks 5..9 appear twice");
+  const std::string same = write_journal({range_batch(0, 10, 1), range_batch(0, 10, 1)});
+  EXPECT_EQ(error_of([&] { scan_journal(same); }), same + ": tasks 0..9 appear twice");
+  const std::string inside =
+      write_journal({range_batch(0, 100, 1), range_batch(50, 0, 1), range_batch(60, 5, 1)});
+  EXPECT_EQ(error_of([&] { scan_journal(inside); }), inside + ": tasks 60..64 appear twice");
+}
+
+TEST(JournalDamage, HeaderErrorsNameThePath) {
+  const std::string path = temp_path();
+  const std::string good = read_bytes(write_journal({}, "fingerprint"));
+  const auto error_for = [&](const std::string& bytes) {
+    write_bytes(path, bytes);
+    return error_of([&] { scan_journal(path); });
+  };
+  EXPECT_EQ(error_for(""), path + ": not a drover journal");
+  EXPECT_EQ(error_for("DRVJ"), path + ": not a drover journal");
+  EXPECT_EQ(error_for("{\"kind\":\"square\",\"n\":12}\n"), path + ": not a drover journal");
+  std::string version = good;
+  version[8] = 2;
+  EXPECT_EQ(error_for(version), path + ": journal version 2, this drover reads version 1");
+  std::string damaged = good;
+  damaged[20] = static_cast<char>(damaged[20] ^ 0x10);
+  EXPECT_EQ(error_for(damaged), path + ": journal header is damaged");
+  EXPECT_EQ(error_for(good), "");
+
+  // Every other flip and cut, in memory: the same reader, without file system time.
+  const auto error_in_memory = [&](const std::string& bytes) {
+    return error_of([&] { parse_journal(bytes, kIgnore); });
+  };
+  for (std::size_t at = 12; at < good.size(); ++at) {
+    std::string bytes = good;
+    bytes[at] = static_cast<char>(bytes[at] ^ 0x10);
+    EXPECT_EQ(error_in_memory(bytes), "journal: journal header is damaged") << "byte " << at;
+  }
+  for (std::size_t cut = 8; cut < good.size(); ++cut) {
+    EXPECT_EQ(error_in_memory(good.substr(0, cut)), "journal: journal header is damaged") << cut;
+  }
+}
+
+TEST(JournalDamage, MissingFilesAndDirectoriesAreNamed) {
+  const std::string missing = testing::TempDir() + "no-such-journal.drj";
+  EXPECT_EQ(error_of([&] { scan_journal(missing); }),
+            missing + ": cannot open journal: No such file or directory");
+  EXPECT_EQ(error_of([&] { read_journal_batch(missing, 0); }),
+            missing + ": cannot open journal: No such file or directory");
+  const std::string dir = temp_path() + ".d";
+  ::mkdir(dir.c_str(), 0700);
+  EXPECT_EQ(error_of([&] { scan_journal(dir); }), dir + ": is a directory");
+}
+
+TEST(JournalDamage, ReadingABatchAtABadOffsetIsDamage) {
+  const std::string path = write_journal({range_batch(0, 10, 1)});
+  const JournalScan scan = scan_journal(path);
+  const auto error_at = [&](std::uint64_t offset) {
+    return error_of([&] { read_journal_batch(path, offset); });
+  };
+  EXPECT_EQ(error_at(scan.valid_bytes), path + ": record at byte " +
+                                            std::to_string(scan.valid_bytes) +
+                                            " is damaged (past the end of the journal)");
+  EXPECT_EQ(error_at(1u << 30).rfind(path + ": record at byte 1073741824 is damaged", 0), 0u);
+  EXPECT_NE(error_at(scan.entries[0].offset + 1), "");
+  EXPECT_EQ(error_at(scan.entries[0].offset), "");
+}
+
+}  // namespace
+}  // namespace drover

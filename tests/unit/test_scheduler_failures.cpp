@@ -1,0 +1,183 @@
+// The scheduler's failure rules: retries elsewhere, final results once, bad ranks excluded.
+#include <gtest/gtest.h>
+
+#include <map>
+#include <set>
+
+#include "core/scheduler.hpp"
+#include "core/workload.hpp"
+#include "fake_transport.hpp"
+
+namespace drover {
+namespace {
+
+using testing::RecordingTransport;
+using testing::Sent;
+
+Generator squares(std::uint64_t n) {
+  Generator g;
+  g.kind = KindId::square;
+  g.total = n;
+  return g;
+}
+
+// Collects what the scheduler passes on, with attempts and failures per id.
+struct Outcomes final : ResultConsumer {
+  void consume(const TaskBatch& tasks, const ResultBatch& results) override {
+    for (std::size_t i = 0; i < tasks.size(); ++i) {
+      const std::uint64_t id = tasks.first_id + i;
+      ids.push_back(id);
+      attempts[id] = results.attempts.empty() ? 1 : results.attempts[i];
+      rank[id] = results.rank;
+    }
+    for (const Failure& f : results.failures) failed.insert(tasks.first_id + f.index);
+  }
+  std::vector<std::uint64_t> ids;
+  std::map<std::uint64_t, std::uint32_t> attempts;
+  std::map<std::uint64_t, int> rank;
+  std::set<std::uint64_t> failed;
+};
+
+// A worker that fails the tasks `fails(rank, id)` says, and answers the rest.
+template <class Fails>
+ResultBatch answer(const Sent& sent, Fails fails) {
+  ResultBatch r = testing::answer(sent.batch, sent.rank, 0);
+  for (std::uint32_t i = 0; i < sent.batch.size(); ++i) {
+    if (fails(sent.rank, sent.batch.first_id + i)) {
+      r.values[i] = 0;
+      r.failures.push_back(Failure{i, "boom"});
+    }
+  }
+  return r;
+}
+
+template <class Fails>
+void run(Scheduler& s, RecordingTransport& t, Fails fails) {
+  s.start();
+  std::vector<Sent> outstanding;
+  while (!s.finished()) {
+    for (Sent& x : t.take()) {
+      if (!x.stop) outstanding.push_back(std::move(x));
+    }
+    ASSERT_FALSE(outstanding.empty()) << "scheduler stalled";
+    Sent next = std::move(outstanding.front());
+    outstanding.erase(outstanding.begin());
+    s.on_results(answer(next, fails));
+  }
+}
+
+SchedulerConfig three_ranks(std::uint32_t retries) {
+  SchedulerConfig c;
+  c.workers = {WorkerSlot{0, 1}, WorkerSlot{1, 1}, WorkerSlot{2, 1}};
+  c.fixed_batch = 4;
+  c.retries = retries;
+  return c;
+}
+
+TEST(SchedulerFailures, WithoutRetriesFailuresAreFinal) {
+  GeneratedSource source(squares(40));
+  RecordingTransport t;
+  Outcomes out;
+  Scheduler s(three_ranks(0), source, t, out);
+  run(s, t, [](int, std::uint64_t id) { return id % 10 == 3; });
+  EXPECT_EQ(out.ids.size(), 40u);
+  EXPECT_EQ(out.failed, (std::set<std::uint64_t>{3, 13, 23, 33}));
+  EXPECT_EQ(s.retries_sent(), 0u);
+}
+
+TEST(SchedulerFailures, ARetrySucceedsElsewhereAndOrderIsKept) {
+  GeneratedSource source(squares(40));
+  RecordingTransport t;
+  Outcomes out;
+  Scheduler s(three_ranks(2), source, t, out);
+  // Rank 1 fails task 5 (any other rank runs it fine).
+  run(s, t, [](int rank, std::uint64_t id) { return rank == 1 && id % 4 == 1; });
+  ASSERT_EQ(out.ids.size(), 40u);
+  for (std::uint64_t i = 0; i < 40; ++i) EXPECT_EQ(out.ids[i], i) << "ordered, each once";
+  EXPECT_TRUE(out.failed.empty());
+  for (const auto& [id, attempts] : out.attempts) {
+    if (attempts > 1) {
+      EXPECT_EQ(attempts, 2u);
+      EXPECT_NE(out.rank[id], 1) << "the retry ran on another rank";
+    }
+  }
+  EXPECT_GT(s.retries_sent(), 0u);
+}
+
+TEST(SchedulerFailures, ATaskThatFailsEverywhereStopsAfterItsRetries) {
+  GeneratedSource source(squares(12));
+  RecordingTransport t;
+  Outcomes out;
+  Scheduler s(three_ranks(2), source, t, out);
+  run(s, t, [](int, std::uint64_t id) { return id == 7; });
+  ASSERT_EQ(out.ids.size(), 12u);
+  EXPECT_EQ(out.failed, std::set<std::uint64_t>{7});
+  EXPECT_EQ(out.attempts[7], 3u) << "1 run + 2 retries";
+  EXPECT_EQ(s.retries_sent(), 2u);
+  EXPECT_TRUE(s.excluded().empty()) << "a bad task is not a bad node";
+}
+
+TEST(SchedulerFailures, ABadRankIsExcludedAndNamed) {
+  GeneratedSource source(squares(300));
+  RecordingTransport t;
+  Outcomes out;
+  SchedulerConfig config = three_ranks(1);
+  config.fixed_batch = 1;
+  Scheduler s(config, source, t, out);
+  run(s, t, [](int rank, std::uint64_t) { return rank == 2; });
+  ASSERT_EQ(out.ids.size(), 300u);
+  EXPECT_TRUE(out.failed.empty()) << "every task recovered elsewhere";
+  ASSERT_EQ(s.excluded().size(), 1u);
+  EXPECT_EQ(s.excluded()[0].first, 2);
+  // Once excluded, rank 2 ran nothing more: only its first few tasks failed there.
+  std::size_t sent_to_2 = 0;
+  for (const auto& [id, attempts] : out.attempts) sent_to_2 += attempts > 1 ? 1 : 0;
+  EXPECT_LT(sent_to_2, 20u);
+}
+
+TEST(SchedulerFailures, TheLastHealthyRankIsNeverExcluded) {
+  GeneratedSource source(squares(50));
+  RecordingTransport t;
+  Outcomes out;
+  SchedulerConfig config;
+  config.workers = {WorkerSlot{0, 1}, WorkerSlot{1, 1}};
+  config.fixed_batch = 1;
+  config.retries = 1;
+  Scheduler s(config, source, t, out);
+  run(s, t, [](int rank, std::uint64_t) { return rank == 1; });
+  EXPECT_EQ(out.ids.size(), 50u);
+  EXPECT_LE(s.excluded().size(), 1u);
+  for (const auto& e : s.excluded()) EXPECT_EQ(e.first, 1);
+}
+
+TEST(SchedulerFailures, OneRankRetriesOnItself) {
+  GeneratedSource source(squares(5));
+  RecordingTransport t;
+  Outcomes out;
+  SchedulerConfig config;
+  config.workers = {WorkerSlot{0, 1}};
+  config.retries = 3;
+  int calls = 0;
+  Scheduler s(config, source, t, out);
+  // Task 2 fails twice, then succeeds: a flaky task on the only rank.
+  run(s, t, [&](int, std::uint64_t id) { return id == 2 && calls++ < 2; });
+  EXPECT_TRUE(out.failed.empty());
+  EXPECT_EQ(out.attempts[2], 3u);
+}
+
+TEST(SchedulerFailures, TheJournalSeesEachFinalBatchOnce) {
+  GeneratedSource source(squares(60));
+  RecordingTransport t;
+  Outcomes out;
+  Outcomes journal;
+  SchedulerConfig config = three_ranks(1);
+  Scheduler s(config, source, t, out, &journal);
+  run(s, t, [](int rank, std::uint64_t id) { return rank == 0 && id % 5 == 0; });
+  std::vector<std::uint64_t> seen = journal.ids;
+  std::sort(seen.begin(), seen.end());
+  ASSERT_EQ(seen.size(), 60u);
+  for (std::uint64_t i = 0; i < 60; ++i) EXPECT_EQ(seen[i], i);
+}
+
+}  // namespace
+}  // namespace drover
