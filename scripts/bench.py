@@ -133,6 +133,29 @@ def case_stream(t, s):
           target="<= 100 MiB")
 
 
+def case_journal(t, s):
+    """What --journal costs with the default fsync policy (every 1000 ms)."""
+    journal = os.path.join(OUT, "bench.jrnl")
+
+    def timed(args, with_journal):
+        if os.path.exists(journal):
+            os.remove(journal)
+        extra = ["--journal", journal] if with_journal else []
+        return drover([*args, *extra], ranks=2)["seconds"]
+
+    n = s["tiny"]
+    one = ["run", "square", "--count", n, "--batch", 1]
+    plain = Stat(repeat(s["reps"], lambda: timed(one, False) / n * 1e6))
+    logged = Stat(repeat(s["reps"], lambda: timed(one, True) / n * 1e6))
+    t.add("journal", "--batch 1 with --journal (a record per task)", "us/task", logged,
+          "no journal", plain, logged.median / plain.median, "cost stated")
+    big = ["run", "square", "--count", s["squares"]]
+    plain = Stat(repeat(s["reps"], lambda: s["squares"] / timed(big, False)))
+    logged = Stat(repeat(s["reps"], lambda: s["squares"] / timed(big, True)))
+    t.add("journal", f"{s['squares']:.0e} squares with --journal", "results/s", logged,
+          "no journal", plain, logged.median / plain.median, "cost stated")
+
+
 def metg(points):
     """Smallest task size (ns) at 50 % efficiency, interpolated on a log scale."""
     points = sorted(points)
@@ -186,7 +209,7 @@ def main():
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--quick", action="store_true", help="small sizes, one run each (CI smoke)")
     parser.add_argument("--only", help="comma-separated cases: startup,per-task,squares,crunch,"
-                                       "downloads,stream,metg,dispatch")
+                                       "journal,downloads,stream,metg,dispatch")
     args = parser.parse_args()
     s = sizes(args.quick)
     only = set(args.only.split(",")) if args.only else None
@@ -205,6 +228,8 @@ def main():
         case_squares(t, s)
     if want("crunch") or want("metg"):
         ns_per_inc = case_crunch(t, s)
+    if want("journal"):
+        case_journal(t, s)
     if want("downloads"):
         case_downloads(t, s)
     if want("stream"):

@@ -73,9 +73,9 @@ class Runner:
         self.output = os.path.join(workdir, "out.jsonl")
         self.ref = os.path.join(workdir, "ref.jsonl")
 
-    def mpirun(self, *drover_args):
-        return [self.args.mpirun, "--quiet", "-np", str(self.args.ranks), self.args.drover,
-                *map(str, drover_args)]
+    def mpirun(self, *drover_args, mpi_args=()):
+        return [self.args.mpirun, "--quiet", "-np", str(self.args.ranks), *mpi_args,
+                self.args.drover, *map(str, drover_args)]
 
     def run(self, cmd, timeout):
         try:
@@ -124,8 +124,17 @@ def kill_cycle(runner, rng, cycle, startup_s, work_s, stats):
     # Vary how the journal reaches the disk: every record, or by time.
     fsync = rng.choice([["--fsync-every", "1"], ["--fsync-interval", "5"],
                         ["--fsync-interval", "50"], ["--fsync-every", "7", "--fsync-interval", "0"]])
+    # Vary what the killed runs journal: batch shapes, completion order, and
+    # final results that took retries around a failing rank. None of it may
+    # show in the resumed output (the columns leave out attempts and rank).
+    shape = rng.choice([[], [], ["--unordered"], ["--batch", "1"], ["--batch", "64"]])
+    mpi_args = []
+    if args.ranks >= 2 and rng.random() < 0.25:
+        mpi_args = ["-x", "DROVER_TEST_FAIL_RANKS=1"]
+        shape = shape + ["--retries", "2"]
     cmd = runner.mpirun("run", "--tasks-file", runner.tasks, "--journal", runner.journal,
-                        "--resume", "--output", runner.output, "--columns", COLUMNS, "-q", *fsync)
+                        "--resume", "--output", runner.output, "--columns", COLUMNS, "-q", *fsync,
+                        *shape, mpi_args=mpi_args)
     # Fault-injection timing, not synchronisation: a seeded delay within the
     # expected run time of this resume. One kill in five lands in start-up
     # (MPI_Init, the journal scan, the replay); the others within a slice of
@@ -176,7 +185,7 @@ def kill_cycle(runner, rng, cycle, startup_s, work_s, stats):
         stats["no_journal"] += 1
     return (f"cycle {cycle}: {'finished' if finished else how + '-killed'} after {delay:.3f} s "
             f"({stats['tasks'] * (1 - remaining):.0f} tasks journaled before, "
-            f"{runner.journal_tasks()} after; {' '.join(fsync)})")
+            f"{runner.journal_tasks()} after; {' '.join(fsync + shape + mpi_args)})")
 
 
 def kill_session(sid):
@@ -234,8 +243,11 @@ def main():
     p.add_argument("--ranks", type=int, default=3)
     p.add_argument("--squares", type=int, default=3000)
     p.add_argument("--crunch", type=int, default=300)
-    p.add_argument("--crunch-max", type=int, default=10**6,
-                   help="crunch tasks count 1e5..this many increments")
+    # 1e5..2e7 increments (0.04-8 ms each here): about 0.6 s of work at 2 cores.
+    # Much less, and the work ends within start-up's own jitter (~50 ms): the
+    # kills would land before the work or after it, never in it.
+    p.add_argument("--crunch-max", type=int, default=2 * 10**7,
+                   help="crunch tasks count 1e5..this many increments (default 2e7)")
     p.add_argument("--downloads", type=int, default=100)
     p.add_argument("--drover", default=os.environ.get("DROVER_BIN", os.path.join(ROOT, "build/drover")))
     p.add_argument("--mpirun", default=os.environ.get("DROVER_MPIRUN", "mpirun"))

@@ -30,46 +30,56 @@ constexpr const char* kUsage =
 constexpr const char* kExitCodes =
     "Exit codes: 0 every task succeeded; 1 some tasks failed (the summary lists them);\n"
     "            2 usage or input error (one line on stderr, no work started);\n"
-    "            3 aborted after start-up (an output write failed, a protocol error).\n"
+    "            3 aborted after start-up (an output write failed, a protocol error);\n"
+    "            4 stopped early by a signal or the time limit: run again with --resume.\n"
     "Environment: DROVER_THREADS, DROVER_BATCH, DROVER_FORMAT, DROVER_IO_WINDOW,\n"
     "             DROVER_QUIET, DROVER_OUTPUT fill options not given on the command line.\n";
 
 // clang-format off: one option per line reads better than the packed chain.
 po::options_description run_options_description() {
   po::options_description d("drover run options");
-  d.add_options()
-      ("help,h", "show this help")
-      ("count", po::value<std::int64_t>(), "square: how many numbers (default 10); "
-                                           "crunch: increments per task (default 10000000)")
-      ("from", po::value<std::int64_t>(), "square: the first number (default 0)")
-      ("tasks", po::value<std::int64_t>(), "crunch, download: how many tasks (default 8, 20)")
-      ("min", po::value<double>(), "download: shortest duration in seconds (default 5)")
-      ("max", po::value<double>(), "download: longest duration in seconds (default 10)")
-      ("seed", po::value<std::int64_t>(), "download: seed of the durations (default 1)")
-      ("tasks-file", po::value<std::string>(), "JSON Lines tasks, one per line, kinds mixed")
-      ("output,o", po::value<std::string>(), "write one result row per task to FILE (- is stdout)")
-      ("format", po::value<std::string>()->default_value("jsonl"), "output format: jsonl or csv")
-      ("columns", po::value<std::string>(), "result fields to write, in order (default: id,kind,"
-       "input,ok,value,metric,error,attempts,rank,host,pid,thread,start_us,end_us)")
-      ("unordered", po::bool_switch(), "write results as they finish, not in task order")
-      ("batch", po::value<std::int64_t>()->default_value(0),
-       "tasks per message; 0 sizes batches automatically, 1 disables batching")
-      ("threads", po::value<std::int64_t>()->default_value(0),
-       "pool threads per rank; 0: SLURM_CPUS_PER_TASK, else cores per rank on the node")
-      ("io-window", po::value<std::int64_t>()->default_value(100000),
-       "downloads in flight per rank at most")
-      ("quiet,q", po::bool_switch(), "no per-download start/finish lines")
-      ("journal", po::value<std::string>(), "append every finished batch to FILE, for --resume")
-      ("resume", po::bool_switch(), "continue the run in --journal FILE: skip what it holds, "
-       "run the rest (a missing journal starts a new one)")
-      ("fsync-every", po::value<std::int64_t>()->default_value(0),
-       "fsync the journal every N records (0: not by count)")
-      ("fsync-interval", po::value<std::int64_t>()->default_value(1000),
-       "fsync the journal every MS milliseconds (0: not by time); always at the end")
-      ("retries", po::value<std::int64_t>()->default_value(0),
-       "run a failed task up to N more times, on another rank when there is one")
-      ("exclude-after", po::value<std::int64_t>()->default_value(3),
-       "give a rank no more work after N of its failures in a row succeeded elsewhere (0: never)");
+  d.add_options()("help,h", "show this help")("count", po::value<std::int64_t>(),
+                                              "square: how many numbers (default 10); "
+                                              "crunch: increments per task (default 10000000)")(
+      "from", po::value<std::int64_t>(), "square: the first number (default 0)")(
+      "tasks", po::value<std::int64_t>(), "crunch, download: how many tasks (default 8, 20)")(
+      "min", po::value<double>(), "download: shortest duration in seconds (default 5)")(
+      "max", po::value<double>(), "download: longest duration in seconds (default 10)")(
+      "seed", po::value<std::int64_t>(), "download: seed of the durations (default 1)")(
+      "tasks-file", po::value<std::string>(), "JSON Lines tasks, one per line, kinds mixed")(
+      "output,o", po::value<std::string>(), "write one result row per task to FILE (- is stdout)")(
+      "format", po::value<std::string>()->default_value("jsonl"), "output format: jsonl or csv")(
+      "columns", po::value<std::string>(),
+      "result fields to write, in order (default: id,kind,"
+      "input,ok,value,metric,error,attempts,rank,host,pid,thread,start_us,end_us)")(
+      "unordered", po::bool_switch(), "write results as they finish, not in task order")(
+      "batch", po::value<std::int64_t>()->default_value(0),
+      "tasks per message; 0 sizes batches automatically, 1 disables batching")(
+      "threads", po::value<std::int64_t>()->default_value(0),
+      "pool threads per rank; 0: SLURM_CPUS_PER_TASK, else cores per rank on the node")(
+      "io-window", po::value<std::int64_t>()->default_value(100000),
+      "downloads in flight per rank at most")("quiet,q", po::bool_switch(),
+                                              "no per-download start/finish lines")(
+      "journal", po::value<std::string>(), "append every finished batch to FILE, for --resume")(
+      "resume", po::bool_switch(),
+      "continue the run in --journal FILE: skip what it holds, "
+      "run the rest (a missing journal starts a new one)")(
+      "fsync-every", po::value<std::int64_t>()->default_value(0),
+      "fsync the journal every N records (0: not by count)")(
+      "fsync-interval", po::value<std::int64_t>()->default_value(1000),
+      "fsync the journal every MS milliseconds (0: not by time); always at the end")(
+      "retries", po::value<std::int64_t>()->default_value(0),
+      "run a failed task up to N more times, on another rank when there is one")(
+      "exclude-after", po::value<std::int64_t>()->default_value(3),
+      "give a rank no more work after N of its failures in a row succeeded elsewhere (0: never)")(
+      "time-limit", po::value<std::string>(),
+      "how long the run may take (90s, 15m, 1h30m, "
+      "HH:MM:SS); default: what the Slurm job has left, when it has a limit")(
+      "stop-before", po::value<std::string>()->default_value("60s"),
+      "stop dispatching this long before the time limit")(
+      "grace", po::value<std::string>()->default_value("20s"),
+      "after a stop (signal or time), wait this long for work in flight, then leave it "
+      "unfinished for --resume");
   return d;
 }
 // clang-format on
@@ -184,6 +194,9 @@ CliResult parse_run(const std::vector<std::string>& args, const EnvMap& env) {
       std::chrono::milliseconds(int_in(vm, "fsync-interval", 1000, 0, 86'400'000));
   o.retries = static_cast<std::uint32_t>(int_in(vm, "retries", 0, 0, 100));
   o.exclude_after = static_cast<std::uint32_t>(int_in(vm, "exclude-after", 3, 0, 1'000'000));
+  if (vm.count("time-limit") != 0) o.time_limit = duration_in(vm, "time-limit");
+  o.stop_before = duration_in(vm, "stop-before");
+  o.grace = duration_in(vm, "grace");
   return r;
 }
 

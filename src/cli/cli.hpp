@@ -12,7 +12,7 @@ enum class Command { run, info, help, version, journal_show, journal_export };
 
 struct CliResult {
   Command command = Command::help;
-  RunOptions run;    // for run (and info reads threads from it)
+  RunOptions run;            // for run (and info reads threads from it)
   std::string text;          // for help and version: what to print on stdout
   std::string journal_path;  // for journal show/export (export's output options are in run)
 };

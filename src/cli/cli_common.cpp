@@ -4,6 +4,7 @@
 #include <cmath>
 #include <string>
 
+#include "core/durations.hpp"
 #include "core/errors.hpp"
 #include "core/kinds.hpp"
 
@@ -80,5 +81,14 @@ void reject_foreign(const po::variables_map& vm, const std::string& what,
   }
 }
 
+std::chrono::seconds duration_in(const po::variables_map& vm, const char* name) {
+  const std::string text = vm[name].as<std::string>();
+  const auto d = parse_duration(text);
+  if (!d) {
+    throw InputError("--" + std::string(name) + " \"" + text +
+                     "\" is not a duration (try 90s, 15m, 1h30m or HH:MM:SS)");
+  }
+  return *d;
+}
 
 }  // namespace drover::cli_detail

@@ -2,6 +2,7 @@
 #pragma once
 
 #include <boost/program_options.hpp>
+#include <chrono>
 #include <cstdint>
 #include <limits>
 #include <string>
@@ -28,6 +29,8 @@ std::int64_t int_in(const po::variables_map& vm, const char* name, std::int64_t 
                     std::int64_t lo, std::int64_t hi);
 // A duration in seconds, finite and in [0, kMaxDownloadSeconds].
 double seconds_in(const po::variables_map& vm, const char* name, double fallback);
+// A duration option (90s, 15m, 1h30m, HH:MM:SS, D-HH:MM:SS).
+std::chrono::seconds duration_in(const po::variables_map& vm, const char* name);
 // Options that belong to another kind are mistakes, not silently ignored.
 void reject_foreign(const po::variables_map& vm, const std::string& what,
                     std::initializer_list<const char*> names);

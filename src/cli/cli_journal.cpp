@@ -8,8 +8,9 @@ namespace drover::cli_detail {
 
 CliResult parse_journal(const std::vector<std::string>& args, const EnvMap& env) {
   po::options_description desc("drover journal options");
-  desc.add_options()("help,h", "show this help")(
-      "output,o", po::value<std::string>()->default_value("-"), "export: rows to FILE (- is stdout)")(
+  desc.add_options()("help,h", "show this help")("output,o",
+                                                 po::value<std::string>()->default_value("-"),
+                                                 "export: rows to FILE (- is stdout)")(
       "format", po::value<std::string>()->default_value("jsonl"), "export: jsonl or csv")(
       "columns", po::value<std::string>(), "export: result fields to write, in order");
   po::options_description all = desc;
@@ -26,8 +27,8 @@ CliResult parse_journal(const std::vector<std::string>& args, const EnvMap& env)
     r.text = text.str();
     return r;
   }
-  const auto words = vm.count("words") ? vm["words"].as<std::vector<std::string>>()
-                                       : std::vector<std::string>{};
+  const auto words =
+      vm.count("words") ? vm["words"].as<std::vector<std::string>>() : std::vector<std::string>{};
   if (words.size() != 2 || (words[0] != "show" && words[0] != "export")) {
     throw InputError("usage: drover journal show FILE | drover journal export FILE");
   }

@@ -10,6 +10,8 @@ namespace drover {
 inline constexpr int kExitOk = 0;
 inline constexpr int kExitTasksFailed = 1;
 inline constexpr int kExitUsage = 2;
+inline constexpr int kExitAborted = 3;  // after start-up: a write failed, a protocol error
+inline constexpr int kExitStopped = 4;  // stopped early (signal or time limit): resumable
 
 // Bad CLI values, task files, journals: reported as one line, exit code 2.
 // The message names what and where ("tasks.jsonl:12: ...").

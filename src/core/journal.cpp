@@ -46,7 +46,7 @@ JournalWriter JournalWriter::create(const std::string& path, const std::string& 
   w.path_ = path;
   w.policy_ = policy;
   journal_detail::append_header(fingerprint, w.buffer_);
-  w.file_ = std::fopen(path.c_str(), "wb");
+  w.file_ = std::fopen(path.c_str(), "wbe");  // e: O_CLOEXEC (glibc)
   if (w.file_ == nullptr) {
     throw InputError(path + ": cannot create journal: " + std::strerror(errno));
   }
@@ -69,7 +69,7 @@ JournalWriter JournalWriter::append(const std::string& path, std::uint64_t valid
   JournalWriter w;
   w.path_ = path;
   w.policy_ = policy;
-  w.file_ = std::fopen(path.c_str(), "r+b");
+  w.file_ = std::fopen(path.c_str(), "r+be");
   if (w.file_ == nullptr) {
     throw InputError(path + ": cannot open journal: " + std::strerror(errno));
   }

@@ -14,8 +14,8 @@
 
 namespace drover {
 
-// Bump on any change to the header or record layout in journal.cpp, and say
-// in the README what changed. A reader refuses other versions.
+// Bump on any change to the header or record layout (journal_codec.cpp), and
+// say in the README what changed. A reader refuses other versions.
 inline constexpr std::uint32_t kJournalVersion = 1;
 
 // One finished batch as rank 0 saw it: the tasks (ids, and the specs of
@@ -54,8 +54,8 @@ class JournalWriter {
   ~JournalWriter();  // closes (with fsync) if close() was not called; never throws
 
   void add(const JournalBatch& batch);
-  // Writes what is buffered, and fsyncs when the policy says it is time.
-  // Called by the comm loop when it is idle, and after each add.
+  // When the policy says it is time, writes what is buffered and fsyncs.
+  // Called by the comm loop on every pass: cheap when it is not time.
   void maybe_sync(std::chrono::steady_clock::time_point now);
   // Writes everything and fsyncs. Throws std::runtime_error on a write error.
   void close();

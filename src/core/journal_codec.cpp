@@ -2,6 +2,7 @@
 #include "journal_codec.hpp"
 
 #include <array>
+#include <bit>
 #include <cstring>
 #include <limits>
 #include <type_traits>
@@ -9,16 +10,23 @@
 namespace drover::journal_detail {
 namespace {
 
-constexpr std::array<std::uint32_t, 256> make_crc_table() {
-  std::array<std::uint32_t, 256> table{};
+// Slicing-by-8 (Intel's, as in zlib and the Linux kernel): eight bytes per step
+// through eight tables, about 4 times the speed of a byte at a time. The
+// comm thread checksums every batch it journals, so this is on its hot path.
+using CrcTables = std::array<std::array<std::uint32_t, 256>, 8>;
+constexpr CrcTables make_crc_tables() {
+  CrcTables t{};
   for (std::uint32_t i = 0; i < 256; ++i) {
     std::uint32_t c = i;
     for (int bit = 0; bit < 8; ++bit) c = (c & 1) != 0 ? 0xEDB88320u ^ (c >> 1) : c >> 1;
-    table[i] = c;
+    t[0][i] = c;
   }
-  return table;
+  for (std::size_t k = 1; k < 8; ++k) {
+    for (std::size_t i = 0; i < 256; ++i) t[k][i] = (t[k - 1][i] >> 8) ^ t[0][t[k - 1][i] & 0xFF];
+  }
+  return t;
 }
-constexpr std::array<std::uint32_t, 256> kCrcTable = make_crc_table();
+constexpr CrcTables kCrc = make_crc_tables();
 
 // The smallest encodings of a task and of a failure (every string empty):
 // they bound a corrupt count before anything is allocated for it.
@@ -109,9 +117,19 @@ void put_at(std::vector<char>& out, std::size_t at, T value) {
 
 std::uint32_t crc32(std::span<const char> bytes) {
   std::uint32_t c = 0xFFFFFFFFu;
-  for (const char byte : bytes) {
-    c = kCrcTable[(c ^ static_cast<unsigned char>(byte)) & 0xFFu] ^ (c >> 8);
+  const char* p = bytes.data();
+  std::size_t n = bytes.size();
+  if constexpr (std::endian::native == std::endian::little) {
+    for (; n >= 8; p += 8, n -= 8) {
+      std::uint64_t v;
+      std::memcpy(&v, p, 8);
+      v ^= c;
+      c = kCrc[7][v & 0xFF] ^ kCrc[6][(v >> 8) & 0xFF] ^ kCrc[5][(v >> 16) & 0xFF] ^
+          kCrc[4][(v >> 24) & 0xFF] ^ kCrc[3][(v >> 32) & 0xFF] ^ kCrc[2][(v >> 40) & 0xFF] ^
+          kCrc[1][(v >> 48) & 0xFF] ^ kCrc[0][v >> 56];
+    }
   }
+  for (; n > 0; ++p, --n) c = kCrc[0][(c ^ static_cast<unsigned char>(*p)) & 0xFF] ^ (c >> 8);
   return c ^ 0xFFFFFFFFu;
 }
 

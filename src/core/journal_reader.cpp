@@ -161,7 +161,7 @@ JournalScan scan_source(ByteSource& in, const std::string& name,
     if (!zeros_to_end(in, offset)) throw damaged(name, offset, why);
     scan.torn_tail = true;
   };
-  while (offset < size && !scan.torn_tail) {
+  while (offset < size) {
     const std::uint64_t rest = size - offset;
     if (rest < kRecordHeaderBytes) {  // a crash mid-write of the record header
       scan.torn_tail = true;

@@ -3,8 +3,12 @@
 
 #include <sys/stat.h>
 
+#include <cstdio>
+
+#include "durations.hpp"
 #include "errors.hpp"
 #include "fingerprint.hpp"
+#include "launch_env.hpp"
 
 namespace drover {
 namespace {
@@ -32,11 +36,34 @@ void open_journal(const RunOptions& options, const std::string& fingerprint, Lea
                      scan.fingerprint + "; this run: " + fingerprint + ")");
   }
   if (scan.torn_tail) {
-    in.warnings.push_back(options.journal + ": the last record was torn (a crash mid-write) and is dropped; its tasks run again");
+    in.warnings.push_back(
+        options.journal +
+        ": the last record was torn (a crash mid-write) and is dropped; its tasks run again");
   }
   in.done = scan.entries;
   in.done_tasks = scan.tasks;
   in.journal = JournalWriter::append(options.journal, scan.valid_bytes, options.fsync);
+}
+
+// What the Slurm job has left, from scontrol; a warning when it cannot say.
+std::optional<std::chrono::seconds> slurm_time_left(std::vector<std::string>& warnings) {
+  const LaunchEnv launch = detect_launch(current_env());
+  if (!launch.slurm_job_id) return std::nullopt;
+  const std::string command = "scontrol show job " + *launch.slurm_job_id + " 2>/dev/null";
+  std::string text;
+  if (std::FILE* p = ::popen(command.c_str(), "r")) {
+    char buffer[4096];
+    std::size_t n = 0;
+    while ((n = std::fread(buffer, 1, sizeof buffer, p)) > 0) text.append(buffer, n);
+    ::pclose(p);
+  }
+  const auto left = parse_remaining_time(text);
+  if (!left) {
+    warnings.push_back("Slurm job " + *launch.slurm_job_id +
+                       ": no time limit found (scontrol show job); set --time-limit to stop "
+                       "cleanly before one");
+  }
+  return left;
 }
 
 }  // namespace
@@ -57,6 +84,7 @@ LeaderInputs prepare_leader_inputs(const RunOptions& options) {
   // The journal first: refusing it must not have truncated the output already.
   if (!options.journal.empty()) open_journal(options, fingerprint, in);
   if (!options.output.empty()) in.sink = open_sink(options.output, options.format, options.columns);
+  in.time_left = options.time_limit ? options.time_limit : slurm_time_left(in.warnings);
   return in;
 }
 

@@ -1,6 +1,7 @@
 // Rank 0's inputs, checked before any work: the task source, the output, the journal.
 #pragma once
 
+#include <chrono>
 #include <memory>
 #include <optional>
 #include <string>
@@ -23,6 +24,9 @@ struct LeaderInputs {
   std::vector<JournalScan::Entry> done;  // --resume: batches the journal already holds
   std::uint64_t done_tasks = 0;
   std::vector<std::string> warnings;  // printed by rank 0 before the run
+  // How long the run may take from now (--time-limit, or what the Slurm job
+  // has left); the leader stops dispatching stop_before ahead of its end.
+  std::optional<std::chrono::seconds> time_left;
 };
 
 // Opens and checks everything rank 0 reads or writes; throws InputError with

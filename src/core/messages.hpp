@@ -10,7 +10,7 @@
 namespace drover {
 
 // Bump on any change to a message or to its encoding in wire.cpp.
-inline constexpr std::uint32_t kProtocolVersion = 1;
+inline constexpr std::uint32_t kProtocolVersion = 2;
 
 // One MPI tag per message type. Rank 0 also runs work, but messages to itself
 // never go through MPI.
@@ -19,7 +19,9 @@ enum class Tag : int {
   welcome = 2,  // ToWorker: the start-up verdict and the run plan
   work = 3,     // ToWorker: a TaskBatch
   results = 4,  // FromWorker: a ResultBatch
-  stop = 5,     // ToWorker: no more work; leave the loop
+  stop = 5,          // ToWorker: no more work; leave the loop (to_worker::Stop)
+  stop_request = 6,  // FromWorker: this rank caught a stop signal (from_worker::StopRequest)
+  stop_ack = 7,      // FromWorker: Stop seen; nothing more will come from this rank
 };
 
 namespace from_worker {
@@ -40,6 +42,12 @@ struct Hello {
 // Results travel as a ResultBatch (task.hpp).
 using Results = ResultBatch;
 
+// SIGTERM, SIGINT or SIGUSR1 reached this rank: rank 0 decides for all.
+struct StopRequest {
+  std::int32_t signal = 0;
+  bool operator==(const StopRequest&) const = default;
+};
+
 }  // namespace from_worker
 
 namespace to_worker {
@@ -59,8 +67,15 @@ struct Welcome {
   bool operator==(const Welcome&) const = default;
 };
 
-// Work travels as a TaskBatch (task.hpp); Stop carries no payload.
+// Work travels as a TaskBatch (task.hpp).
 using Work = TaskBatch;
+
+// The end. With abandon, tasks still running are left unfinished (a clean
+// stop whose grace ran out): the rank exits without waiting for them.
+struct Stop {
+  bool abandon = false;
+  bool operator==(const Stop&) const = default;
+};
 
 }  // namespace to_worker
 }  // namespace drover

@@ -65,7 +65,8 @@ RunReport::RunReport(std::vector<RankInfo> ranks, Generator generator, ResultSin
     : ranks_(std::move(ranks)),
       generator_(generator),
       sink_(sink),
-      tasks_per_rank_(ranks_.size(), 0) {}
+      tasks_per_rank_(ranks_.size(), 0),
+      busy_us_per_rank_(ranks_.size(), 0) {}
 
 std::string_view RunReport::host_of(std::int32_t rank) const {
   const bool known = rank >= 0 && static_cast<std::size_t>(rank) < ranks_.size();
@@ -81,7 +82,20 @@ void RunReport::consume(const TaskBatch& batch, const ResultBatch& results) {
     const auto rank = static_cast<std::size_t>(results.rank);
     if (rank >= tasks_per_rank_.size()) tasks_per_rank_.resize(rank + 1, 0);
     tasks_per_rank_[rank] += batch.size();
+    add_busy(batch, results);
   }
+}
+
+// Every task of a batch runs on one lane; only the CPU lane holds threads.
+void RunReport::add_busy(const TaskBatch& batch, const ResultBatch& results) {
+  const KindId kind = batch.is_range() || batch.tasks.empty() ? generator_.kind
+                                                              : batch.tasks.front().spec.kind;
+  if (kind_info(kind).lane != Lane::cpu) return;
+  const auto rank = static_cast<std::size_t>(results.rank);
+  if (rank >= busy_us_per_rank_.size()) busy_us_per_rank_.resize(rank + 1, 0);
+  std::int64_t busy = 0;
+  for (const Span& span : results.spans) busy += span_us(span);
+  busy_us_per_rank_[rank] += busy;
 }
 
 void RunReport::consume_replayed(const JournalBatch& batch) {

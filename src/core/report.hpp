@@ -65,16 +65,34 @@ class RunReport final : public ResultConsumer {
   std::uint64_t recovered() const { return recovered_; }  // retried tasks that ended ok
   // The first few failures, for the summary (all are counted).
   const std::vector<FailedTask>& first_failures() const { return first_failures_; }
+  // Per rank, the microseconds its threads spent running this run's CPU tasks
+  // (the summed spans of its pool and comm threads; replayed batches are not
+  // this run's work). Downloads are left out: they wait on the async lane many
+  // at a time and hold no thread, so 1,000 downloads of 1 s would read as
+  // 1,000 busy seconds. Utilisation is this over (threads x wall).
+  const std::vector<std::int64_t>& busy_us_per_rank() const { return busy_us_per_rank_; }
 
   // The closing summary: tasks, failures, wall time, tasks/s, per-kind totals,
   // tasks per rank, resumed and retried tasks, `notes`, and the first failures.
   void print_summary(std::FILE* out, double wall_seconds,
                      const SummaryNotes& notes = SummaryNotes{}) const;
+  // The same figures as one JSON object on one line (for drover compare and
+  // scripts): tasks, failed, wall_seconds, tasks_per_second, replayed, retried,
+  // recovered, per_kind {name: {tasks, failed, value_sum, busy_s}}, ranks
+  // [{rank, host, threads, tasks, busy_s, utilisation}], imbalance,
+  // excluded_ranks [{rank, host, reason}], stop_reason, unfinished. Figures
+  // that cannot be computed (utilisation without wall time, imbalance without
+  // CPU work) are null. Throws std::runtime_error when the write fails.
+  void write_summary_json(std::FILE* out, double wall_seconds,
+                          const SummaryNotes& notes = SummaryNotes{}) const;
 
  private:
   void add(const TaskBatch& batch, const ResultBatch& results, std::string_view host,
            std::int32_t pid);
   void count_attempts(const ResultBatch& results);
+  void add_busy(const TaskBatch& batch, const ResultBatch& results);
+  void print_utilisation(std::FILE* out, double wall_seconds) const;
+  std::uint32_t threads_of(std::size_t rank) const;
   void write_rows(const TaskBatch& batch, const ResultBatch& results, std::string_view host,
                   std::int32_t pid);
   std::string_view host_of(std::int32_t rank) const;
@@ -86,6 +104,7 @@ class RunReport final : public ResultConsumer {
   std::uint64_t failed_ = 0;
   std::array<KindTotals, kKindCount> per_kind_{};
   std::vector<std::uint64_t> tasks_per_rank_;
+  std::vector<std::int64_t> busy_us_per_rank_;
   std::uint64_t replayed_ = 0;
   std::uint64_t retried_ = 0;
   std::uint64_t recovered_ = 0;

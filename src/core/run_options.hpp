@@ -1,6 +1,7 @@
 // Everything `drover run` was asked to do, as parsed and validated by the CLI.
 #pragma once
 
+#include <chrono>
 #include <cstdint>
 #include <optional>
 #include <string>
@@ -29,6 +30,10 @@ struct RunOptions {
   FsyncPolicy fsync;                // --fsync-every / --fsync-interval
   std::uint32_t retries = 0;        // --retries N
   std::uint32_t exclude_after = 3;  // --exclude-after N
+  // Clean stop (README: Running on clusters)
+  std::optional<std::chrono::seconds> time_limit;  // --time-limit; else Slurm's, when known
+  std::chrono::seconds stop_before{60};            // stop dispatching this long before it
+  std::chrono::seconds grace{20};                  // then wait this long for work in flight
 };
 
 }  // namespace drover

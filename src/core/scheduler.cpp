@@ -53,11 +53,11 @@ Scheduler::Scheduler(SchedulerConfig config, TaskSource& source, Transport& tran
 void Scheduler::start() {
   if (config_.ordered) reorder_.release();  // a resumed run may start with journal batches
   dispatch();
-  if (done()) stop_all();
+  if (done()) stop_all(false);
 }
 
 bool Scheduler::done() const {
-  return exhausted_ && in_flight_.empty() && retries_.empty() && !stopped_;
+  return (exhausted_ || draining_) && in_flight_.empty() && retries_.empty() && !stopped_;
 }
 
 void Scheduler::on_results(ResultBatch&& results) {
@@ -88,7 +88,7 @@ void Scheduler::on_results(ResultBatch&& results) {
   }
 
   dispatch();
-  if (done()) stop_all();
+  if (done()) stop_all(false);
 }
 
 // A batch is final unless some of its tasks failed and may run again: then
@@ -114,7 +114,9 @@ void Scheduler::settle(InFlight& flight, ResultBatch&& results) {
                                        ? source_.spec_of(id)
                                        : std::optional(flight.batch.tasks[f.index].spec);
     if (!spec) throw std::logic_error("scheduler: cannot rebuild task " + std::to_string(id));
-    retries_.push_back(Retry{Task{id, std::move(*spec)}, 2, results.rank, results.rank});
+    // While stopping, a failed task is left unfinished: --resume runs it again.
+    if (!draining_)
+      retries_.push_back(Retry{Task{id, std::move(*spec)}, 2, results.rank, results.rank});
     begin = f.index + 1;
   }
   if (begin < flight.batch.size()) {
@@ -141,6 +143,7 @@ std::optional<double> Scheduler::cost_estimate(KindId kind) const {
 }
 
 void Scheduler::dispatch() {
+  if (draining_) return;
   // Retries first, and before the back-pressure check: an ordered run may be
   // waiting on exactly these tasks.
   while (!retries_.empty() && !stopped_ && dispatch_retry()) {
@@ -261,9 +264,22 @@ void Scheduler::learn_cost(KindId kind, const ResultBatch& results) {
   c = c < 0 ? per_task : 0.75 * c + 0.25 * per_task;
 }
 
-void Scheduler::stop_all() {
-  for (const WorkerState& w : workers_) transport_.send_stop(w.slot.rank);
+void Scheduler::stop_all(bool abandon) {
+  for (const WorkerState& w : workers_) transport_.send_stop(w.slot.rank, abandon);
   stopped_ = true;
+}
+
+void Scheduler::stop_dispatch() {
+  draining_ = true;
+  retries_.clear();
+  if (done()) stop_all(false);
+}
+
+void Scheduler::abandon() {
+  if (stopped_) return;
+  draining_ = true;
+  retries_.clear();
+  stop_all(true);
 }
 
 }  // namespace drover

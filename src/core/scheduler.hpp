@@ -66,6 +66,13 @@ class Scheduler {
   void on_results(ResultBatch&& results);
   // Every result is in and every rank has been sent Stop.
   bool finished() const { return stopped_; }
+  // A clean stop: no new work from now on (queued retries are dropped: they
+  // run again on --resume); Stop goes out once the batches in flight are in.
+  void stop_dispatch();
+  // The grace ran out: Stop with abandon to every rank now. Results that
+  // still arrive for batches in flight are accepted as usual.
+  void abandon();
+  bool draining() const { return draining_; }
 
   std::uint64_t dispatched_tasks() const { return dispatched_tasks_; }
   std::uint64_t dispatched_batches() const { return dispatched_batches_; }
@@ -121,7 +128,7 @@ class Scheduler {
   std::size_t io_batch_size() const;
   std::uint64_t guided_share(std::uint64_t parts) const;
   void learn_cost(KindId kind, const ResultBatch& results);
-  void stop_all();
+  void stop_all(bool abandon);
 
   SchedulerConfig config_;
   TaskSource& source_;
@@ -145,6 +152,7 @@ class Scheduler {
   std::uint64_t retries_sent_ = 0;
   std::vector<std::pair<int, std::string>> excluded_;
   bool exhausted_ = false;
+  bool draining_ = false;  // stop_dispatch() was called
   bool stopped_ = false;
 };
 

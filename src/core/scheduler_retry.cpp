@@ -34,7 +34,7 @@ void Scheduler::settle_retry(InFlight& flight, ResultBatch&& results) {
     Retry again = retry;
     ++again.attempt;
     again.failed_on = results.rank;
-    retries_.push_back(std::move(again));
+    if (!draining_) retries_.push_back(std::move(again));  // else: unfinished, for --resume
     return;
   }
   if (!failed) {

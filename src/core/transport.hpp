@@ -10,7 +10,9 @@ class Transport {
  public:
   virtual ~Transport() = default;
   virtual void send_work(int rank, const TaskBatch& batch) = 0;
-  virtual void send_stop(int rank) = 0;
+  // The last message to a rank. abandon: tasks still running there are left
+  // unfinished (a clean stop whose grace ran out).
+  virtual void send_stop(int rank, bool abandon) = 0;
 };
 
 }  // namespace drover

@@ -152,6 +152,28 @@ void decode(std::span<const char> bytes, to_worker::Welcome& m) {
   r.expect_end();
 }
 
+void encode(const to_worker::Stop& m, std::vector<char>& out) {
+  Writer w(out);
+  w.put(static_cast<std::uint8_t>(m.abandon));
+}
+
+void decode(std::span<const char> bytes, to_worker::Stop& m) {
+  Reader r(bytes);
+  m.abandon = r.get<std::uint8_t>() != 0;
+  r.expect_end();
+}
+
+void encode(const from_worker::StopRequest& m, std::vector<char>& out) {
+  Writer w(out);
+  w.put(m.signal);
+}
+
+void decode(std::span<const char> bytes, from_worker::StopRequest& m) {
+  Reader r(bytes);
+  m.signal = r.get<std::int32_t>();
+  r.expect_end();
+}
+
 void encode(const TaskBatch& m, std::vector<char>& out) {
   Writer w(out);
   w.put(m.seq);

@@ -25,6 +25,12 @@ void decode(std::span<const char> bytes, from_worker::Hello& out);
 void encode(const to_worker::Welcome& message, std::vector<char>& out);
 void decode(std::span<const char> bytes, to_worker::Welcome& out);
 
+void encode(const to_worker::Stop& message, std::vector<char>& out);
+void decode(std::span<const char> bytes, to_worker::Stop& out);
+
+void encode(const from_worker::StopRequest& message, std::vector<char>& out);
+void decode(std::span<const char> bytes, from_worker::StopRequest& out);
+
 void encode(const TaskBatch& message, std::vector<char>& out);
 void decode(std::span<const char> bytes, TaskBatch& out);
 

@@ -1,11 +1,15 @@
 // mpi_main: start MPI at the thread level drover needs, run the command, report the exit code.
+#include <mpi.h>
 #include <sys/prctl.h>
 #include <unistd.h>
 
 #include <boost/mpi/environment.hpp>
 #include <csignal>
+#include <cstdio>
+#include <cstdlib>
 
 #include "core/launch_env.hpp"
+#include "runtime/signals.hpp"
 
 #include "runtime/job.hpp"
 
@@ -49,7 +53,17 @@ int mpi_main(RuntimeCommand command, const RunOptions& options, int argc, char**
   hooks.mpi_thread_level = level_name(env.thread_level());
   hooks.mpi_thread_level_ok = env.thread_level() >= boost::mpi::threading::funneled;
   if (command == RuntimeCommand::info) return run_info(options, world, hooks);
-  return run_job(options, world, hooks).exit_code;
+  install_stop_handlers();
+  const JobOutcome outcome = run_job(options, world, hooks);
+  if (outcome.abandoned) {
+    // Pool threads are still inside tasks nobody will wait for: finalize MPI
+    // and leave without running destructors that would join them.
+    std::fflush(stdout);
+    std::fflush(stderr);
+    MPI_Finalize();
+    std::_Exit(outcome.exit_code);
+  }
+  return outcome.exit_code;
 }
 
 }  // namespace drover

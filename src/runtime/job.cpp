@@ -77,7 +77,7 @@ JobOutcome run_job(const RunOptions& options, const boost::mpi::communicator& wo
       // Past start-up, an error on rank 0 (a write failure, a protocol bug)
       // would leave the workers waiting for Stop forever: end the whole job.
       print_error(hooks, e.what());
-      world.abort(3);
+      world.abort(kExitAborted);
     }
   } else {
     const StartupOutcome start = startup_worker(mpi, own);
@@ -87,10 +87,10 @@ JobOutcome run_job(const RunOptions& options, const boost::mpi::communicator& wo
     }
     const LoopContext ctx{mpi, options, start.welcome.plan, threads};
     try {
-      work(ctx);
+      outcome.abandoned = work(ctx);
     } catch (const std::exception& e) {
       std::fprintf(stderr, "drover: error on rank %d: %s\n", world.rank(), e.what());
-      world.abort(3);
+      world.abort(kExitAborted);
     }
   }
   // Every rank returns rank 0's verdict, so exit codes agree.

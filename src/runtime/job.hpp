@@ -20,10 +20,13 @@ struct JobHooks {
 };
 
 struct JobOutcome {
-  int exit_code = 0;  // kExitOk, kExitTasksFailed or kExitUsage, the same on every rank
+  int exit_code = 0;  // kExit* (errors.hpp), the same on every rank
   std::uint64_t tasks = 0;
   std::uint64_t failed = 0;
   double wall_seconds = 0;
+  // Tasks were left running on this rank (a stop whose grace ran out): the
+  // process must end without waiting for them (mpi_main does).
+  bool abandoned = false;
 };
 
 // Collective over `world`: rank 0 checks inputs, schedules and works; the

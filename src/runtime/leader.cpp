@@ -1,6 +1,9 @@
 // Rank 0's loop: feed the scheduler with results from MPI and from its own executor.
+#include <algorithm>
 #include <chrono>
+#include <memory>
 #include <optional>
+#include <string>
 #include <thread>
 #include <vector>
 
@@ -10,6 +13,7 @@
 #include "core/scheduler.hpp"
 #include "runtime/backoff.hpp"
 #include "runtime/loops.hpp"
+#include "runtime/signals.hpp"
 
 namespace drover {
 namespace {
@@ -25,8 +29,8 @@ class LeaderTransport final : public Transport {
       mpi_.send(rank, Tag::work, batch);
     }
   }
-  void send_stop(int rank) override {
-    if (rank != 0) mpi_.send_empty(rank, Tag::stop);
+  void send_stop(int rank, bool abandon) override {
+    if (rank != 0) mpi_.send(rank, Tag::stop, to_worker::Stop{abandon});
   }
 
  private:
@@ -89,9 +93,10 @@ JobOutcome lead(const LoopContext& ctx, LeaderInputs& inputs, const std::vector<
   std::optional<JournalRecorder> recorder;
   if (inputs.journal) recorder.emplace(*inputs.journal, ranks);
 
-  CompletionQueue<ResultBatch> done;
-  LocalExecutor local(executor_config(ctx), done);
-  LeaderTransport transport(ctx.mpi, local);
+  // On the heap: an abandoned stop leaves rank 0's own tasks running too.
+  auto done = std::make_unique<CompletionQueue<ResultBatch>>();
+  auto local = std::make_unique<LocalExecutor>(executor_config(ctx), *done);
+  LeaderTransport transport(ctx.mpi, *local);
 
   SchedulerConfig config;
   for (int r = 0; r < static_cast<int>(ranks.size()); ++r) {
@@ -105,52 +110,97 @@ JobOutcome lead(const LoopContext& ctx, LeaderInputs& inputs, const std::vector<
   Scheduler scheduler(config, *source, transport, consumer, recorder ? &*recorder : nullptr,
                       replay && ctx.options.ordered ? &*replay : nullptr);
 
-  const auto started = std::chrono::steady_clock::now();
+  using Clock = std::chrono::steady_clock;
+  const auto started = Clock::now();
+  // A time limit (--time-limit or the Slurm job's) stops dispatch stop_before ahead of it.
+  std::optional<Clock::time_point> dispatch_until;
+  if (inputs.time_left) {
+    dispatch_until =
+        started + std::max(std::chrono::seconds(0), *inputs.time_left - ctx.options.stop_before);
+  }
+  std::string stop_reason;
+  std::optional<Clock::time_point> grace_until;
+  const auto begin_stop = [&](std::string reason) {
+    if (!stop_reason.empty() || scheduler.finished()) return;
+    stop_reason = std::move(reason);
+    grace_until = Clock::now() + ctx.options.grace;
+    scheduler.stop_dispatch();
+  };
+
   scheduler.start();
   IdleBackoff backoff;
   ResultBatch incoming;
   std::vector<ResultBatch> local_results;
-  while (!scheduler.finished()) {
+  const std::size_t workers = ranks.size() - 1;
+  std::size_t acks = 0;  // workers that have seen Stop: nothing more comes from them
+  while (!scheduler.finished() || acks < workers) {
     bool progress = false;
+    const auto now = Clock::now();
+    if (const int signal = stop_signal(); signal != 0) {
+      begin_stop(std::string(signal_name(signal)) + " on rank 0");
+    } else if (dispatch_until && now >= *dispatch_until) {
+      begin_stop("the time limit is " + std::to_string(ctx.options.stop_before.count()) +
+                 " s away");
+    }
+    if (grace_until && now >= *grace_until && !scheduler.finished()) scheduler.abandon();
     while (const auto message = ctx.mpi.poll()) {
       progress = true;
-      if (message->tag != Tag::results) {
+      if (message->tag == Tag::results) {
+        decode(message->bytes, incoming);
+        scheduler.on_results(std::move(incoming));
+      } else if (message->tag == Tag::stop_request) {
+        from_worker::StopRequest request;
+        decode(message->bytes, request);
+        begin_stop(std::string(signal_name(request.signal)) + " on rank " +
+                   std::to_string(message->source));
+      } else if (message->tag == Tag::stop_ack) {
+        ++acks;
+      } else {
         throw std::runtime_error("protocol: rank " + std::to_string(message->source) +
                                  " sent tag " + std::to_string(static_cast<int>(message->tag)) +
                                  " during the run");
       }
-      decode(message->bytes, incoming);
-      scheduler.on_results(std::move(incoming));
     }
-    if (done.drain_into(local_results) != 0) {
+    if (done->drain_into(local_results) != 0) {
       progress = true;
       for (ResultBatch& r : local_results) scheduler.on_results(std::move(r));
       local_results.clear();
     }
-    if (inputs.journal) inputs.journal->maybe_sync(std::chrono::steady_clock::now());
+    if (inputs.journal) inputs.journal->maybe_sync(now);
     if (progress) {
       backoff.reset();
     } else if (const auto wait = backoff.next(); wait.count() == 0) {
       std::this_thread::yield();
     } else {
-      done.wait_for(wait);
+      done->wait_for(wait);
     }
   }
   ctx.mpi.flush();  // every Stop delivered
   if (inputs.journal) inputs.journal->close();
-  const double wall =
-      std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();
+  const double wall = std::chrono::duration<double>(Clock::now() - started).count();
 
   if (inputs.sink) inputs.sink->close();
   SummaryNotes notes;
-  for (const auto& [rank, reason] : scheduler.excluded()) notes.excluded_ranks.emplace_back(rank, reason);
+  for (const auto& [rank, reason] : scheduler.excluded())
+    notes.excluded_ranks.emplace_back(rank, reason);
+  const std::uint64_t total = inputs.source->total().value_or(report.tasks());
+  notes.unfinished = total - std::min(total, report.tasks());
+  notes.stop_reason = stop_reason;
   report.print_summary(hooks.out, wall, notes);
   std::fflush(hooks.out);
+
   JobOutcome outcome;
   outcome.exit_code = report.failed() == 0 ? kExitOk : kExitTasksFailed;
+  if (notes.unfinished > 0) outcome.exit_code = kExitStopped;
   outcome.tasks = report.tasks();
   outcome.failed = report.failed();
   outcome.wall_seconds = wall;
+  if (local->in_flight() > 0) {
+    // Abandoned work is still running here: never wait for it (entry.cpp ends the process).
+    (void)local.release();
+    (void)done.release();
+    outcome.abandoned = true;
+  }
   return outcome;
 }
 

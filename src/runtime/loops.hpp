@@ -55,7 +55,8 @@ inline ExecutorConfig executor_config(const LoopContext& ctx) {
 JobOutcome lead(const LoopContext& ctx, LeaderInputs& inputs, const std::vector<RankInfo>& ranks,
                 const JobHooks& hooks);
 
-// Other ranks: run every batch that arrives and send the results back, until Stop.
-void work(const LoopContext& ctx);
+// Other ranks: run every batch that arrives and send the results back, until
+// Stop. Returns true when the Stop abandoned tasks still running here.
+bool work(const LoopContext& ctx);
 
 }  // namespace drover

@@ -1,5 +1,6 @@
 // A worker rank's loop: run arriving batches on the local executor, send results back.
 #include <chrono>
+#include <memory>
 #include <stdexcept>
 #include <string>
 #include <thread>
@@ -8,27 +9,35 @@
 #include "core/executor.hpp"
 #include "runtime/backoff.hpp"
 #include "runtime/loops.hpp"
+#include "runtime/signals.hpp"
 
 namespace drover {
 
-void work(const LoopContext& ctx) {
-  CompletionQueue<ResultBatch> done;
-  LocalExecutor local(executor_config(ctx), done);
+bool work(const LoopContext& ctx) {
+  // On the heap: an abandoned stop leaves them running (see the end).
+  auto done = std::make_unique<CompletionQueue<ResultBatch>>();
+  auto local = std::make_unique<LocalExecutor>(executor_config(ctx), *done);
 
   IdleBackoff backoff;
   TaskBatch batch;
   std::vector<ResultBatch> finished;
-  bool stopped = false;
-  while (!stopped) {
+  bool asked_to_stop = false;
+  std::optional<to_worker::Stop> stop;
+  while (!stop) {
     bool progress = false;
+    // A signal here is rank 0's to act on: it decides for every rank.
+    if (!asked_to_stop && stop_signal() != 0) {
+      ctx.mpi.send(0, Tag::stop_request, from_worker::StopRequest{stop_signal()});
+      asked_to_stop = true;
+    }
     while (const auto message = ctx.mpi.poll()) {
       progress = true;
       if (message->tag == Tag::work) {
         decode(message->bytes, batch);
-        local.submit(std::move(batch));
+        local->submit(std::move(batch));
         batch = TaskBatch{};
       } else if (message->tag == Tag::stop) {
-        stopped = true;  // rank 0 sends Stop only once it has every result
+        decode(message->bytes, stop.emplace());
         break;
       } else {
         throw std::runtime_error("protocol: unexpected tag " +
@@ -36,20 +45,33 @@ void work(const LoopContext& ctx) {
                                  std::to_string(message->source));
       }
     }
-    if (done.drain_into(finished) != 0) {
+    if (done->drain_into(finished) != 0) {
       progress = true;
       for (const ResultBatch& r : finished) ctx.mpi.send(0, Tag::results, r);
       finished.clear();
     }
-    if (progress || stopped) {
+    if (progress || stop) {
       backoff.reset();
     } else if (const auto wait = backoff.next(); wait.count() == 0) {
       std::this_thread::yield();
     } else {
-      done.wait_for(wait);
+      done->wait_for(wait);
     }
   }
+  // Messages between two ranks do not overtake: once rank 0 has the ack, it
+  // has every result sent before it, and every send here can complete.
+  ctx.mpi.send_empty(0, Tag::stop_ack);
   ctx.mpi.flush();
+  if (stop->abandon) {
+    // Tasks still running are left unfinished (the journal does not hold
+    // them; --resume runs them). Waiting for them is what the stop avoids,
+    // so the executor is deliberately never destroyed: the process ends
+    // with _Exit after MPI_Finalize (entry.cpp).
+    (void)local.release();
+    (void)done.release();
+    return true;
+  }
+  return false;
 }
 
 }  // namespace drover

@@ -33,7 +33,7 @@ class CountingTransport final : public Transport {
   void send_work(int /*rank*/, const TaskBatch& batch) override {
     ring_[tail_++ & (ring_.size() - 1)] = {batch.seq, static_cast<std::uint32_t>(batch.size())};
   }
-  void send_stop(int /*rank*/) override {}
+  void send_stop(int /*rank*/, bool /*abandon*/) override {}
 
   std::size_t outstanding() const { return static_cast<std::size_t>(tail_ - head_); }
   // Removes and returns the batch sent `age` sends after the oldest one.

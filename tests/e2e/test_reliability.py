@@ -376,8 +376,9 @@ class JobDeath(TempDirTest):
         return start(["run", "crunch", "--tasks", "600", "--count", "20000000", "--journal",
                       journal, "--resume", "--fsync-every", "1", "-q"], self.RANKS)
 
-    @unittest.expectedFailure  # KNOWN BUG: ranks run on for ~1 s; rank 0 keeps appending
     def test_ranks_die_with_mpirun(self):
+        # Open MPI gives each rank a process group of its own: without a
+        # parent-death signal they ran on for ~1 s and rank 0 kept appending.
         journal = self.path("j.drj")
         proc = self.long_run(journal)
         try:

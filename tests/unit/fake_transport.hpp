@@ -12,7 +12,8 @@ namespace drover::testing {
 struct Sent {
   int rank = 0;
   bool stop = false;
-  TaskBatch batch;  // for work
+  TaskBatch batch;       // for work
+  bool abandon = false;  // for stop
 };
 
 class RecordingTransport final : public Transport {
@@ -20,7 +21,7 @@ class RecordingTransport final : public Transport {
   void send_work(int rank, const TaskBatch& batch) override {
     sent.push_back({rank, false, batch});
   }
-  void send_stop(int rank) override { sent.push_back({rank, true, {}}); }
+  void send_stop(int rank, bool abandon) override { sent.push_back({rank, true, {}, abandon}); }
 
   // Removes and returns what was sent since the last call.
   std::vector<Sent> take() {

@@ -1,0 +1,19 @@
+// Durations as people and Slurm write them, parsed by pure functions.
+#pragma once
+
+#include <chrono>
+#include <optional>
+#include <string_view>
+
+namespace drover {
+
+// "90", "90s", "15m", "2h", "1h30m", and Slurm's "MM:SS", "HH:MM:SS",
+// "D-HH", "D-HH:MM", "D-HH:MM:SS". nullopt for anything else (or negative).
+std::optional<std::chrono::seconds> parse_duration(std::string_view text);
+
+// The time a job has left, from `scontrol show job` output: TimeLimit minus
+// RunTime. nullopt when there is no limit (UNLIMITED, Partition_Limit) or the
+// text has no such fields, in which case the caller only warns.
+std::optional<std::chrono::seconds> parse_remaining_time(std::string_view scontrol_output);
+
+}  // namespace drover

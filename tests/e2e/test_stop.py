@@ -1,0 +1,104 @@
+"""End-to-end clean stops: signals and time limits end a run resumably (exit 4), and --resume finishes it."""
+import json
+import os
+import signal
+import subprocess
+import tempfile
+import time
+import unittest
+
+from test_drover import DROVER, MPIRUN, drover, mpi_env
+
+COLUMNS = "id,kind,input,ok,value,error"
+
+
+def wait_until(predicate, timeout=60.0):
+    """Polls a condition (not a fixed sleep): the run has really started."""
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if predicate():
+            return True
+        time.sleep(0.01)
+    return False
+
+
+class CleanStop(unittest.TestCase):
+    def setUp(self):
+        self._dir = tempfile.TemporaryDirectory(prefix="drover-stop-")
+        self.dir = self._dir.name
+        self.journal = os.path.join(self.dir, "run.jrnl")
+        self.out = os.path.join(self.dir, "out.jsonl")
+        # 240 crunch tasks of ~25 ms: long enough to stop in the middle.
+        self.work = ["run", "crunch", "--tasks", "240", "--count", "100000000", "--threads", "1",
+                     "--journal", self.journal, "--resume", "--output", self.out,
+                     "--columns", COLUMNS, "--grace", "5s"]
+
+    def tearDown(self):
+        self._dir.cleanup()
+
+    def start(self, ranks=None, extra=()):
+        cmd = [DROVER, *self.work, *extra]
+        if ranks:
+            cmd = [MPIRUN, "--quiet", "-np", str(ranks), *cmd]
+        return subprocess.Popen(["timeout", "-k", "10", "300", *cmd], env=mpi_env(),
+                                stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+                                stdin=subprocess.DEVNULL)
+
+    def journal_has_records(self):
+        return os.path.exists(self.journal) and os.path.getsize(self.journal) > 200
+
+    def finish_and_check(self, ranks=None):
+        """Resumes to the end and compares with an uninterrupted run."""
+        r = drover(*self.work, ranks=ranks, timeout=300)
+        self.assertEqual(r.returncode, 0, r.stderr)
+        self.assertIn("resumed:", r.stdout)
+        rows = [json.loads(line) for line in open(self.out)]
+        self.assertEqual([row["id"] for row in rows], list(range(240)))
+        self.assertTrue(all(row["value"] == 100000000 for row in rows))
+        show = drover("journal", "show", self.journal)
+        self.assertEqual(show.returncode, 0, show.stderr)
+        self.assertIn("ids 0..239 complete", show.stdout)
+
+    def stop_with(self, sig, ranks=None):
+        p = self.start(ranks)
+        self.assertTrue(wait_until(self.journal_has_records), "the run never started")
+        # To drover (or mpirun) itself, not to the `timeout` wrapper around it.
+        child = subprocess.run(["pgrep", "-P", str(p.pid)], capture_output=True, text=True)
+        pids = [int(x) for x in child.stdout.split()]
+        self.assertEqual(len(pids), 1, "timeout should have one child")
+        os.kill(pids[0], sig)
+        out, err = p.communicate(timeout=120)
+        self.assertEqual(p.returncode, 4, f"{out}\n{err}")
+        self.assertIn("stopped early:", out)
+        self.assertIn("resumable with --resume", out)
+        return out
+
+    def test_sigterm_on_a_single_rank(self):
+        out = self.stop_with(signal.SIGTERM)
+        self.assertIn("SIGTERM on rank 0", out)
+        self.finish_and_check()
+
+    def test_sigint_on_a_single_rank(self):
+        self.assertIn("SIGINT on rank 0", self.stop_with(signal.SIGINT))
+        self.finish_and_check()
+
+    def test_sigusr1_through_mpirun_reaches_every_rank(self):
+        # mpirun forwards SIGUSR1 to the ranks; every rank stops in agreement.
+        self.stop_with(signal.SIGUSR1, ranks=3)
+        self.finish_and_check(ranks=3)
+
+    def test_time_limit_stops_dispatch_before_the_end(self):
+        r = drover(*self.work, "--time-limit", "3s", "--stop-before", "2s", ranks=2, timeout=120)
+        self.assertEqual(r.returncode, 4, r.stderr)
+        self.assertIn("the time limit is 2 s away", r.stdout)
+        self.finish_and_check(ranks=2)
+
+    def test_bad_durations_are_usage_errors(self):
+        for flag, value in (("--time-limit", "soon"), ("--grace", "-1"), ("--stop-before", "1h30")):
+            r = drover("run", "square", flag, value)
+            self.assertEqual(r.returncode, 2)
+            self.assertIn(f"{flag} \"{value}\" is not a duration", r.stderr)
+
+
+if __name__ == "__main__":
+    unittest.main(verbosity=2)
