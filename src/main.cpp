@@ -2,6 +2,7 @@
 #include <cstdio>
 
 #include "cli/cli.hpp"
+#include "compare/compare.hpp"
 #include "core/errors.hpp"
 #include "core/journal_tools.hpp"
 #include "core/launch_env.hpp"
@@ -28,6 +29,8 @@ int main(int argc, char** argv) {
     if (speaks) std::fputs(cli.text.c_str(), stdout);
     return kExitOk;
   }
+  // compare launches drover (and mpirun) itself: no MPI in this process.
+  if (cli.command == Command::compare) return compare_main(argc, argv);
   // Reading a journal needs no MPI: one process, any machine.
   if (cli.command == Command::journal_show || cli.command == Command::journal_export) {
     if (!speaks) return kExitOk;

@@ -24,6 +24,7 @@ constexpr const char* kUsage =
     "       drover run --tasks-file FILE     run the tasks of a JSON Lines file\n"
     "       drover info                      ranks, hosts, threads, MPI and launcher facts\n"
     "       drover journal show|export FILE  what a journal holds; its results as rows\n"
+    "       drover compare [options]         serial vs threads vs processes (see its --help)\n"
     "       drover --version | --help        (and drover run --help, drover info --help)\n"
     "Launch under MPI with: mpirun -np N drover run ...; without mpirun one rank does all.\n";
 
@@ -35,51 +36,55 @@ constexpr const char* kExitCodes =
     "Environment: DROVER_THREADS, DROVER_BATCH, DROVER_FORMAT, DROVER_IO_WINDOW,\n"
     "             DROVER_QUIET, DROVER_OUTPUT fill options not given on the command line.\n";
 
-// clang-format off: one option per line reads better than the packed chain.
+// One option per line reads better than clang-format's packed chain.
+// clang-format off
 po::options_description run_options_description() {
   po::options_description d("drover run options");
-  d.add_options()("help,h", "show this help")("count", po::value<std::int64_t>(),
-                                              "square: how many numbers (default 10); "
-                                              "crunch: increments per task (default 10000000)")(
-      "from", po::value<std::int64_t>(), "square: the first number (default 0)")(
-      "tasks", po::value<std::int64_t>(), "crunch, download: how many tasks (default 8, 20)")(
-      "min", po::value<double>(), "download: shortest duration in seconds (default 5)")(
-      "max", po::value<double>(), "download: longest duration in seconds (default 10)")(
-      "seed", po::value<std::int64_t>(), "download: seed of the durations (default 1)")(
-      "tasks-file", po::value<std::string>(), "JSON Lines tasks, one per line, kinds mixed")(
-      "output,o", po::value<std::string>(), "write one result row per task to FILE (- is stdout)")(
-      "format", po::value<std::string>()->default_value("jsonl"), "output format: jsonl or csv")(
-      "columns", po::value<std::string>(),
-      "result fields to write, in order (default: id,kind,"
-      "input,ok,value,metric,error,attempts,rank,host,pid,thread,start_us,end_us)")(
-      "unordered", po::bool_switch(), "write results as they finish, not in task order")(
-      "batch", po::value<std::int64_t>()->default_value(0),
-      "tasks per message; 0 sizes batches automatically, 1 disables batching")(
-      "threads", po::value<std::int64_t>()->default_value(0),
-      "pool threads per rank; 0: SLURM_CPUS_PER_TASK, else cores per rank on the node")(
-      "io-window", po::value<std::int64_t>()->default_value(100000),
-      "downloads in flight per rank at most")("quiet,q", po::bool_switch(),
-                                              "no per-download start/finish lines")(
-      "journal", po::value<std::string>(), "append every finished batch to FILE, for --resume")(
-      "resume", po::bool_switch(),
-      "continue the run in --journal FILE: skip what it holds, "
-      "run the rest (a missing journal starts a new one)")(
-      "fsync-every", po::value<std::int64_t>()->default_value(0),
-      "fsync the journal every N records (0: not by count)")(
-      "fsync-interval", po::value<std::int64_t>()->default_value(1000),
-      "fsync the journal every MS milliseconds (0: not by time); always at the end")(
-      "retries", po::value<std::int64_t>()->default_value(0),
-      "run a failed task up to N more times, on another rank when there is one")(
-      "exclude-after", po::value<std::int64_t>()->default_value(3),
-      "give a rank no more work after N of its failures in a row succeeded elsewhere (0: never)")(
-      "time-limit", po::value<std::string>(),
-      "how long the run may take (90s, 15m, 1h30m, "
-      "HH:MM:SS); default: what the Slurm job has left, when it has a limit")(
-      "stop-before", po::value<std::string>()->default_value("60s"),
-      "stop dispatching this long before the time limit")(
-      "grace", po::value<std::string>()->default_value("20s"),
-      "after a stop (signal or time), wait this long for work in flight, then leave it "
-      "unfinished for --resume");
+  d.add_options()
+      ("help,h", "show this help")
+      ("count", po::value<std::int64_t>(), "square: how many numbers (default 10); "
+                                           "crunch: increments per task (default 10000000)")
+      ("from", po::value<std::int64_t>(), "square: the first number (default 0)")
+      ("tasks", po::value<std::int64_t>(), "crunch, download: how many tasks (default 8, 20)")
+      ("min", po::value<double>(), "download: shortest duration in seconds (default 5)")
+      ("max", po::value<double>(), "download: longest duration in seconds (default 10)")
+      ("seed", po::value<std::int64_t>(), "download: seed of the durations (default 1)")
+      ("tasks-file", po::value<std::string>(), "JSON Lines tasks, one per line, kinds mixed")
+      ("output,o", po::value<std::string>(), "write one result row per task to FILE (- is stdout)")
+      ("format", po::value<std::string>()->default_value("jsonl"), "output format: jsonl or csv")
+      ("columns", po::value<std::string>(), "result fields to write, in order (default: id,kind,"
+       "input,ok,value,metric,error,attempts,rank,host,pid,thread,start_us,end_us)")
+      ("unordered", po::bool_switch(), "write results as they finish, not in task order")
+      ("batch", po::value<std::int64_t>()->default_value(0),
+       "tasks per message; 0 sizes batches automatically, 1 disables batching")
+      ("threads", po::value<std::int64_t>()->default_value(0),
+       "pool threads per rank; 0: SLURM_CPUS_PER_TASK, else cores per rank on the node")
+      ("io-window", po::value<std::int64_t>()->default_value(100000),
+       "downloads in flight per rank at most")
+      ("quiet,q", po::bool_switch(), "no per-download start/finish lines")
+      ("journal", po::value<std::string>(), "append every finished batch to FILE, for --resume")
+      ("resume", po::bool_switch(), "continue the run in --journal FILE: skip what it holds, "
+       "run the rest (a missing journal starts a new one)")
+      ("fsync-every", po::value<std::int64_t>()->default_value(0),
+       "fsync the journal every N records (0: not by count)")
+      ("fsync-interval", po::value<std::int64_t>()->default_value(1000),
+       "fsync the journal every MS milliseconds (0: not by time); always at the end")
+      ("retries", po::value<std::int64_t>()->default_value(0),
+       "run a failed task up to N more times, on another rank when there is one")
+      ("exclude-after", po::value<std::int64_t>()->default_value(3),
+       "give a rank no more work after N of its failures in a row succeeded elsewhere (0: never)")
+      ("time-limit", po::value<std::string>(), "how long the run may take (90s, 15m, 1h30m, "
+       "HH:MM:SS); default: what the Slurm job has left, when it has a limit")
+      ("stop-before", po::value<std::string>()->default_value("60s"),
+       "stop dispatching this long before the time limit")
+      ("grace", po::value<std::string>()->default_value("20s"),
+       "after a stop (signal or time), wait this long for work in flight, then leave it "
+       "unfinished for --resume")
+      ("trace", po::value<std::string>(), "write a Chrome trace (Perfetto, chrome://tracing) "
+       "of every task to FILE: a lane per rank and thread")
+      ("summary-json", po::value<std::string>(), "also write the summary to FILE as JSON")
+      ("progress", po::value<std::string>(), "a progress line every DURATION on stderr (for "
+       "logs); without it, a live line when stderr is a terminal");
   return d;
 }
 // clang-format on
@@ -197,6 +202,15 @@ CliResult parse_run(const std::vector<std::string>& args, const EnvMap& env) {
   if (vm.count("time-limit") != 0) o.time_limit = duration_in(vm, "time-limit");
   o.stop_before = duration_in(vm, "stop-before");
   o.grace = duration_in(vm, "grace");
+  if (vm.count("trace") != 0) o.trace = vm["trace"].as<std::string>();
+  if (vm.count("summary-json") != 0) o.summary_json = vm["summary-json"].as<std::string>();
+  if (vm.count("progress") != 0) {
+    o.progress_every = duration_in(vm, "progress");
+    if (o.progress_every->count() == 0) throw InputError("--progress must be at least 1s");
+  }
+  if (!o.trace.empty() && o.trace == o.output) {
+    throw InputError("--trace and --output name the same file");
+  }
   return r;
 }
 
@@ -224,6 +238,10 @@ CliResult parse_cli(int argc, const char* const argv[], const EnvMap& env) {
   if (command == "run") return parse_run(args, env);
   if (command == "info") return parse_info(args, env);
   if (command == "journal") return cli_detail::parse_journal(args, env);
+  if (command == "compare") {
+    r.command = Command::compare;  // compare_main parses its own options
+    return r;
+  }
   if (command == "--version" || command == "-V") {
     r.command = Command::version;
     r.text = "drover " DROVER_VERSION " (protocol " + std::to_string(kProtocolVersion) + ")\n";

@@ -8,7 +8,7 @@
 
 namespace drover {
 
-enum class Command { run, info, help, version, journal_show, journal_export };
+enum class Command { run, info, help, version, journal_show, journal_export, compare };
 
 struct CliResult {
   Command command = Command::help;

@@ -52,7 +52,8 @@ unsigned usable_cores() {
 std::string self_exe() {
   std::error_code error;
   const auto path = std::filesystem::read_symlink("/proc/self/exe", error);
-  if (error) throw RunFailed("cannot find drover's own binary (/proc/self/exe): " + error.message());
+  if (error)
+    throw RunFailed("cannot find drover's own binary (/proc/self/exe): " + error.message());
   return path.string();
 }
 
@@ -71,7 +72,7 @@ std::string find_on_path(const std::string& name) {
 }
 
 struct Finished {
-  int exit_code = 0;  // the exit status, or 128 + signal
+  int exit_code = 0;   // the exit status, or 128 + signal
   std::string output;  // stdout and stderr, interleaved as written (the tail)
   double seconds = 0;
 };
@@ -105,14 +106,14 @@ Finished spawn_and_wait(const std::vector<std::string>& cmd) {
     if (n < 0 && errno == EINTR) continue;
     if (n <= 0) break;
     done.output.append(chunk, static_cast<std::size_t>(n));
-    if (done.output.size() > 2 * kOutputKept) done.output.erase(0, done.output.size() - kOutputKept);
+    if (done.output.size() > 2 * kOutputKept)
+      done.output.erase(0, done.output.size() - kOutputKept);
   }
   ::close(fds[0]);
   int status = 0;
   while (::waitpid(pid, &status, 0) < 0 && errno == EINTR) {
   }
-  done.seconds =
-      std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();
+  done.seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();
   done.exit_code = WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
   return done;
 }
@@ -125,7 +126,8 @@ std::string joined(const std::vector<std::string>& cmd) {
 
 std::string tail(const std::string& output) {
   constexpr std::size_t kShown = 2000;
-  std::string text = output.size() > kShown ? "..." + output.substr(output.size() - kShown) : output;
+  std::string text =
+      output.size() > kShown ? "..." + output.substr(output.size() - kShown) : output;
   while (!text.empty() && text.back() == '\n') text.pop_back();
   return text;
 }
@@ -159,8 +161,8 @@ class Driver {
       m.whole_seconds = done.seconds;
       const auto tasks = summary_json.at("tasks").get<std::uint64_t>();
       if (tasks != work.tasks) {
-        throw RunFailed(std::to_string(tasks) + " tasks instead of " +
-                        std::to_string(work.tasks) + " from " + joined(cmd));
+        throw RunFailed(std::to_string(tasks) + " tasks instead of " + std::to_string(work.tasks) +
+                        " from " + joined(cmd));
       }
       return m;
     } catch (const nlohmann::json::exception& e) {
@@ -181,8 +183,8 @@ class TempDir {
  public:
   TempDir() {
     const char* base = std::getenv("TMPDIR");
-    std::string pattern = std::string(base != nullptr && *base != '\0' ? base : "/tmp") +
-                          "/drover-compare-XXXXXX";
+    std::string pattern =
+        std::string(base != nullptr && *base != '\0' ? base : "/tmp") + "/drover-compare-XXXXXX";
     if (::mkdtemp(pattern.data()) == nullptr) {
       throw RunFailed("cannot create a temporary directory (" + pattern +
                       "): " + std::strerror(errno));
@@ -201,16 +203,29 @@ class TempDir {
   std::string path_;
 };
 
+// The 1-minute load average before the runs: other work competes for the cores it names.
+std::string load_note(unsigned cores) {
+  std::ifstream in("/proc/loadavg");
+  double load = 0;
+  if (!(in >> load)) return "";
+  char text[160];
+  std::snprintf(text, sizeof text, "load average %.2f on %u cores before the runs%s\n", load, cores,
+                load > 0.5 ? ": other work competes for the cores, so expect noisy figures" : "");
+  return text;
+}
+
 constexpr const char* kClosingNote =
-    "Every row ran concurrently for real: unlike the Python tutorial's Process(target=only_sleep()),\n"
+    "Every row ran concurrently for real: unlike the Python tutorial's "
+    "Process(target=only_sleep()),\n"
     "which calls only_sleep() in the parent, one call after another, and hands Process its return\n"
     "value. The serial download row (one at a time) takes the sum of the durations; every other\n"
     "download row about the longest one.\n";
 
 int run_compare(const Options& o) {
   if (detect_launch(current_env()).rank) {
-    throw InputError("drover compare starts its own runs and mpirun: start it directly, "
-                     "not under mpirun or srun");
+    throw InputError(
+        "drover compare starts its own runs and mpirun: start it directly, "
+        "not under mpirun or srun");
   }
   std::string mpirun = o.mpirun;
   if (o.ranks > 1 && mpirun.empty()) {
@@ -228,10 +243,11 @@ int run_compare(const Options& o) {
   }
   const TempDir dir;
   Driver driver(o, self_exe(), mpirun, dir.path());
-  std::printf("drover compare: R = %u ranks, T = %u threads, %u run%s per configuration, on %u "
-              "cores%s\n\n",
-              o.ranks, o.threads, o.repeat, o.repeat == 1 ? "" : "s", o.cores,
-              o.ranks > 1 ? (", mpirun = " + mpirun).c_str() : "");
+  std::printf(
+      "drover compare: R = %u ranks, T = %u threads, %u run%s per configuration, on %u "
+      "cores%s\n%s\n",
+      o.ranks, o.threads, o.repeat, o.repeat == 1 ? "" : "s", o.cores,
+      o.ranks > 1 ? (", mpirun = " + mpirun).c_str() : "", load_note(o.cores).c_str());
   std::fflush(stdout);
 
   // Warm-up: binary and libraries into the page cache, and mpirun proven to start.

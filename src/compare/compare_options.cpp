@@ -116,7 +116,10 @@ Options parse_options(const std::vector<std::string>& args, unsigned cores) {
   const po::options_description desc = describe_options(cores);
   po::variables_map vm;
   try {
-    po::store(po::command_line_parser(args).options(desc).run(), vm);
+    const po::parsed_options parsed = po::command_line_parser(args).options(desc).run();
+    const auto stray = po::collect_unrecognized(parsed.options, po::include_positional);
+    if (!stray.empty()) throw InputError("drover compare takes no argument \"" + stray[0] + "\"");
+    po::store(parsed, vm);
     po::notify(vm);
   } catch (const po::error& e) {
     throw InputError(std::string("drover compare: ") + e.what());
@@ -136,7 +139,8 @@ Options parse_options(const std::vector<std::string>& args, unsigned cores) {
   const double min = seconds(vm, "min");
   const double max = seconds(vm, "max");
   if (min > max) throw InputError("--min is above --max");
-  const auto seed = static_cast<std::uint64_t>(checked(vm, "seed", 0, std::numeric_limits<std::int64_t>::max()));
+  const auto seed =
+      static_cast<std::uint64_t>(checked(vm, "seed", 0, std::numeric_limits<std::int64_t>::max()));
   // 0: each kind's default (a plain number: g++ 12 misreads an optional here).
   const std::int64_t tasks = vm.count("tasks") ? checked(vm, "tasks", 1, 10'000'000) : 0;
   if (vm.count("csv") != 0) {
@@ -151,11 +155,13 @@ Options parse_options(const std::vector<std::string>& args, unsigned cores) {
     Workload w;
     if (name == "crunch") {
       w.kind = KindId::crunch;
-      w.tasks = static_cast<std::uint64_t>(tasks > 0 ? tasks : 8 * static_cast<std::int64_t>(o.cores));
+      w.tasks =
+          static_cast<std::uint64_t>(tasks > 0 ? tasks : 8 * static_cast<std::int64_t>(o.cores));
       w.count = count;
     } else if (name == "download") {
       w.kind = KindId::download;
-      w.tasks = static_cast<std::uint64_t>(tasks > 0 ? static_cast<std::uint64_t>(tasks) : kDefaultDownloads);
+      w.tasks = static_cast<std::uint64_t>(tasks > 0 ? static_cast<std::uint64_t>(tasks)
+                                                     : kDefaultDownloads);
       w.min_seconds = min;
       w.max_seconds = max;
       w.seed = seed;

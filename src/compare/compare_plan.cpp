@@ -43,8 +43,9 @@ std::vector<Configuration> configurations(Lane lane, unsigned ranks, unsigned th
   } else {
     all.push_back({"serial", 1, 1, false});
   }
-  const Configuration candidates[] = {
-      {"threads", 1, threads, false}, {"processes", ranks, 1, false}, {"both", ranks, threads, false}};
+  const Configuration candidates[] = {{"threads", 1, threads, false},
+                                      {"processes", ranks, 1, false},
+                                      {"both", ranks, threads, false}};
   for (const Configuration& c : candidates) {
     bool seen = false;
     for (const Configuration& earlier : all) {
@@ -63,8 +64,8 @@ std::vector<std::string> run_arguments(const Workload& work, const Configuration
   if (work.kind == KindId::crunch) {
     args.insert(args.end(), {"--count", std::to_string(work.count)});
   } else {
-    args.insert(args.end(), {"--min", number(work.min_seconds), "--max",
-                             number(work.max_seconds), "--seed", std::to_string(work.seed)});
+    args.insert(args.end(), {"--min", number(work.min_seconds), "--max", number(work.max_seconds),
+                             "--seed", std::to_string(work.seed)});
   }
   args.insert(args.end(), {"--threads", std::to_string(config.threads)});
   if (config.one_at_a_time) args.insert(args.end(), {"--io-window", "1"});
@@ -82,8 +83,8 @@ std::vector<std::string> command_line(const std::string& drover, const std::stri
     cmd.insert(cmd.end(), {mpirun, "--quiet", "--oversubscribe", "--bind-to", "none"});
     if (as_root) cmd.push_back("--allow-run-as-root");
     // Ranks beyond the cores must not busy-poll each other off them.
-    cmd.insert(cmd.end(), {"--mca", "mpi_yield_when_idle", "1", "-np",
-                           std::to_string(config.ranks)});
+    cmd.insert(cmd.end(),
+               {"--mca", "mpi_yield_when_idle", "1", "-np", std::to_string(config.ranks)});
   }
   cmd.push_back(drover);
   cmd.insert(cmd.end(), arguments.begin(), arguments.end());

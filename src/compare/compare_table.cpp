@@ -41,21 +41,21 @@ std::string explain_cpu(const Workload& work, const Row& row, unsigned cores) {
   const Configuration& c = row.config;
   const std::string w = std::to_string(row.workers);
   const std::string n = std::to_string(work.tasks);
-  if (row.workers == 1) return "the baseline: one thread runs the " + n + " tasks one after another";
-  const std::string shape = w + " workers (" + std::to_string(c.ranks) + " x " +
-                            std::to_string(c.threads) + ")";
+  if (row.workers == 1)
+    return "the baseline: one thread runs the " + n + " tasks one after another";
+  const std::string shape =
+      w + " workers (" + std::to_string(c.ranks) + " x " + std::to_string(c.threads) + ")";
   if (row.oversubscribed) {
     return shape + " on " + std::to_string(cores) +
            " cores: oversubscribed; CPU-bound work gains nothing beyond the cores (at best " +
-           std::to_string(cores) + "x), the OS time-slices the workers; got " +
-           times(row.speedup);
+           std::to_string(cores) + "x), the OS time-slices the workers; got " + times(row.speedup);
   }
   std::string text = shape + " on " + w + " of " + std::to_string(cores) +
                      " cores: CPU-bound work gains only from cores, at best " + w + "x; got " +
                      times(row.speedup);
   if (row.efficiency && *row.efficiency < 0.8) {
     if (work.tasks < row.workers) {
-      text += ", but " + n + " tasks leave workers idle";
+      text += ", but only " + n + (work.tasks == 1 ? " task" : " tasks") + " for " + w + " workers";
     } else if (work.tasks % row.workers != 0) {
       text += ", but " + n + " tasks do not split evenly over " + w + " workers";
     } else {
@@ -70,8 +70,8 @@ std::string explain_io(const Workload& work, const Row& row, unsigned cores) {
   const Configuration& c = row.config;
   const std::string n = std::to_string(work.tasks);
   if (c.one_at_a_time) {
-    return "one download at a time (--io-window 1): about the sum of the " + n +
-           " durations, " + fixed(sum, 2) + " s";
+    return "one download at a time (--io-window 1): about the sum of the " + n + " durations, " +
+           fixed(sum, 2) + " s";
   }
   if (row.workers == 1) {
     return "the same one thread, but downloads overlap on the async lane: about the longest, " +

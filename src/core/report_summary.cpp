@@ -189,6 +189,7 @@ void RunReport::print_summary(std::FILE* out, double wall_seconds,
                  static_cast<unsigned long long>(totals.value_sum),
                  static_cast<double>(totals.busy_us) / 1e6);
   }
+  print_utilisation(out, wall_seconds);
   if (!tasks_per_rank_.empty() && tasks_per_rank_.size() <= kRanksListed) {
     std::fprintf(out, "  ranks:");
     for (std::size_t r = 0; r < tasks_per_rank_.size(); ++r) {
@@ -202,7 +203,6 @@ void RunReport::print_summary(std::FILE* out, double wall_seconds,
                  low - tasks_per_rank_.begin(), static_cast<unsigned long long>(*high),
                  high - tasks_per_rank_.begin());
   }
-  print_utilisation(out, wall_seconds);
   if (replayed_ > 0) {
     std::fprintf(out, "  resumed: %llu tasks from the journal\n",
                  static_cast<unsigned long long>(replayed_));

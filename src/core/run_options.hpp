@@ -34,6 +34,11 @@ struct RunOptions {
   std::optional<std::chrono::seconds> time_limit;  // --time-limit; else Slurm's, when known
   std::chrono::seconds stop_before{60};            // stop dispatching this long before it
   std::chrono::seconds grace{20};                  // then wait this long for work in flight
+  // Watching a run (README: Experiments)
+  std::string trace;         // --trace FILE: Chrome trace-event JSON
+  std::string summary_json;  // --summary-json FILE: the summary as one JSON object
+  // --progress SECONDS: a plain line that often; else a live line when stderr is a terminal.
+  std::optional<std::chrono::seconds> progress_every;
 };
 
 }  // namespace drover

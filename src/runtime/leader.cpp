@@ -1,4 +1,6 @@
 // Rank 0's loop: feed the scheduler with results from MPI and from its own executor.
+#include <unistd.h>
+
 #include <algorithm>
 #include <chrono>
 #include <memory>
@@ -9,8 +11,10 @@
 
 #include "core/errors.hpp"
 #include "core/executor.hpp"
+#include "core/progress.hpp"
 #include "core/resume.hpp"
 #include "core/scheduler.hpp"
+#include "core/trace.hpp"
 #include "runtime/backoff.hpp"
 #include "runtime/loops.hpp"
 #include "runtime/signals.hpp"
@@ -54,30 +58,57 @@ class JournalRecorder final : public ResultConsumer {
   const std::vector<RankInfo>& ranks_;
 };
 
-// The report first, then an optional observer (tests).
-class Tee final : public ResultConsumer {
+// Hands each batch to several consumers in turn: the report first, then
+// the trace and the test observer when there are.
+class Fanout final : public ResultConsumer {
  public:
-  Tee(ResultConsumer& first, ResultConsumer* second) : first_(first), second_(second) {}
+  void add(ResultConsumer* c) {
+    if (c != nullptr) consumers_.push_back(c);
+  }
   void consume(const TaskBatch& tasks, const ResultBatch& results) override {
-    first_.consume(tasks, results);
-    if (second_ != nullptr) second_->consume(tasks, results);
+    for (ResultConsumer* c : consumers_) c->consume(tasks, results);
   }
   void consume_replayed(const JournalBatch& batch) override {
-    first_.consume_replayed(batch);
-    if (second_ != nullptr) second_->consume_replayed(batch);
+    for (ResultConsumer* c : consumers_) c->consume_replayed(batch);
   }
 
  private:
-  ResultConsumer& first_;
-  ResultConsumer* second_;
+  std::vector<ResultConsumer*> consumers_;
 };
+
+void write_summary_file(const std::string& path, const RunReport& report, double wall,
+                        const SummaryNotes& notes) {
+  std::FILE* f = std::fopen(path.c_str(), "w");
+  if (f == nullptr) throw std::runtime_error(path + ": cannot write the summary");
+  report.write_summary_json(f, wall, notes);
+  if (std::fclose(f) != 0) throw std::runtime_error(path + ": cannot write the summary");
+}
+
+ProgressMeter make_progress(const RunOptions& options, const TaskSource& source) {
+  using Mode = ProgressMeter::Mode;
+  Mode mode = Mode::off;
+  std::chrono::milliseconds period{1000};
+  if (options.progress_every) {
+    mode = Mode::lines;
+    period = *options.progress_every;
+  } else if (::isatty(::fileno(stderr)) != 0) {
+    mode = Mode::live;
+  }
+  return ProgressMeter(stderr, mode, period, source.total());
+}
 
 }  // namespace
 
 JobOutcome lead(const LoopContext& ctx, LeaderInputs& inputs, const std::vector<RankInfo>& ranks,
                 const JobHooks& hooks) {
   RunReport report(ranks, ctx.plan.generator, inputs.sink.get());
-  Tee consumer(report, hooks.observer);
+  std::optional<TraceWriter> trace;
+  if (!ctx.options.trace.empty()) trace.emplace(ctx.options.trace, ranks, ctx.plan.generator);
+  Fanout consumer;
+  consumer.add(&report);
+  consumer.add(trace ? &*trace : nullptr);
+  consumer.add(hooks.observer);
+  ProgressMeter meter = make_progress(ctx.options, *inputs.source);
 
   // --resume: the journal's tasks are skipped, and its batches are handed
   // back in order (ordered runs) or all at once up front (unordered).
@@ -167,6 +198,7 @@ JobOutcome lead(const LoopContext& ctx, LeaderInputs& inputs, const std::vector<
       local_results.clear();
     }
     if (inputs.journal) inputs.journal->maybe_sync(now);
+    meter.update(report.tasks(), report.failed(), now);
     if (progress) {
       backoff.reset();
     } else if (const auto wait = backoff.next(); wait.count() == 0) {
@@ -179,7 +211,9 @@ JobOutcome lead(const LoopContext& ctx, LeaderInputs& inputs, const std::vector<
   if (inputs.journal) inputs.journal->close();
   const double wall = std::chrono::duration<double>(Clock::now() - started).count();
 
+  meter.finish(Clock::now());
   if (inputs.sink) inputs.sink->close();
+  if (trace) trace->close();
   SummaryNotes notes;
   for (const auto& [rank, reason] : scheduler.excluded())
     notes.excluded_ranks.emplace_back(rank, reason);
@@ -188,6 +222,8 @@ JobOutcome lead(const LoopContext& ctx, LeaderInputs& inputs, const std::vector<
   notes.stop_reason = stop_reason;
   report.print_summary(hooks.out, wall, notes);
   std::fflush(hooks.out);
+  if (!ctx.options.summary_json.empty())
+    write_summary_file(ctx.options.summary_json, report, wall, notes);
 
   JobOutcome outcome;
   outcome.exit_code = report.failed() == 0 ? kExitOk : kExitTasksFailed;

@@ -65,9 +65,9 @@ TEST(ProgressMeter, LiveFinishShowsTheLastFiguresAndEndsTheLine) {
   meter.update(0, 0, t0);
   meter.update(10, 1, t0 + 50ms);  // not due yet, but remembered
   meter.finish(t0 + 60ms);
-  EXPECT_EQ(out.text().substr(out.text().rfind('\r')),
-            "\rdrover: 10/10 tasks (100.0%), 1 failed, 166.7 tasks/s, ETA 0s" +
-                std::string(1, '\n'));
+  EXPECT_EQ(
+      out.text().substr(out.text().rfind('\r')),
+      "\rdrover: 10/10 tasks (100.0%), 1 failed, 166.7 tasks/s, ETA 0s" + std::string(1, '\n'));
   const auto size = out.text().size();
   meter.update(11, 1, t0 + 10s);
   meter.finish(t0 + 11s);

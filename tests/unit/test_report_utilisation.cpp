@@ -87,7 +87,11 @@ TEST(RunReportUtilisation, DownloadsHoldNoThreadAndAreLeftOut) {
 
 TEST(RunReportUtilisation, ManyRanksShowTheSpread) {
   std::vector<RankInfo> ranks;
-  for (int r = 0; r < 20; ++r) ranks.push_back({"n" + std::to_string(r), 100 + r, 1});
+  for (int r = 0; r < 20; ++r) {
+    std::string host = "n";  // appended: g++ 12 -O3 warns falsely on "n" + to_string(r)
+    host += std::to_string(r);
+    ranks.push_back({host, 100 + r, 1});
+  }
   RunReport report(ranks, crunches(20), nullptr);
   for (int r = 0; r < 20; ++r) {
     // of a 0.1 s wall with 1 thread: ranks 0-9 busy 50%, 10-19 70%, but rank 7 30%

@@ -82,7 +82,8 @@ TEST_F(TraceWriterTest, ExplicitTasksNameTheirKindInputAndFailures) {
   TaskBatch batch;
   batch.first_id = 7;
   batch.lane = Lane::io;
-  batch.tasks = {{7, {KindId::download, 0, 1.5, "a.bin"}}, {8, {KindId::download, 0, 2.0, "b.bin"}}};
+  batch.tasks = {{7, {KindId::download, 0, 1.5, "a.bin"}},
+                 {8, {KindId::download, 0, 2.0, "b.bin"}}};
   ResultBatch results;
   results.rank = 0;
   results.values = {1500, 0};
@@ -115,7 +116,7 @@ TEST_F(TraceWriterTest, MetadataNamesEveryRankAndThread) {
   }
   EXPECT_EQ(processes, (std::map<int, std::string>{{0, "rank 0 (n0)"}, {1, "rank 1 (gpu-7)"}}));
   const std::map<std::pair<int, int>, std::string> expected = {
-      {{0, 0}, "pool 0"}, {{0, 1}, "pool 1"}, {{0, 2}, "io lane"}, {{0, 3}, "comm"},
+      {{0, 0}, "pool 0"}, {{0, 1}, "pool 1"},  {{0, 2}, "io lane"}, {{0, 3}, "comm"},
       {{1, 0}, "pool 0"}, {{1, 1}, "io lane"}, {{1, 2}, "comm"}};
   EXPECT_EQ(threads, expected);
   EXPECT_TRUE(of_phase(j, "X").empty());
@@ -133,7 +134,7 @@ TEST_F(TraceWriterTest, ReplayedBatchesAreNotThisRunsTimeline) {
 
 TEST_F(TraceWriterTest, SpansBeforeTheOriginAreMovedToZero) {
   TraceWriter trace(path_, two_ranks(), squares_from(0, 100), 5000);  // another host's clock behind
-  auto [b, r] = square_range_batch(0, 100, 1);  // starts at 1000
+  auto [b, r] = square_range_batch(0, 100, 1);                        // starts at 1000
   trace.consume(b, r);
   trace.close();
   const auto events = of_phase(parsed(), "X");
@@ -171,7 +172,7 @@ TEST_F(TraceWriterTest, StreamsLargeRunsAndACutOffTraceStillParsesWithABracket) 
   // does a JSON parser once the bracket is added.
   std::string cut = text();
   cut.erase(cut.find_last_of('}') + 1);
-  EXPECT_NO_THROW((void)Json::parse(cut + "]"));
+  EXPECT_TRUE(Json::accept(cut + "]"));
   trace.close();
   EXPECT_EQ(of_phase(parsed(), "X").size(), 10'000u);
 }
