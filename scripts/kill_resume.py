@@ -1,15 +1,22 @@
 #!/usr/bin/env python3
 """Kill-and-resume torture test: SIGKILL a journaled run again and again, then finish it.
 
-Builds a mixed task file, runs it once uninterrupted for a reference output,
-then for N cycles starts `drover run --journal J --resume` under mpirun in a
-new session, SIGKILLs mpirun's process group at a seeded random moment, and
-checks that no rank outlives it and that the journal still reads. A last
-resume runs to completion; its output must equal the reference byte for byte
-and the journal must hold every task exactly once.
+Builds a mixed task file (squares, three of which overflow; crunch; downloads
+with names that need escaping), runs it once uninterrupted for a reference
+output, then for N cycles starts `drover run --journal J --resume` under
+mpirun in a new session and SIGKILLs it at a seeded random moment: either
+mpirun's process group (as `kill -9 -PGID` would; Open MPI gives each rank a
+group of its own, so the ranks must die with their launcher) or every process
+of the job at once (a node failure). After each kill no process of the job
+may survive and `drover journal show` must read the journal. Killed runs vary
+fsync policy, --batch, --unordered and retries around a failing rank
+(DROVER_TEST_FAIL_RANKS=1). A last resume runs to completion: its output must
+equal the reference byte for byte, as must `drover journal export` with the
+same columns, and the journal must hold every task exactly once.
 
   scripts/kill_resume.py [--cycles 20] [--seed 1] [--ranks 3] [--squares 3000]
-                         [--crunch 300] [--downloads 100] [--allow-orphans]
+                         [--crunch 300] [--crunch-max 20000000] [--downloads 100]
+                         [--kill group|session|mixed] [--allow-orphans] [-v]
 
 Prints one verdict line; exits 0 on PASS, 1 on any mismatch (the temp dir is
 kept for a look), 2 on a usage or set-up error.
@@ -50,7 +57,8 @@ def write_tasks(path, rng, squares, crunch, crunch_max, downloads):
     lines = [json.dumps({"kind": "square", "n": rng.randint(-2**31, 2**31)}) for _ in range(squares)]
     # A few squares that overflow: failed rows, the same in every run.
     for sign in (1, -1, 1):
-        lines.insert(rng.randrange(len(lines) + 1), json.dumps({"kind": "square", "n": sign * OVERFLOW}))
+        overflowing = json.dumps({"kind": "square", "n": sign * OVERFLOW})
+        lines.insert(rng.randrange(len(lines) + 1), overflowing)
     lines += [json.dumps({"kind": "crunch", "count": rng.randint(10**5, crunch_max)})
               for _ in range(crunch)]
     # Names that need escaping travel through the journal and back.
@@ -270,7 +278,8 @@ def main():
     workdir = tempfile.mkdtemp(prefix="drover-kill-resume-")
     runner = Runner(args, workdir)
     stats = dict(tasks=0, killed=0, finished=0, torn=0, no_journal=0, orphan_cycles=0,
-                 orphans_max_s=0.0, journal_growth_after_kill=0, orphan_notes=[], ref_rc=0, group=0, session=0)
+                 orphans_max_s=0.0, journal_growth_after_kill=0, orphan_notes=[], ref_rc=0,
+                 group=0, session=0)
     verdict_ok = False
     try:
         stats["tasks"] = n = write_tasks(runner.tasks, rng, args.squares, args.crunch,

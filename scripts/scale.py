@@ -88,13 +88,15 @@ class Runner:
             raise RuntimeError(f"unexpected summary {summary} from {args}: {err[-300:]}")
         return summary["wall_seconds"], wall, summary
 
-    def ns_per_increment(self, count):
-        """The kernel's speed on this machine, from one rank's crunch metric."""
+    def ns_per_increment(self):
+        """The kernel's speed on this machine, from one rank's crunch metric: the fastest of
+        many short tasks, since a task that shared its core with other work reads slower
+        (a busy machine's median says more about the machine than about the kernel)."""
         out = os.path.join(os.path.dirname(self.summary), "crunch.jsonl")
-        run(self.command(1, 1, ["run", "crunch", "--tasks", 4, "--count", count, "--threads", 1,
-                                "-q", "--output", out, "--columns", "metric"]))
+        run(self.command(1, 1, ["run", "crunch", "--tasks", 32, "--count", 4_000_000,
+                                "--threads", 1, "-q", "--output", out, "--columns", "metric"]))
         with open(out) as f:
-            return statistics.median(json.loads(line)["metric"] for line in f)
+            return min(json.loads(line)["metric"] for line in f)
 
 
 def measure(runner, reps, ranks, threads, tasks, count, extra=()):
@@ -218,7 +220,7 @@ def main():
           f", {s['reps']} runs per point")
 
     runner = Runner(args)
-    ns = runner.ns_per_increment(10_000_000 if args.quick else 100_000_000)
+    ns = runner.ns_per_increment()
     task_s = 0.01 if args.quick else 0.02  # crunch tasks of about 10 or 20 ms
     count = max(1000, int(task_s * 1e9 / ns))
     print(f"crunch: {ns:.3f} ns per increment here; scaling tasks of {count} increments "

@@ -21,7 +21,8 @@ tasks_file="$tmp/mixed.jsonl"
 for i in $(seq 0 299); do
   printf '{"kind":"square","n":%d}\n' $((i * 7919 - 1000000))
   [ $((i % 5)) -eq 0 ] && printf '{"kind":"crunch","count":%d}\n' $((i * 1000))
-  [ $((i % 7)) -eq 0 ] && printf '{"kind":"download","name":"f%d.bin","seconds":0.0%d}\n' "$i" $((i % 10))
+  [ $((i % 7)) -eq 0 ] &&
+    printf '{"kind":"download","name":"f%d.bin","seconds":0.0%d}\n' "$i" $((i % 10))
 done >"$tasks_file"
 file_tasks="$(wc -l <"$tasks_file")"
 
@@ -32,7 +33,8 @@ check_rows() {
   if [ "$ordered" -eq 1 ]; then
     awk -F'[:,]' -v n="$n" '$2 != NR - 1 { exit 1 } END { exit NR != n }' "$file"
   else
-    awk -F'[:,]' '{ print $2 }' "$file" | sort -n | awk -v n="$n" '$1 != NR - 1 { exit 1 } END { exit NR != n }'
+    awk -F'[:,]' '{ print $2 }' "$file" | sort -n |
+      awk -v n="$n" '$1 != NR - 1 { exit 1 } END { exit NR != n }'
   fi
 }
 
@@ -59,7 +61,8 @@ for ((i = 0; i < runs; i++)); do
     env_args=(-x DROVER_TEST_FAIL_RANKS=1)
     opts+=(--retries 2)
   fi
-  cmd=(timeout -k 10 60 "$mpirun" --quiet -np "$ranks" "${env_args[@]}" "$bin" run "${work[@]}" "${opts[@]}")
+  cmd=(timeout -k 10 60 "$mpirun" --quiet -np "$ranks" "${env_args[@]}"
+    "$bin" run "${work[@]}" "${opts[@]}")
   rc=0
   "${cmd[@]}" >"$tmp/stdout" 2>"$tmp/stderr" || rc=$?
   if [ "$rc" -ne 0 ] || ! check_rows "$tmp/out.jsonl" "$n" "$ordered"; then

@@ -45,6 +45,9 @@ int main(int argc, char** argv) {
     } catch (const InputError& e) {
       std::fprintf(stderr, "drover: error: %s\n", e.what());
       return kExitUsage;
+    } catch (const std::exception& e) {  // the export could not be written
+      std::fprintf(stderr, "drover: error: %s\n", e.what());
+      return kExitAborted;
     }
     return kExitOk;
   }

@@ -231,7 +231,30 @@ CliResult parse_info(const std::vector<std::string>& args, const EnvMap& env) {
 
 }  // namespace
 
+namespace {
+
+CliResult parse_cli_unchecked(int argc, const char* const argv[], const EnvMap& env);
+
+}  // namespace
+
+// Validation messages name options ("--format must be ..."); when the value
+// came from the environment, say which variable held it.
 CliResult parse_cli(int argc, const char* const argv[], const EnvMap& env) {
+  cli_detail::from_environment().clear();
+  try {
+    return parse_cli_unchecked(argc, argv, env);
+  } catch (const InputError& e) {
+    const std::string message = e.what();
+    for (const auto& [name, setting] : cli_detail::from_environment()) {
+      if (message.rfind("--" + name + " ", 0) == 0) throw InputError(setting + ": " + message);
+    }
+    throw;
+  }
+}
+
+namespace {
+
+CliResult parse_cli_unchecked(int argc, const char* const argv[], const EnvMap& env) {
   std::vector<std::string> args(argv + std::min(argc, 2), argv + argc);
   const std::string command = argc >= 2 ? argv[1] : "";
   CliResult r;
@@ -254,5 +277,7 @@ CliResult parse_cli(int argc, const char* const argv[], const EnvMap& env) {
   if (command.empty()) throw InputError("no command given; try drover --help");
   throw InputError("unknown command \"" + command + "\"; try drover --help");
 }
+
+}  // namespace
 
 }  // namespace drover

@@ -34,16 +34,24 @@ po::variables_map parse_options(const po::options_description& desc,
     po::store(po::command_line_parser(args).options(desc).positional(positional).run(), vm);
     // po::parse_environment reads the process environment; build the same
     // parsed options from `env` instead, so tests can pass their own.
-    po::parsed_options from_env(&desc);
     for (const auto& [variable, value] : env) {
       const std::string name = env_name_mapper(variable);
       if (name.empty() || desc.find_nothrow(name, false) == nullptr) continue;
       po::option opt;
       opt.string_key = name;
       opt.value.push_back(value);
-      from_env.options.push_back(opt);
+      po::parsed_options one(&desc);
+      one.options.push_back(opt);
+      // One at a time, so an error names the variable the user set.
+      try {
+        if (vm.count(name) == 0 || vm[name].defaulted()) {
+          from_environment().emplace(name, variable + "=" + value);
+        }
+        po::store(one, vm);
+      } catch (const po::error& e) {
+        throw InputError(variable + "=" + value + ": " + e.what());
+      }
     }
-    po::store(from_env, vm);
     po::notify(vm);
   } catch (const po::error& e) {
     throw InputError("drover " + command + ": " + e.what());
@@ -89,6 +97,11 @@ std::chrono::seconds duration_in(const po::variables_map& vm, const char* name) 
                      "\" is not a duration (try 90s, 15m, 1h30m or HH:MM:SS)");
   }
   return *d;
+}
+
+std::map<std::string, std::string>& from_environment() {
+  static std::map<std::string, std::string> options;
+  return options;
 }
 
 }  // namespace drover::cli_detail

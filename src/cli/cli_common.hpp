@@ -5,6 +5,7 @@
 #include <chrono>
 #include <cstdint>
 #include <limits>
+#include <map>
 #include <string>
 #include <vector>
 
@@ -34,6 +35,10 @@ std::chrono::seconds duration_in(const po::variables_map& vm, const char* name);
 // Options that belong to another kind are mistakes, not silently ignored.
 void reject_foreign(const po::variables_map& vm, const std::string& what,
                     std::initializer_list<const char*> names);
+
+// Options the last parse took from DROVER_* variables: name -> "DROVER_X=value",
+// so a bad value is reported under the name the user actually set.
+std::map<std::string, std::string>& from_environment();
 
 // drover journal show|export FILE
 CliResult parse_journal(const std::vector<std::string>& args, const EnvMap& env);

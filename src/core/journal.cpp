@@ -2,6 +2,7 @@
 #include "journal.hpp"
 
 #include <fcntl.h>
+#include <sys/file.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -40,14 +41,35 @@ void sync_parent_directory(const std::string& path) {
 
 }  // namespace
 
+// One run writes a journal at a time: two appending together would
+// interleave records and leave tasks recorded twice, unresumable. The lock
+// lives as long as the file is open; the kernel drops it if the process dies.
+static void lock_journal(std::FILE*& file, const std::string& path) {
+  if (::flock(::fileno(file), LOCK_EX | LOCK_NB) != 0) {
+    const int error = errno;
+    std::fclose(file);
+    file = nullptr;  // the writer being built must not close it again
+    throw InputError(path + (error == EWOULDBLOCK ? ": journal is in use by another drover run"
+                                                  : ": cannot lock journal: " +
+                                                        std::string(std::strerror(error))));
+  }
+}
+
 JournalWriter JournalWriter::create(const std::string& path, const std::string& fingerprint,
                                     FsyncPolicy policy) {
   JournalWriter w;
   w.path_ = path;
   w.policy_ = policy;
   journal_detail::append_header(fingerprint, w.buffer_);
-  w.file_ = std::fopen(path.c_str(), "wbe");  // e: O_CLOEXEC (glibc)
+  // Locked before it is emptied: "w" would truncate another run's journal first.
+  const int fd = ::open(path.c_str(), O_RDWR | O_CREAT | O_CLOEXEC, 0644);
+  w.file_ = fd < 0 ? nullptr : ::fdopen(fd, "r+b");
   if (w.file_ == nullptr) {
+    if (fd >= 0) ::close(fd);
+    throw InputError(path + ": cannot create journal: " + std::strerror(errno));
+  }
+  lock_journal(w.file_, path);
+  if (::ftruncate(fd, 0) != 0) {
     throw InputError(path + ": cannot create journal: " + std::strerror(errno));
   }
   std::setvbuf(w.file_, nullptr, _IONBF, 0);  // buffer_ is the buffer: no second copy in stdio
@@ -73,6 +95,7 @@ JournalWriter JournalWriter::append(const std::string& path, std::uint64_t valid
   if (w.file_ == nullptr) {
     throw InputError(path + ": cannot open journal: " + std::strerror(errno));
   }
+  lock_journal(w.file_, path);
   std::setvbuf(w.file_, nullptr, _IONBF, 0);
   const int fd = ::fileno(w.file_);
   struct stat info {};

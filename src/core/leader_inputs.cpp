@@ -4,6 +4,8 @@
 #include <sys/stat.h>
 
 #include <cstdio>
+#include <iterator>
+#include <utility>
 
 #include "durations.hpp"
 #include "errors.hpp"
@@ -18,8 +20,37 @@ bool exists_non_empty(const std::string& path) {
   return ::stat(path.c_str(), &st) == 0 && (st.st_size > 0 || S_ISDIR(st.st_mode));
 }
 
+// Two names for one existing file (the same inode): writing one would destroy the other.
+bool same_file(const std::string& a, const std::string& b) {
+  struct stat sa {}, sb {};
+  return !a.empty() && !b.empty() && ::stat(a.c_str(), &sa) == 0 && ::stat(b.c_str(), &sb) == 0 &&
+         sa.st_dev == sb.st_dev && sa.st_ino == sb.st_ino;
+}
+
+// The output, the trace and the journal are written; the task file is read:
+// no two may be the same file, or one run would destroy its own input.
+void refuse_shared_files(const RunOptions& o) {
+  const std::pair<const char*, const std::string*> files[] = {
+      {"--output", &o.output}, {"--trace", &o.trace}, {"--journal", &o.journal},
+      {"--tasks-file", &o.tasks_file}, {"--summary-json", &o.summary_json}};
+  for (std::size_t i = 0; i < std::size(files); ++i) {
+    for (std::size_t j = i + 1; j < std::size(files); ++j) {
+      const std::string& a = *files[i].second;
+      const std::string& b = *files[j].second;
+      if (a.empty() || b.empty() || a == "-" || b == "-") continue;
+      if (a == b || same_file(a, b)) {
+        throw InputError(a + ": named by both " + files[i].first + " and " + files[j].first);
+      }
+    }
+  }
+}
+
 void open_journal(const RunOptions& options, const std::string& fingerprint, LeaderInputs& in) {
   in.journal_path = options.journal;
+  struct stat st {};
+  if (::stat(options.journal.c_str(), &st) == 0 && S_ISDIR(st.st_mode)) {
+    throw InputError(options.journal + ": is a directory, not a journal");
+  }
   if (!exists_non_empty(options.journal)) {
     // --resume with no journal yet starts one: the same command line serves a
     // first submission and every resubmission.
@@ -69,6 +100,7 @@ std::optional<std::chrono::seconds> slurm_time_left(std::vector<std::string>& wa
 }  // namespace
 
 LeaderInputs prepare_leader_inputs(const RunOptions& options) {
+  refuse_shared_files(options);
   LeaderInputs in;
   in.plan.announce = options.announce;
   std::string fingerprint;

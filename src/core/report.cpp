@@ -88,8 +88,8 @@ void RunReport::consume(const TaskBatch& batch, const ResultBatch& results) {
 
 // Every task of a batch runs on one lane; only the CPU lane holds threads.
 void RunReport::add_busy(const TaskBatch& batch, const ResultBatch& results) {
-  const KindId kind = batch.is_range() || batch.tasks.empty() ? generator_.kind
-                                                              : batch.tasks.front().spec.kind;
+  const KindId kind =
+      batch.is_range() || batch.tasks.empty() ? generator_.kind : batch.tasks.front().spec.kind;
   if (kind_info(kind).lane != Lane::cpu) return;
   const auto rank = static_cast<std::size_t>(results.rank);
   if (rank >= busy_us_per_rank_.size()) busy_us_per_rank_.resize(rank + 1, 0);

@@ -102,12 +102,12 @@ void RunReport::print_utilisation(std::FILE* out, double wall_seconds) const {
     std::stable_sort(order.begin(), order.end(),
                      [&](std::size_t a, std::size_t b) { return u.per_rank[a] < u.per_rank[b]; });
     const std::size_t n = order.size();
-    const double median = n % 2 == 1 ? u.per_rank[order[n / 2]]
-                                     : (u.per_rank[order[n / 2 - 1]] + u.per_rank[order[n / 2]]) / 2;
+    const double median = n % 2 == 1
+                              ? u.per_rank[order[n / 2]]
+                              : (u.per_rank[order[n / 2 - 1]] + u.per_rank[order[n / 2]]) / 2;
     line += std::to_string(n) + " ranks, min " + std::to_string(percent(u.per_rank[order[0]])) +
-            "% (rank " + std::to_string(order[0]) + "), median " +
-            std::to_string(percent(median)) + "%, max " +
-            std::to_string(percent(u.per_rank[order[n - 1]])) + "% (rank " +
+            "% (rank " + std::to_string(order[0]) + "), median " + std::to_string(percent(median)) +
+            "%, max " + std::to_string(percent(u.per_rank[order[n - 1]])) + "% (rank " +
             std::to_string(order[n - 1]) + ")";
   }
   char tail[96];

@@ -1,10 +1,12 @@
 // JSON Lines task files: one-line parsing, a validating pass, and a streaming source.
 #include <sys/stat.h>
 
+#include <algorithm>
 #include <cerrno>
 #include <cstring>
 #include <nlohmann/json.hpp>
 #include <string>
+#include <vector>
 
 #include "errors.hpp"
 #include "kinds.hpp"
@@ -84,10 +86,31 @@ LineStatus read_line(std::istream& in, const std::string& path, std::string& buf
 TaskSpec parse_task_line(std::string_view text, const std::string& file, std::uint64_t line) {
   try {
     nlohmann::json object;
+    // JSON allows a key twice and nlohmann keeps the last; a task line that
+    // says "n" twice is a mistake to report, not to guess at.
+    std::vector<std::vector<std::string>> keys;  // per open object
+    std::string duplicate;
+    const auto check_keys = [&](int, nlohmann::json::parse_event_t event, nlohmann::json& value) {
+      using Event = nlohmann::json::parse_event_t;
+      if (event == Event::object_start) keys.emplace_back();
+      if (event == Event::object_end && !keys.empty()) keys.pop_back();
+      if (event == Event::key && !keys.empty() && duplicate.empty()) {
+        const std::string& key = value.get_ref<const std::string&>();
+        auto& seen = keys.back();
+        if (std::find(seen.begin(), seen.end(), key) != seen.end()) duplicate = key;
+        seen.push_back(key);
+      }
+      return true;
+    };
     try {
-      object = nlohmann::json::parse(text);
+      object = nlohmann::json::parse(text, check_keys);
     } catch (const nlohmann::json::exception& e) {
       throw InputError("invalid JSON: " + short_reason(e.what()));
+    }
+    if (!duplicate.empty()) {
+      std::string message = "field ";
+      append_json_string(duplicate, message);
+      throw InputError(message + " appears twice");
     }
     if (!object.is_object()) throw InputError("a task must be a JSON object");
     const auto kind = object.find("kind");

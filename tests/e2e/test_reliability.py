@@ -396,7 +396,6 @@ class JobDeath(TempDirTest):
         finally:
             kill_job(proc)
 
-    @unittest.expectedFailure  # KNOWN BUG: no lock; both append, "tasks ... appear twice" after
     def test_second_run_on_a_live_journal_is_refused(self):
         journal = self.path("j.drj")
         first = self.long_run(journal)

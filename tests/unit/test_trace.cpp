@@ -1,5 +1,6 @@
 // Tests of TraceWriter: valid Chrome trace JSON, one event per span, names of ranks and threads.
 #include <gtest/gtest.h>
+#include <unistd.h>
 
 #include <cstdio>
 #include <filesystem>
