@@ -16,7 +16,7 @@ namespace drover {
 
 // Bump on any change to the header or record layout (journal_codec.cpp), and
 // say in the README what changed. A reader refuses other versions.
-inline constexpr std::uint32_t kJournalVersion = 1;
+inline constexpr std::uint32_t kJournalVersion = 2;  // 2: records check their length too
 
 // One finished batch as rank 0 saw it: the tasks (ids, and the specs of
 // explicit tasks; a range's specs come from the run's generator) and their

@@ -151,7 +151,7 @@ void append_record(const JournalBatch& batch, std::vector<char>& out) {
     throw std::invalid_argument(std::string("journal: inconsistent batch: ") + problem);
   }
   const std::size_t start = out.size();
-  out.resize(start + kRecordHeaderBytes);  // length and CRC, filled in below
+  out.resize(start + kRecordHeaderBytes);  // length and CRCs, filled in below
   Writer w(out);
   w.put(kRecordBatch);
   const TaskBatch& tasks = batch.tasks;
@@ -186,7 +186,8 @@ void append_record(const JournalBatch& batch, std::vector<char>& out) {
   }
   const auto payload = std::span<const char>(out).subspan(start + kRecordHeaderBytes);
   put_at(out, start, static_cast<std::uint32_t>(length));
-  put_at(out, start + 4, crc32(payload));
+  put_at(out, start + 4, crc32(std::span<const char>(out).subspan(start, 4)));
+  put_at(out, start + 8, crc32(payload));
 }
 
 void decode_payload(std::span<const char> payload, JournalBatch& batch) {

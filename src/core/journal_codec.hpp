@@ -17,10 +17,12 @@ namespace drover::journal_detail {
 // same kind of machine, as the wire protocol assumes between ranks):
 //   header: magic "DRVJRNL\0", u32 version, u32 fingerprint length,
 //           fingerprint bytes, u32 CRC-32 of everything before it
-//   records: u32 payload length, u32 CRC-32 of the payload, payload
+//   records: u32 payload length, u32 CRC-32 of those 4 length bytes, u32 CRC-32 of
+//   the payload, payload. The length has its own check (version 2): a damaged
+//   length that points past the end of the file must not pass for a torn tail.
 //   payload: u8 record type, then the fields of one JournalBatch (journal_codec.cpp)
 inline constexpr char kMagic[8] = {'D', 'R', 'V', 'J', 'R', 'N', 'L', '\0'};
-inline constexpr std::size_t kRecordHeaderBytes = 8;
+inline constexpr std::size_t kRecordHeaderBytes = 12;
 inline constexpr std::uint8_t kRecordBatch = 1;
 // No batch comes near these; beyond them a length field is damage, not data.
 inline constexpr std::uint32_t kMaxRecordBytes = std::uint32_t{1} << 30;

@@ -169,7 +169,13 @@ JournalScan scan_source(ByteSource& in, const std::string& name,
     }
     const auto head = in.read(offset, kRecordHeaderBytes);
     const auto length = load<std::uint32_t>(head, 0);
-    const auto crc = load<std::uint32_t>(head, 4);
+    const auto crc = load<std::uint32_t>(head, 8);
+    // A whole header with a bad length is damage (or zeros after a crash),
+    // never a torn payload: only a length that checks out may run past the end.
+    if (crc32(head.subspan(0, 4)) != load<std::uint32_t>(head, 4)) {
+      damage("length checksum mismatch");
+      break;
+    }
     if (length > kMaxRecordBytes) {  // the writer never makes one: damage, not a torn write
       damage("impossible length");
       break;
@@ -214,7 +220,10 @@ void read_record(ByteSource& in, const std::string& name, std::uint64_t offset,
   }
   const auto head = in.read(offset, kRecordHeaderBytes);
   const auto length = load<std::uint32_t>(head, 0);
-  const auto crc = load<std::uint32_t>(head, 4);
+  const auto crc = load<std::uint32_t>(head, 8);
+  if (crc32(head.subspan(0, 4)) != load<std::uint32_t>(head, 4)) {
+    throw damaged(name, offset, "length checksum mismatch");
+  }
   if (length > kMaxRecordBytes || length > size - offset - kRecordHeaderBytes) {
     throw damaged(name, offset, "past the end of the journal");
   }

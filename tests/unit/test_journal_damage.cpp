@@ -42,10 +42,10 @@ TEST(JournalDamage, AFlippedByteInAMiddleRecordIsDamageNamingItsOffset) {
   const std::uint64_t end = scan.entries[2].offset;
   ASSERT_LT(middle, end);
   const std::string expected = ": record at byte " + std::to_string(middle) + " is damaged (";
-  // From the CRC field on, in memory (the same reader as for files). A damaged
-  // length field that points past the end of the file cannot be told from a
-  // torn tail; one that does not is caught below.
-  for (std::uint64_t at = middle + 4; at < end; ++at) {
+  // Every byte, length included, in memory (the same reader as for files):
+  // the length has its own checksum, so a damaged one is never taken for a
+  // torn tail (format version 2).
+  for (std::uint64_t at = middle; at < end; ++at) {
     std::string bytes = good;
     bytes[at] = static_cast<char>(bytes[at] ^ 0x5a);
     EXPECT_EQ(error_of([&] { parse_journal(bytes, kIgnore); }).rfind("journal" + expected, 0), 0u)
@@ -64,7 +64,14 @@ TEST(JournalDamage, AFlippedByteInTheLastRecordIsATornTail) {
   const std::string path = write_journal({range_batch(0, 10, 1), explicit_batch(10)});
   const std::string good = read_bytes(path);
   const std::uint64_t last = scan_journal(path).entries[1].offset;
-  for (std::uint64_t at = last + 4; at < good.size(); ++at) {
+  // The record header (length and its checksum) is whole: a flip there is damage.
+  for (std::uint64_t at = last; at < last + 8; ++at) {
+    std::string bytes = good;
+    bytes[at] = static_cast<char>(bytes[at] ^ 0x01);
+    EXPECT_NE(error_of([&] { parse_journal(bytes, kIgnore); }), "") << "byte " << at;
+  }
+  // Past it, a payload that does not check out in the last record: torn.
+  for (std::uint64_t at = last + 8; at < good.size(); ++at) {
     std::string bytes = good;
     bytes[at] = static_cast<char>(bytes[at] ^ 0x01);
     const JournalScan scan = parse_journal(bytes, kIgnore);
@@ -82,7 +89,8 @@ TEST(JournalDamage, AZeroFilledTailIsATornTailButOtherBytesAfterItAreNot) {
   EXPECT_EQ(scan.valid_bytes, good.size());
   EXPECT_EQ(
       error_of([&] { parse_journal(good + std::string(4096, '\0') + "x", kIgnore); }),
-      "journal: record at byte " + std::to_string(good.size()) + " is damaged (record too short)");
+      "journal: record at byte " + std::to_string(good.size()) +
+          " is damaged (length checksum mismatch)");
 }
 
 // A record with a good checksum over a batch no writer makes: damage even at
@@ -90,10 +98,10 @@ TEST(JournalDamage, AZeroFilledTailIsATornTailButOtherBytesAfterItAreNot) {
 TEST(JournalDamage, AnInconsistentBatchWithAGoodChecksumIsDamage) {
   std::vector<char> record;
   journal_detail::append_record(explicit_batch(10), record);
-  const std::size_t kind_at = 8 + 1 + 8 + 4 + 8 + 8;  // header, type, first_id, count, n, id
+  const std::size_t kind_at = 12 + 1 + 8 + 4 + 8 + 8;  // header, type, first_id, count, n, id
   record[kind_at] = 7;
-  const std::uint32_t crc = journal_detail::crc32(std::span<const char>(record).subspan(8));
-  std::memcpy(record.data() + 4, &crc, 4);
+  const std::uint32_t crc = journal_detail::crc32(std::span<const char>(record).subspan(12));
+  std::memcpy(record.data() + 8, &crc, 4);
   const std::string head = read_bytes(write_journal({range_batch(0, 10, 1)}));
   const std::string bad(record.begin(), record.end());
   const std::string expected =
@@ -129,8 +137,8 @@ TEST(JournalDamage, HeaderErrorsNameThePath) {
   EXPECT_EQ(error_for("DRVJ"), path + ": not a drover journal");
   EXPECT_EQ(error_for("{\"kind\":\"square\",\"n\":12}\n"), path + ": not a drover journal");
   std::string version = good;
-  version[8] = 2;
-  EXPECT_EQ(error_for(version), path + ": journal version 2, this drover reads version 1");
+  version[8] = 3;
+  EXPECT_EQ(error_for(version), path + ": journal version 3, this drover reads version 2");
   std::string damaged = good;
   damaged[20] = static_cast<char>(damaged[20] ^ 0x10);
   EXPECT_EQ(error_for(damaged), path + ": journal header is damaged");

@@ -109,7 +109,7 @@ TEST(JournalTools, GeneratedJournalSummaryAndExport) {
   const JournalBatch high = range_batch(g, 8, 12, 1);
   const std::string path = write_journal(fingerprint_generated(g), {high, low});
 
-  EXPECT_EQ(summary(path), lines({"journal: " + path, "  format version: 1",
+  EXPECT_EQ(summary(path), lines({"journal: " + path, "  format version: 2",
                                   "  fingerprint: " + fingerprint_generated(g),
                                   "  batches: 2, tasks: 20, failed: 1", "  ids 0..19 complete",
                                   "  ends cleanly (no torn record)"}));
