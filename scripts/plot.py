@@ -159,13 +159,30 @@ def gantt_figure(trace_path, path):
     index = {row: i for i, row in enumerate(rows)}
     kinds = sorted({e["name"].split(" x ")[0] for e in spans})
     colours = dict(zip(kinds, plt.rcParams["axes.prop_cycle"].by_key()["color"]))
+    # Spans of one thread that overlap (downloads waiting together on the io lane) go to
+    # stacked sub-rows, so the overlap shows instead of hiding one bar behind another.
+    levels, depth = {}, {}
+    for row in rows:
+        ends = []  # per sub-row, where its last span ends
+        for e in sorted((e for e in spans if (e["pid"], e["tid"]) == row), key=lambda e: e["ts"]):
+            # 1 us of slack: spans too short to time are written 1 us long and may touch the next.
+            free = next((i for i, end in enumerate(ends) if end <= e["ts"] + 1), None)
+            if free is None:
+                ends.append(0)
+                free = len(ends) - 1
+            ends[free] = e["ts"] + max(e["dur"], 1)
+            levels[id(e)] = free
+        depth[row] = max(1, len(ends))
     bars = {}
     for e in spans:
-        bars.setdefault((index[(e["pid"], e["tid"])], e["name"].split(" x ")[0]), []).append(
+        row = (e["pid"], e["tid"])
+        height = 0.8 / depth[row]
+        y = index[row] - 0.4 + levels[id(e)] * height
+        bars.setdefault((y, height, e["name"].split(" x ")[0]), []).append(
             (e["ts"] / 1e6, max(e["dur"], 1) / 1e6))
     fig, ax = plt.subplots(figsize=(10, 1.2 + 0.45 * len(rows)))
-    for (row, kind), segments in bars.items():
-        ax.broken_barh(segments, (row - 0.4, 0.8), facecolors=colours[kind],
+    for (y, height, kind), segments in bars.items():
+        ax.broken_barh(segments, (y, height), facecolors=colours[kind],
                        edgecolor="black", linewidth=0.3)
     ax.set_yticks(range(len(rows)),
                   [f"{process.get(p, f'rank {p}')} / {thread.get((p, t), f'thread {t}')}"
