@@ -7,8 +7,8 @@ import sys
 def fmt(x):
     if x is None:
         return ""
-    for scale, suffix in ((1e9, "G"), (1e6, "M"), (1e4, "k")):
-        if abs(x) >= scale:
+    for threshold, scale, suffix in ((1e9, 1e9, "G"), (1e6, 1e6, "M"), (1e4, 1e3, "k")):
+        if abs(x) >= threshold:
             return f"{x / scale:.4g}{suffix}"
     return f"{x:.4g}"
 

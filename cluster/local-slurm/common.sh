@@ -17,10 +17,12 @@ slurm_node_names() {
   for ((i = 1; i <= DROVER_SLURM_NODES; i++)); do echo "node$i"; done
 }
 
-# pid_alive FILE: whether FILE names a live process.
+# pid_alive FILE NAME: whether FILE names a live process called NAME (a stale pid file
+# whose number now belongs to another process does not count).
 pid_alive() {
   local pid
   [ -s "$1" ] || return 1
   pid="$(cat "$1" 2>/dev/null)" || return 1
-  [ -n "$pid" ] && kill -0 "$pid" 2>/dev/null
+  [ -n "$pid" ] && kill -0 "$pid" 2>/dev/null &&
+    [ "$(cat "/proc/$pid/comm" 2>/dev/null)" = "$2" ]
 }

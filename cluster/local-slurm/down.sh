@@ -16,10 +16,11 @@ for arg in "$@"; do
   esac
 done
 
-# stop_pidfile FILE NAME: TERM, then KILL after 10 s, the process FILE names.
+# stop_pidfile FILE NAME COMM: TERM, then KILL after 10 s, the process FILE names
+# (only if it is still the COMM process that wrote the file).
 stop_pidfile() {
-  local file="$1" name="$2" pid i
-  pid_alive "$file" || { rm -f "$file"; return 0; }
+  local file="$1" name="$2" comm="$3" pid i
+  pid_alive "$file" "$comm" || { rm -f "$file"; return 0; }
   pid="$(cat "$file")"
   kill -TERM "$pid" 2>/dev/null
   for ((i = 0; i < 100; i++)); do
@@ -36,15 +37,15 @@ stop_pidfile() {
 
 if [ -d "$D/run" ]; then
   # Jobs first, while the controller can still tell the nodes to end them.
-  if pid_alive "$D/run/slurmctld.pid"; then
+  if pid_alive "$D/run/slurmctld.pid" slurmctld; then
     scancel --full --partition "$DROVER_SLURM_PARTITION" 2>/dev/null || true
   fi
   for f in "$D"/run/slurmd-*.pid; do
     [ -e "$f" ] || continue
     n="${f##*/slurmd-}"
-    stop_pidfile "$f" "slurmd ${n%.pid}"
+    stop_pidfile "$f" "slurmd ${n%.pid}" slurmd
   done
-  stop_pidfile "$D/run/slurmctld.pid" slurmctld
+  stop_pidfile "$D/run/slurmctld.pid" slurmctld slurmctld
   # slurmstepd outlives a stopped slurmd; end the ones this cluster left.
   for p in $(pgrep -x slurmstepd 2>/dev/null); do
     if tr '\0' ' ' <"/proc/$p/cmdline" 2>/dev/null | grep -q -- "$D" ||
@@ -53,8 +54,10 @@ if [ -d "$D/run" ]; then
     fi
   done
   if [ "$keep_munge" -eq 0 ] && [ -e "$D/run/munged.ours" ]; then
-    munge_pid="$(cat /run/munge/munged.pid 2>/dev/null || true)"
-    [ -n "$munge_pid" ] && kill -TERM "$munge_pid" 2>/dev/null && echo "stopped munged ($munge_pid)"
+    if pid_alive /run/munge/munged.pid munged; then
+      munge_pid="$(cat /run/munge/munged.pid)"
+      kill -TERM "$munge_pid" 2>/dev/null && echo "stopped munged ($munge_pid)"
+    fi
     rm -f "$D/run/munged.ours"
   fi
 fi

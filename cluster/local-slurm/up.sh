@@ -121,7 +121,7 @@ EOF
 } >"$conf_new"
 
 running=0
-if pid_alive "$D/run/slurmctld.pid"; then running=1; fi
+if pid_alive "$D/run/slurmctld.pid" slurmctld; then running=1; fi
 if [ -f "$SLURM_CONF_FILE" ] && cmp -s "$conf_new" "$SLURM_CONF_FILE"; then
   rm -f "$conf_new"
 else
@@ -133,12 +133,15 @@ else
 fi
 
 # --- daemons ---
-if ! pid_alive "$D/run/slurmctld.pid"; then
+if ! pid_alive "$D/run/slurmctld.pid" slurmctld; then
   slurmctld -f "$SLURM_CONF_FILE"
 fi
+started_at="$(date +%FT%T)"
+fresh=()
 for n in $(slurm_node_names); do
-  if ! pid_alive "$D/run/slurmd-$n.pid"; then
+  if ! pid_alive "$D/run/slurmd-$n.pid" slurmd; then
     slurmd -f "$SLURM_CONF_FILE" -N "$n"
+    fresh+=("$n")
   fi
 done
 
@@ -147,7 +150,14 @@ deadline=$((SECONDS + ${DROVER_SLURM_UP_TIMEOUT:-60}))
 want="$DROVER_SLURM_NODES"
 while :; do
   idle="$(sinfo -h -N -p "$DROVER_SLURM_PARTITION" -o '%N %t' 2>/dev/null | awk '$2 ~ /^(idle|mix|alloc)$/' | wc -l)"
-  [ "$idle" -ge "$want" ] && break
+  # A restarted controller reports the saved state at once: a fresh slurmd counts only
+  # once it has registered (its SlurmdStartTime is from this start).
+  registered=1
+  for n in "${fresh[@]}"; do
+    since="$(scontrol show node "$n" 2>/dev/null | grep -o 'SlurmdStartTime=[^ ]*' | cut -d= -f2)"
+    if [ -z "$since" ] || [ "$since" = None ] || [[ "$since" < "$started_at" ]]; then registered=0; fi
+  done
+  [ "$idle" -ge "$want" ] && [ "$registered" -eq 1 ] && break
   if [ "$SECONDS" -ge "$deadline" ]; then
     echo "up.sh: nodes not idle after ${DROVER_SLURM_UP_TIMEOUT:-60} s:" >&2
     sinfo -N -p "$DROVER_SLURM_PARTITION" >&2 || true
