@@ -1,3 +1,4 @@
+# shellcheck shell=bash
 # Shared settings of the local test cluster (sourced by up.sh, down.sh, status.sh).
 # Everything lives under one state directory, so several checkouts can use
 # different ones (with different ports) and `rm -rf` of it leaves no trace.

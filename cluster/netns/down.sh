@@ -9,10 +9,10 @@ source "$here/common.sh"
 mapfile -t spaces < <(ip netns list 2>/dev/null | awk '{print $1}' |
   grep -E "^${DROVER_NETNS_PREFIX}([0-9]+|br)$" || true)
 for ns in "${spaces[@]}"; do
-  pids="$(ip netns pids "$ns" 2>/dev/null || true)"
-  if [ -n "$pids" ]; then
-    kill -KILL $pids 2>/dev/null || true
-    echo "killed in $ns: $(echo $pids)"
+  mapfile -t pids < <(ip netns pids "$ns" 2>/dev/null || true)
+  if [ ${#pids[@]} -gt 0 ]; then
+    kill -KILL "${pids[@]}" 2>/dev/null || true
+    echo "killed in $ns: ${pids[*]}"
   fi
 done
 for ns in "${spaces[@]}"; do
@@ -20,4 +20,5 @@ for ns in "${spaces[@]}"; do
   [ "$ns" != "$DROVER_NETNS_BRIDGE_NS" ] && rm -rf "/etc/netns/$ns"
 done
 rm -f "$DROVER_NETNS_DIR/hosts" "$DROVER_NETNS_DIR/hostfile"
+rmdir "$DROVER_NETNS_DIR" 2>/dev/null
 exit 0

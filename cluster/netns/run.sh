@@ -14,14 +14,15 @@ if [ -z "$hosts" ]; then
 fi
 first="$(head -n1 <<<"$hosts")"
 count="$(wc -l <<<"$hosts")"
-np=()
-[ "${1:-}" = "-np" ] || np=(-np "$count")
+np=(-np "$count")
+case "${1:-}" in -np | -n | --np | -c) np=() ;; esac
 
 # As root, mpirun wants these; the ranks may outnumber the hosts' slots.
 if [ "$(id -u)" -eq 0 ]; then
   export OMPI_ALLOW_RUN_AS_ROOT=1 OMPI_ALLOW_RUN_AS_ROOT_CONFIRM=1
 fi
 net="${DROVER_NETNS_NET}.0/24"
+# shellcheck disable=SC2054  # "tcp,self" is one argument
 mca=(
   --hostfile "$DROVER_NETNS_DIR/hostfile" --oversubscribe
   --mca plm_rsh_agent "$here/agent.sh"

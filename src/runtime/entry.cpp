@@ -45,6 +45,9 @@ void die_with_launcher() {
 
 int mpi_main(RuntimeCommand command, const RunOptions& options, int argc, char** argv) {
   die_with_launcher();
+  // Before MPI_Init: start-up takes a few hundred ms, and a stop signal then
+  // must be a clean stop too, not the default action.
+  if (command == RuntimeCommand::run) install_stop_handlers();
   // FUNNELED is enough: only the comm loop's thread calls MPI, and it is cheaper
   // than MULTIPLE. An error in a collective must not hang: abort on exceptions.
   boost::mpi::environment env(argc, argv, boost::mpi::threading::funneled, true);
@@ -53,7 +56,6 @@ int mpi_main(RuntimeCommand command, const RunOptions& options, int argc, char**
   hooks.mpi_thread_level = level_name(env.thread_level());
   hooks.mpi_thread_level_ok = env.thread_level() >= boost::mpi::threading::funneled;
   if (command == RuntimeCommand::info) return run_info(options, world, hooks);
-  install_stop_handlers();
   const JobOutcome outcome = run_job(options, world, hooks);
   if (outcome.abandoned) {
     // Pool threads are still inside tasks nobody will wait for: finalize MPI

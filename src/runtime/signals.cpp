@@ -1,4 +1,4 @@
-// SIGTERM, SIGINT and SIGUSR1 ask for a clean stop; a second one ends the process at once.
+// SIGTERM, SIGINT and SIGUSR1 ask for a clean stop; a second SIGINT ends the process at once.
 #include "runtime/signals.hpp"
 
 #include <atomic>
@@ -12,8 +12,10 @@ static_assert(std::atomic<int>::is_always_lock_free, "the handler must be async-
 
 extern "C" void on_stop_signal(int signal) {
   int none = 0;
-  if (!g_signal.compare_exchange_strong(none, signal)) {
-    // Asked twice: the user means it. Default action, now.
+  if (!g_signal.compare_exchange_strong(none, signal) && signal == SIGINT) {
+    // Ctrl-C twice: the user at the terminal means it. Default action, now.
+    // Only SIGINT: at a time limit Slurm sends each task SIGTERM twice within
+    // milliseconds, and that must stay one clean stop.
     std::signal(signal, SIG_DFL);
     std::raise(signal);
   }
