@@ -1,6 +1,8 @@
 // The journal's record codec: CRC-32, flat encoding of a batch, and a decoder that trusts nothing.
 #include "journal_codec.hpp"
 
+#include "byte_codec.hpp"
+
 #include <array>
 #include <bit>
 #include <cstring>
@@ -33,80 +35,14 @@ constexpr CrcTables kCrc = make_crc_tables();
 constexpr std::size_t kMinTaskBytes = 8 + 1 + 8 + 8 + 4;
 constexpr std::size_t kMinFailureBytes = 4 + 4;
 
-class Writer {
- public:
-  explicit Writer(std::vector<char>& out) : out_(out) {}
-
-  template <class T>
-  void put(const T& value) {
-    static_assert(std::is_trivially_copyable_v<T>);
-    append(&value, sizeof(T));
-  }
-  void put_string(const std::string& s) {
-    put(static_cast<std::uint32_t>(s.size()));
-    append(s.data(), s.size());
-  }
-  template <class T>
-  void put_array(const std::vector<T>& v) {
-    static_assert(std::is_trivially_copyable_v<T>);
-    put(static_cast<std::uint64_t>(v.size()));
-    append(v.data(), v.size() * sizeof(T));
-  }
-
- private:
-  // resize + memcpy, as in wire.cpp: g++ 12 warns falsely on small inserts.
-  void append(const void* data, std::size_t n) {
-    if (n == 0) return;
-    const std::size_t at = out_.size();
-    out_.resize(at + n);
-    std::memcpy(out_.data() + at, data, n);
-  }
-
-  std::vector<char>& out_;
+struct RecordErrors {
+  using Error = RecordError;
+  static constexpr const char* kTooShort = "record too short";
+  static constexpr const char* kArrayTooLong = "array longer than the record";
 };
 
-class Reader {
- public:
-  explicit Reader(std::span<const char> bytes) : bytes_(bytes) {}
-
-  template <class T>
-  T get() {
-    static_assert(std::is_trivially_copyable_v<T>);
-    T value;
-    std::memcpy(&value, take(sizeof(T)), sizeof(T));
-    return value;
-  }
-  void get_string(std::string& s) {
-    const auto n = get<std::uint32_t>();
-    const char* p = take(n);
-    s.assign(p, n);
-  }
-  template <class T>
-  void get_array(std::vector<T>& v) {
-    const auto n = get<std::uint64_t>();
-    if (n > remaining() / sizeof(T)) throw RecordError("array longer than the record");
-    v.resize(n);
-    if (n != 0) std::memcpy(v.data(), take(n * sizeof(T)), n * sizeof(T));
-  }
-  // A count of items of at least `min_bytes` each, checked against what is left.
-  std::size_t get_count(std::size_t min_bytes, const char* what) {
-    const auto n = get<std::uint64_t>();
-    if (n > remaining() / min_bytes) throw RecordError(what);
-    return static_cast<std::size_t>(n);
-  }
-  std::size_t remaining() const { return bytes_.size() - pos_; }
-
- private:
-  const char* take(std::size_t n) {
-    if (n > remaining()) throw RecordError("record too short");
-    const char* p = bytes_.data() + pos_;
-    pos_ += n;
-    return p;
-  }
-
-  std::span<const char> bytes_;
-  std::size_t pos_ = 0;
-};
+using Writer = ByteWriter;  // appends: a record follows the ones before it
+using Reader = ByteReader<RecordErrors>;
 
 template <class T>
 void put_at(std::vector<char>& out, std::size_t at, T value) {

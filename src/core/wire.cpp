@@ -1,6 +1,8 @@
 // Flat little codecs for the protocol messages: memcpy of fixed fields and whole arrays.
 #include "wire.hpp"
 
+#include "byte_codec.hpp"
+
 #include <cstring>
 #include <string>
 #include <type_traits>
@@ -8,80 +10,23 @@
 namespace drover {
 namespace {
 
-// Ranks of one job run the same binary on the same architecture, so fields
-// travel in native byte order; the protocol version in the Hello guards the layout.
-class Writer {
- public:
-  explicit Writer(std::vector<char>& out) : out_(out) { out_.clear(); }
-
-  template <class T>
-  void put(const T& value) {
-    static_assert(std::is_trivially_copyable_v<T>);
-    append(&value, sizeof(T));
-  }
-  void put_string(const std::string& s) {
-    put(static_cast<std::uint32_t>(s.size()));
-    append(s.data(), s.size());
-  }
-  template <class T>
-  void put_array(const std::vector<T>& v) {
-    static_assert(std::is_trivially_copyable_v<T>);
-    put(static_cast<std::uint64_t>(v.size()));
-    append(v.data(), v.size() * sizeof(T));
-  }
-
- private:
-  // resize + memcpy rather than insert: as fast, and g++ 12 warns falsely on
-  // small inserts into a vector<char>.
-  void append(const void* data, std::size_t n) {
-    if (n == 0) return;
-    const std::size_t at = out_.size();
-    out_.resize(at + n);
-    std::memcpy(out_.data() + at, data, n);
-  }
-
-  std::vector<char>& out_;
+struct WireErrors {
+  using Error = WireError;
+  static constexpr const char* kTooShort = "wire: message too short";
+  static constexpr const char* kArrayTooLong = "wire: array longer than the message";
 };
 
-class Reader {
+using Reader = ByteReader<WireErrors>;
+
+// Each encode replaces the buffer's contents.
+class Writer : public ByteWriter {
  public:
-  explicit Reader(std::span<const char> bytes) : bytes_(bytes) {}
-
-  template <class T>
-  T get() {
-    static_assert(std::is_trivially_copyable_v<T>);
-    T value;
-    std::memcpy(&value, take(sizeof(T)), sizeof(T));
-    return value;
-  }
-  void get_string(std::string& s) {
-    const auto n = get<std::uint32_t>();
-    const char* p = take(n);
-    s.assign(p, n);
-  }
-  template <class T>
-  void get_array(std::vector<T>& v) {
-    const auto n = get<std::uint64_t>();
-    if (n > remaining() / sizeof(T)) throw WireError("wire: array longer than the message");
-    v.resize(n);
-    if (n != 0) std::memcpy(v.data(), take(n * sizeof(T)), n * sizeof(T));
-  }
-  std::size_t remaining() const { return bytes_.size() - pos_; }
-  void expect_end() const {
-    if (pos_ != bytes_.size()) throw WireError("wire: trailing bytes in message");
-  }
-
- private:
-  const char* take(std::size_t n) {
-    if (n > remaining()) throw WireError("wire: message too short");
-    const char* p = bytes_.data() + pos_;
-    pos_ += n;
-    return p;
-  }
-
-  std::span<const char> bytes_;
-  std::size_t pos_ = 0;
+  explicit Writer(std::vector<char>& out) : ByteWriter(out, true) {}
 };
+
+void expect_end(const Reader& r) {
+  if (r.remaining() != 0) throw WireError("wire: trailing bytes in message");
+}
 
 KindId checked_kind(std::uint8_t raw) {
   if (raw >= kKindCount) throw WireError("wire: unknown kind id " + std::to_string(raw));
@@ -118,7 +63,7 @@ void decode(std::span<const char> bytes, from_worker::Hello& m) {
   m.kinds_mask = r.get<std::uint32_t>();
   m.ok = r.get<std::uint8_t>() != 0;
   r.get_string(m.error);
-  r.expect_end();
+  expect_end(r);
 }
 
 void encode(const to_worker::Welcome& m, std::vector<char>& out) {
@@ -149,7 +94,7 @@ void decode(std::span<const char> bytes, to_worker::Welcome& m) {
   g.max_seconds = r.get<double>();
   g.seed = r.get<std::uint64_t>();
   m.plan.announce = r.get<std::uint8_t>() != 0;
-  r.expect_end();
+  expect_end(r);
 }
 
 void encode(const to_worker::Stop& m, std::vector<char>& out) {
@@ -160,7 +105,7 @@ void encode(const to_worker::Stop& m, std::vector<char>& out) {
 void decode(std::span<const char> bytes, to_worker::Stop& m) {
   Reader r(bytes);
   m.abandon = r.get<std::uint8_t>() != 0;
-  r.expect_end();
+  expect_end(r);
 }
 
 void encode(const from_worker::StopRequest& m, std::vector<char>& out) {
@@ -171,7 +116,7 @@ void encode(const from_worker::StopRequest& m, std::vector<char>& out) {
 void decode(std::span<const char> bytes, from_worker::StopRequest& m) {
   Reader r(bytes);
   m.signal = r.get<std::int32_t>();
-  r.expect_end();
+  expect_end(r);
 }
 
 void encode(const TaskBatch& m, std::vector<char>& out) {
@@ -207,7 +152,7 @@ void decode(std::span<const char> bytes, TaskBatch& m) {
     t.spec.seconds = r.get<double>();
     r.get_string(t.spec.name);
   }
-  r.expect_end();
+  expect_end(r);
 }
 
 void encode(const ResultBatch& m, std::vector<char>& out) {
@@ -239,7 +184,7 @@ void decode(std::span<const char> bytes, ResultBatch& m) {
     f.index = r.get<std::uint32_t>();
     r.get_string(f.message);
   }
-  r.expect_end();
+  expect_end(r);
 }
 
 }  // namespace drover
