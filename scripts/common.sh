@@ -47,3 +47,16 @@ drover_build() {
   }
   cmake --build "$dir" -j"$(nproc)"
 }
+
+# The build the benchmark harness and the scaling scripts share (build-bench):
+# one definition, so neither rebuilds the other's tree with other options.
+# Its log goes to $1/build.log; on failure the log's tail is shown.
+drover_build_bench() {
+  local log_dir="$1"
+  mkdir -p "$log_dir"
+  drover_build build-bench -DCMAKE_BUILD_TYPE=Release -DDROVER_BUILD_TESTS=OFF \
+    -DDROVER_BUILD_BENCH=ON >"$log_dir/build.log" 2>&1 || {
+    tail -40 "$log_dir/build.log"
+    return 1
+  }
+}

@@ -9,13 +9,7 @@ cd "$DROVER_ROOT"
 
 drover_ensure_packages python3-matplotlib
 drover_mpi_env
-mkdir -p out/scale
-# The benchmark harness's build (scripts/bench.sh), with the same options, so the two share it.
-drover_build build-bench -DCMAKE_BUILD_TYPE=Release -DDROVER_BUILD_TESTS=OFF \
-  -DDROVER_BUILD_BENCH=ON >out/scale/build.log 2>&1 || {
-  tail -40 out/scale/build.log
-  exit 1
-}
+drover_build_bench out/scale
 # Debian's python3: the one python3-matplotlib installs into.
 /usr/bin/python3 scripts/scale.py --trace "$@"
 plot_args=(--dir out/scale)

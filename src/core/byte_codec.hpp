@@ -1,4 +1,5 @@
-// The flat byte codec under wire messages and journal records: fixed fields and whole arrays by memcpy.
+// The flat byte codec under wire messages and journal records: fixed fields and whole arrays by
+// memcpy.
 #pragma once
 
 #include <cstddef>
@@ -6,6 +7,7 @@
 #include <cstring>
 #include <span>
 #include <string>
+#include <string_view>
 #include <type_traits>
 #include <vector>
 
@@ -26,7 +28,7 @@ class ByteWriter {
     static_assert(std::is_trivially_copyable_v<T>);
     append(&value, sizeof(T));
   }
-  void put_string(const std::string& s) {
+  void put_string(std::string_view s) {
     put(static_cast<std::uint32_t>(s.size()));
     append(s.data(), s.size());
   }

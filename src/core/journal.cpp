@@ -49,9 +49,9 @@ static void lock_journal(std::FILE*& file, const std::string& path) {
     const int error = errno;
     std::fclose(file);
     file = nullptr;  // the writer being built must not close it again
-    throw InputError(path + (error == EWOULDBLOCK ? ": journal is in use by another drover run"
-                                                  : ": cannot lock journal: " +
-                                                        std::string(std::strerror(error))));
+    throw InputError(path + (error == EWOULDBLOCK
+                                 ? ": journal is in use by another drover run"
+                                 : ": cannot lock journal: " + std::string(std::strerror(error))));
   }
 }
 
@@ -157,8 +157,13 @@ JournalWriter::~JournalWriter() {
 }
 
 void JournalWriter::add(const JournalBatch& batch) {
+  add(batch.tasks, batch.results, batch.host, batch.pid);
+}
+
+void JournalWriter::add(const TaskBatch& tasks, const ResultBatch& results, std::string_view host,
+                        std::int32_t pid) {
   if (file_ == nullptr) throw std::logic_error(path_ + ": journal add after close or failure");
-  journal_detail::append_record(batch, buffer_);
+  journal_detail::append_record(tasks, results, host, pid, buffer_);
   ++records_;
   if (buffer_.size() >= kWriteThreshold) write_buffer();
 }

@@ -7,6 +7,7 @@
 #include <functional>
 #include <optional>
 #include <string>
+#include <string_view>
 #include <utility>
 #include <vector>
 
@@ -31,8 +32,8 @@ struct JournalBatch {
 
 // When the writer forces data to disk (fsync); always at close.
 struct FsyncPolicy {
-  std::uint64_t every_records = 0;                        // 0: not by count
-  std::chrono::milliseconds every_interval{1000};         // 0: not by time
+  std::uint64_t every_records = 0;                 // 0: not by count
+  std::chrono::milliseconds every_interval{1000};  // 0: not by time
 };
 
 // Appends batches. Buffered: records reach the file in blocks; a crash loses
@@ -54,6 +55,9 @@ class JournalWriter {
   ~JournalWriter();  // closes (with fsync) if close() was not called; never throws
 
   void add(const JournalBatch& batch);
+  // The same from the parts, without building a JournalBatch (rank 0's hot path).
+  void add(const TaskBatch& tasks, const ResultBatch& results, std::string_view host,
+           std::int32_t pid);
   // When the policy says it is time, writes what is buffered and fsyncs.
   // Called by the comm loop on every pass: cheap when it is not time.
   void maybe_sync(std::chrono::steady_clock::time_point now);

@@ -82,15 +82,15 @@ void append_header(const std::string& fingerprint, std::vector<char>& out) {
   w.put(crc32(std::span<const char>(out).subspan(start)));
 }
 
-void append_record(const JournalBatch& batch, std::vector<char>& out) {
-  if (const char* problem = batch_problem(batch)) {
+void append_record(const TaskBatch& tasks, const ResultBatch& results, std::string_view host,
+                   std::int32_t pid, std::vector<char>& out) {
+  if (const char* problem = batch_problem(tasks, results)) {
     throw std::invalid_argument(std::string("journal: inconsistent batch: ") + problem);
   }
   const std::size_t start = out.size();
   out.resize(start + kRecordHeaderBytes);  // length and CRCs, filled in below
   Writer w(out);
   w.put(kRecordBatch);
-  const TaskBatch& tasks = batch.tasks;
   w.put(tasks.first_id);
   w.put(tasks.count);
   w.put(static_cast<std::uint64_t>(tasks.tasks.size()));
@@ -101,7 +101,6 @@ void append_record(const JournalBatch& batch, std::vector<char>& out) {
     w.put(t.spec.seconds);
     w.put_string(t.spec.name);
   }
-  const ResultBatch& results = batch.results;
   w.put(results.rank);
   w.put_array(results.values);
   w.put_array(results.metrics);
@@ -112,8 +111,8 @@ void append_record(const JournalBatch& batch, std::vector<char>& out) {
     w.put_string(f.message);
   }
   w.put_array(results.attempts);
-  w.put_string(batch.host);
-  w.put(batch.pid);
+  w.put_string(host);
+  w.put(pid);
 
   const std::size_t length = out.size() - start - kRecordHeaderBytes;
   if (length > kMaxRecordBytes) {
@@ -159,12 +158,10 @@ void decode_payload(std::span<const char> payload, JournalBatch& batch) {
   r.get_string(batch.host);
   batch.pid = r.get<std::int32_t>();
   if (r.remaining() != 0) throw RecordError("trailing bytes in record");
-  if (const char* problem = batch_problem(batch)) throw RecordError(problem);
+  if (const char* problem = batch_problem(batch.tasks, batch.results)) throw RecordError(problem);
 }
 
-const char* batch_problem(const JournalBatch& batch) {
-  const TaskBatch& tasks = batch.tasks;
-  const ResultBatch& results = batch.results;
+const char* batch_problem(const TaskBatch& tasks, const ResultBatch& results) {
   const std::uint64_t n = tasks.size();
   if (n > std::numeric_limits<std::uint32_t>::max()) return "more than 2^32 tasks";
   if (n > std::numeric_limits<std::uint64_t>::max() - tasks.first_id) return "task ids overflow";

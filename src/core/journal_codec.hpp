@@ -7,6 +7,7 @@
 #include <span>
 #include <stdexcept>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "journal.hpp"
@@ -41,11 +42,14 @@ class RecordError : public std::runtime_error {
 void append_header(const std::string& fingerprint, std::vector<char>& out);
 // Appends one whole record (length, CRC, payload) to `out`. Throws
 // std::invalid_argument for a batch the reader would refuse (see batch_problem).
-void append_record(const JournalBatch& batch, std::vector<char>& out);
+// Takes the parts, not a JournalBatch: rank 0 journals batches it holds
+// anyway, and copying their values into a JournalBatch first cost a copy per batch.
+void append_record(const TaskBatch& tasks, const ResultBatch& results, std::string_view host,
+                   std::int32_t pid, std::vector<char>& out);
 // Decodes and checks one payload, reusing `batch`'s storage. Throws RecordError.
 void decode_payload(std::span<const char> payload, JournalBatch& batch);
 // Why a batch is inconsistent (ids, result sizes, spans, failures), or null.
-const char* batch_problem(const JournalBatch& batch);
+const char* batch_problem(const TaskBatch& tasks, const ResultBatch& results);
 
 // Random access to the bytes of a journal: a file read in chunks, or memory.
 class ByteSource {

@@ -49,8 +49,8 @@ class JournalRecorder final : public ResultConsumer {
       : writer_(writer), ranks_(ranks) {}
   void consume(const TaskBatch& tasks, const ResultBatch& results) override {
     const bool known = results.rank >= 0 && static_cast<std::size_t>(results.rank) < ranks_.size();
-    writer_.add(JournalBatch{tasks, results, known ? ranks_[results.rank].host : "?",
-                             known ? ranks_[results.rank].pid : 0});
+    writer_.add(tasks, results, known ? std::string_view(ranks_[results.rank].host) : "?",
+                known ? ranks_[results.rank].pid : 0);
   }
 
  private:

@@ -660,18 +660,20 @@ class Netns(unittest.TestCase):
     def test_cut_link_ends_job(self):
         # A host whose link goes down answers nothing: TCP keepalive on the daemons'
         # connections (run.sh's oob_tcp_keepalive_*) must end the job instead of a hang.
+        journal = self.path("cut.jrnl")  # its records tell when the run is under way
         work = ["download", "--tasks", "300", "--min", "0.2", "--max", "0.4", "-q",
-                "--io-window", "1"]
+                "--io-window", "1", "--journal", journal]
         env = dict(os.environ, **NETNS_ENV)
         proc = subprocess.Popen(["timeout", "-k", "10", "120", os.path.join(NETNS_SCRIPTS, "run.sh"),
                                  DROVER, "run", *work], stdout=subprocess.PIPE,
                                 stderr=subprocess.STDOUT, text=True, env=env,
                                 stdin=subprocess.DEVNULL, start_new_session=True)
         try:
-            deadline = time.monotonic() + 30
-            while drover_pid_in(NETNS_HOSTS[2]) is None and time.monotonic() < deadline:
+            # Cut once results are flowing (a condition, not a fixed sleep).
+            deadline = time.monotonic() + 60
+            while journal_tasks(journal) < 5 and time.monotonic() < deadline and proc.poll() is None:
                 time.sleep(0.1)
-            time.sleep(1.5)
+            self.assertIsNotNone(drover_pid_in(NETNS_HOSTS[2]), "no drover process in " + NETNS_HOSTS[2])
             t_cut = time.monotonic()
             sh(["ip", "-n", NETNS_HOSTS[2], "link", "set", "eth0", "down"], check=True)
             output, _ = proc.communicate(timeout=90)

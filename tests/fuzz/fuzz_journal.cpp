@@ -44,8 +44,10 @@ void check(const std::string& bytes) {
     // Whatever the reader accepts, the writer encodes back to the same bytes:
     // nothing is lost or invented between the two.
     std::vector<char> records;
-    const drover::JournalScan scan = drover::parse_journal(
-        bytes, [&](const drover::JournalBatch& b) { append_record(b, records); });
+    const drover::JournalScan scan =
+        drover::parse_journal(bytes, [&](const drover::JournalBatch& b) {
+          append_record(b.tasks, b.results, b.host, b.pid, records);
+        });
     std::vector<char> expected;
     append_header(scan.fingerprint, expected);
     expected.insert(expected.end(), records.begin(), records.end());

@@ -6,6 +6,7 @@
 
 #include "core/consumer.hpp"
 #include "core/transport.hpp"
+#include "core/workload.hpp"
 
 namespace drover::testing {
 
@@ -45,6 +46,14 @@ class CollectingConsumer final : public ResultConsumer {
   std::vector<std::int64_t> values;
   int batches = 0;
 };
+
+// A generated workload of `n` squares: the scheduler tests' usual source.
+inline Generator squares(std::uint64_t n) {
+  Generator g;
+  g.kind = KindId::square;
+  g.total = n;
+  return g;
+}
 
 // The results a worker would send for `batch`: value = id * 10, each task
 // timed at `us_per_task` microseconds.

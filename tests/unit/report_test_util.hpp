@@ -83,16 +83,22 @@ inline std::pair<TaskBatch, ResultBatch> square_range_batch(std::uint64_t first,
   return {batch, results};
 }
 
-inline std::string summary_of(const RunReport& report, double seconds,
-                              const SummaryNotes& notes = {}) {
+// What `write(file)` writes, read back from a temporary file.
+template <class Write>
+std::string written_by(Write write) {
   std::FILE* file = std::tmpfile();
-  report.print_summary(file, seconds, notes);
+  write(file);
   std::rewind(file);
   std::string text;
   char chunk[4096];
   for (std::size_t n; (n = std::fread(chunk, 1, sizeof chunk, file)) > 0;) text.append(chunk, n);
   std::fclose(file);
   return text;
+}
+
+inline std::string summary_of(const RunReport& report, double seconds,
+                              const SummaryNotes& notes = {}) {
+  return written_by([&](std::FILE* f) { report.print_summary(f, seconds, notes); });
 }
 
 }  // namespace drover::report_test

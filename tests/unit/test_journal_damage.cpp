@@ -87,17 +87,18 @@ TEST(JournalDamage, AZeroFilledTailIsATornTailButOtherBytesAfterItAreNot) {
   EXPECT_TRUE(scan.torn_tail);
   EXPECT_EQ(scan.batches, 1u);
   EXPECT_EQ(scan.valid_bytes, good.size());
-  EXPECT_EQ(
-      error_of([&] { parse_journal(good + std::string(4096, '\0') + "x", kIgnore); }),
-      "journal: record at byte " + std::to_string(good.size()) +
-          " is damaged (length checksum mismatch)");
+  EXPECT_EQ(error_of([&] { parse_journal(good + std::string(4096, '\0') + "x", kIgnore); }),
+            "journal: record at byte " + std::to_string(good.size()) +
+                " is damaged (length checksum mismatch)");
 }
 
 // A record with a good checksum over a batch no writer makes: damage even at
 // the end of the file, since a torn write does not produce a matching CRC.
 TEST(JournalDamage, AnInconsistentBatchWithAGoodChecksumIsDamage) {
   std::vector<char> record;
-  journal_detail::append_record(explicit_batch(10), record);
+  const JournalBatch inconsistent = explicit_batch(10);
+  journal_detail::append_record(inconsistent.tasks, inconsistent.results, inconsistent.host,
+                                inconsistent.pid, record);
   const std::size_t kind_at = 12 + 1 + 8 + 4 + 8 + 8;  // header, type, first_id, count, n, id
   record[kind_at] = 7;
   const std::uint32_t crc = journal_detail::crc32(std::span<const char>(record).subspan(12));
@@ -108,7 +109,8 @@ TEST(JournalDamage, AnInconsistentBatchWithAGoodChecksumIsDamage) {
       "journal: record at byte " + std::to_string(head.size()) + " is damaged (unknown kind id 7)";
   EXPECT_EQ(error_of([&] { parse_journal(head + bad, kIgnore); }), expected);
   std::vector<char> after;
-  journal_detail::append_record(range_batch(50, 1, 1), after);
+  const JournalBatch next = range_batch(50, 1, 1);
+  journal_detail::append_record(next.tasks, next.results, next.host, next.pid, after);
   EXPECT_EQ(error_of([&] {
               parse_journal(head + bad + std::string(after.begin(), after.end()), kIgnore);
             }),

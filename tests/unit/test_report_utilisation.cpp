@@ -37,14 +37,7 @@ Generator crunches(std::uint64_t total) {
 }
 
 std::string json_of(const RunReport& report, double seconds, const SummaryNotes& notes = {}) {
-  std::FILE* file = std::tmpfile();
-  report.write_summary_json(file, seconds, notes);
-  std::rewind(file);
-  std::string text;
-  char chunk[4096];
-  for (std::size_t n; (n = std::fread(chunk, 1, sizeof chunk, file)) > 0;) text.append(chunk, n);
-  std::fclose(file);
-  return text;
+  return written_by([&](std::FILE* f) { report.write_summary_json(f, seconds, notes); });
 }
 
 TEST(RunReportUtilisation, BusyTimeIsPerRankAndOnlyThisRunsCpuWork) {

@@ -17,13 +17,7 @@ using testing::answer;
 using testing::CollectingConsumer;
 using testing::RecordingTransport;
 using testing::Sent;
-
-Generator squares(std::uint64_t n) {
-  Generator g;
-  g.kind = KindId::square;
-  g.total = n;
-  return g;
-}
+using testing::squares;
 
 Generator downloads(std::uint64_t n) {
   Generator g;

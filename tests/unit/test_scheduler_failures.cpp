@@ -13,13 +13,7 @@ namespace {
 
 using testing::RecordingTransport;
 using testing::Sent;
-
-Generator squares(std::uint64_t n) {
-  Generator g;
-  g.kind = KindId::square;
-  g.total = n;
-  return g;
-}
+using testing::squares;
 
 // Collects what the scheduler passes on, with attempts and failures per id.
 struct Outcomes final : ResultConsumer {
