@@ -37,13 +37,17 @@ Scheduler::Scheduler(SchedulerConfig config, TaskSource& source, Transport& tran
   }
   config_.max_batch = std::max<std::uint32_t>(config_.max_batch, 1);
   config_.batches_per_thread = std::max<std::uint32_t>(config_.batches_per_thread, 1);
-  // Credits interleaved by rank: rank 0's first, rank 1's first, ..., then
-  // everyone's second, so the first round spreads over every rank.
+  // One probe credit per thread, interleaved by rank: rank 0's first, rank
+  // 1's first, ..., then everyone's second, so the first round spreads over
+  // every rank. Results widen the window (return_credit).
   std::uint32_t most = 0;
-  for (const WorkerState& w : workers_) most = std::max(most, credits_of(w));
+  for (WorkerState& w : workers_) {
+    w.cpu_credits = std::min(credits_of(w), w.slot.threads);
+    most = std::max(most, w.cpu_credits);
+  }
   for (std::uint32_t round = 0; round < most; ++round) {
     for (std::size_t i = 0; i < workers_.size(); ++i) {
-      if (credits_of(workers_[i]) > round) cpu_credits_.push_back(i);
+      if (workers_[i].cpu_credits > round) cpu_credits_.push_back(i);
     }
   }
   config_.io_window = std::max<std::uint32_t>(config_.io_window, 1);
@@ -75,8 +79,7 @@ void Scheduler::on_results(ResultBatch&& results) {
 
   WorkerState& worker = workers_[flight.worker];
   if (flight.batch.lane == Lane::cpu) {
-    // An excluded rank's credits are not handed out again.
-    if (!worker.excluded) cpu_credits_.push_back(flight.worker);
+    return_credit(flight.worker, results);
   } else {
     worker.io_tasks -= static_cast<std::uint32_t>(flight.batch.size());
   }
@@ -208,6 +211,37 @@ std::optional<Scheduler::Pick> Scheduler::pick_worker(Lane lane, int avoid_rank)
 
 std::uint32_t Scheduler::credits_of(const WorkerState& worker) const {
   return config_.batches_per_thread * worker.slot.threads;
+}
+
+// Batches in circulation a worker should hold, from how long the batch just
+// back took on one thread: enough queued behind the running one to cover
+// queue_seconds, none when a batch is long.
+std::uint32_t Scheduler::window_of(const WorkerState& worker, const ResultBatch& results) const {
+  std::int64_t busy_us = 0;
+  for (const Span& s : results.spans) busy_us += s.end_us - s.start_us;
+  const double seconds = static_cast<double>(busy_us) * 1e-6;
+  std::uint32_t queued = config_.batches_per_thread - 1;
+  if (seconds >= config_.no_queue_seconds) {
+    queued = 0;
+  } else if (seconds > 0) {
+    queued = static_cast<std::uint32_t>(std::min<double>(
+        queued, std::max(1.0, std::ceil(config_.queue_seconds / seconds))));
+  }
+  return std::min(credits_of(worker), (queued + 1) * worker.slot.threads);
+}
+
+// A CPU credit comes back: it goes round again, and the window grows at once
+// or shrinks by this one credit toward what the batch's length asks for.
+void Scheduler::return_credit(std::size_t index, const ResultBatch& results) {
+  WorkerState& worker = workers_[index];
+  if (worker.excluded) return;  // an excluded rank's credits are not handed out again
+  const std::uint32_t window = window_of(worker, results);
+  if (worker.cpu_credits > window) {
+    --worker.cpu_credits;
+    return;
+  }
+  cpu_credits_.push_back(index);
+  for (; worker.cpu_credits < window; ++worker.cpu_credits) cpu_credits_.push_back(index);
 }
 
 std::size_t Scheduler::batch_size(KindId kind, Lane lane, const WorkerState& worker) const {

@@ -34,6 +34,15 @@ struct SchedulerConfig {
   // here) for the core: measured gaps were up to 5 ms. Five queued batches of
   // ~2 ms cover that. Two per thread ran 1 ms tasks at 75 % efficiency, six at 93 %.
   std::uint32_t batches_per_thread = 6;
+  // That many only while batches are short. Queued batches wait behind the
+  // running one, and at the end of a run a thread with a queue keeps working
+  // while another idles: a worker holds just enough queued work per thread
+  // to cover `queue_seconds`, and none once a batch outlasts
+  // `no_queue_seconds` (the round trip is then under 0.5 % of it). While a
+  // kind's cost is unknown, one batch per thread: the probes come back fast
+  // when tasks are cheap, and coarse tasks are not over-committed up front.
+  double queue_seconds = 0.010;
+  double no_queue_seconds = 1.0;
   std::uint32_t io_window = 100'000;    // IO credits: tasks in flight per rank
   double target_batch_seconds = 0.002;  // automatic batches aim at this much work
   std::uint32_t max_batch = 65'536;
@@ -86,6 +95,7 @@ class Scheduler {
  private:
   struct WorkerState {
     WorkerSlot slot;
+    std::uint32_t cpu_credits = 0;  // in circulation: free in cpu_credits_ or in flight
     std::uint32_t io_tasks = 0;  // IO tasks in flight
     std::uint32_t blamed = 0;    // failures in a row that later succeeded elsewhere
     bool excluded = false;
@@ -123,6 +133,8 @@ class Scheduler {
   std::optional<Pick> pick_worker(Lane lane, int avoid_rank);
   std::size_t healthy_workers() const;
   std::uint32_t credits_of(const WorkerState& worker) const;
+  std::uint32_t window_of(const WorkerState& worker, const ResultBatch& results) const;
+  void return_credit(std::size_t worker, const ResultBatch& results);
   std::size_t batch_size(KindId kind, Lane lane, const WorkerState& worker) const;
   std::size_t cpu_batch_size(KindId kind) const;
   std::size_t io_batch_size() const;

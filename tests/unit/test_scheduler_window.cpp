@@ -1,0 +1,166 @@
+// How many batches the scheduler keeps queued per thread: a window that follows batch length.
+#include <gtest/gtest.h>
+
+#include <algorithm>
+#include <map>
+#include <queue>
+
+#include "core/scheduler.hpp"
+#include "core/workload.hpp"
+#include "fake_transport.hpp"
+
+namespace drover {
+namespace {
+
+using testing::answer;
+using testing::CollectingConsumer;
+using testing::RecordingTransport;
+using testing::Sent;
+using testing::squares;
+
+Generator crunches(std::uint64_t n) {
+  Generator g;
+  g.kind = KindId::crunch;
+  g.total = n;
+  g.count = 1;
+  return g;
+}
+
+// Answers every batch in send order, each taking `us` per task, and records
+// the most batches any rank had in flight once `settled` results were in.
+std::map<int, std::size_t> peak_in_flight(Scheduler& s, RecordingTransport& t, std::int64_t us,
+                                          std::size_t settled) {
+  std::deque<Sent> outstanding;
+  std::map<int, std::size_t> in_flight;
+  std::map<int, std::size_t> peak;
+  std::size_t answered = 0;
+  auto take = [&] {
+    for (Sent& x : t.take()) {
+      if (x.stop) continue;
+      ++in_flight[x.rank];
+      if (answered >= settled) peak[x.rank] = std::max(peak[x.rank], in_flight[x.rank]);
+      outstanding.push_back(std::move(x));
+    }
+  };
+  s.start();
+  take();
+  while (!outstanding.empty()) {
+    const Sent x = outstanding.front();
+    outstanding.pop_front();
+    --in_flight[x.rank];
+    s.on_results(answer(x.batch, x.rank, us));
+    ++answered;
+    take();
+  }
+  EXPECT_TRUE(s.finished());
+  return peak;
+}
+
+SchedulerConfig workers_with_threads(unsigned t0, unsigned t1) {
+  SchedulerConfig c;
+  c.workers = {WorkerSlot{0, t0}, WorkerSlot{1, t1}};
+  return c;
+}
+
+TEST(SchedulerWindow, ShortBatchesKeepTheFullWindow) {
+  GeneratedSource source(crunches(400));
+  RecordingTransport t;
+  CollectingConsumer c;
+  Scheduler s(workers_with_threads(1, 2), source, t, c);
+  const auto peak = peak_in_flight(s, t, 100, 3);  // 0.1 ms tasks in ~2 ms batches
+  EXPECT_EQ(peak.at(0), 6u);
+  EXPECT_EQ(peak.at(1), 12u);
+}
+
+TEST(SchedulerWindow, CoarseTasksQueueOneBehindEachThread) {
+  GeneratedSource source(crunches(100));
+  RecordingTransport t;
+  CollectingConsumer c;
+  Scheduler s(workers_with_threads(1, 2), source, t, c);
+  const auto peak = peak_in_flight(s, t, 50'000, 3);  // 50 ms tasks
+  EXPECT_EQ(peak.at(0), 2u);
+  EXPECT_EQ(peak.at(1), 4u);
+}
+
+TEST(SchedulerWindow, LongTasksAreNotQueuedAtAll) {
+  GeneratedSource source(crunches(50));
+  RecordingTransport t;
+  CollectingConsumer c;
+  Scheduler s(workers_with_threads(1, 2), source, t, c);
+  const auto peak = peak_in_flight(s, t, 2'000'000, 0);  // 2 s tasks
+  EXPECT_EQ(peak.at(0), 1u);
+  EXPECT_EQ(peak.at(1), 2u);
+}
+
+TEST(SchedulerWindow, TheWindowShrinksWhenBatchesGetLonger) {
+  GeneratedSource source(crunches(200));
+  RecordingTransport t;
+  CollectingConsumer c;
+  SchedulerConfig config;
+  config.workers = {WorkerSlot{0, 1}};
+  config.fixed_batch = 1;
+  Scheduler s(config, source, t, c);
+  s.start();
+  std::deque<Sent> outstanding;
+  for (Sent& x : t.take()) outstanding.push_back(std::move(x));
+  // Cheap answers open the window to 6; then every task takes 50 ms.
+  for (int i = 0; i < 10; ++i) {
+    const Sent x = outstanding.front();
+    outstanding.pop_front();
+    s.on_results(answer(x.batch, x.rank, 1));
+    for (Sent& y : t.take()) outstanding.push_back(std::move(y));
+  }
+  EXPECT_EQ(outstanding.size(), 6u);
+  for (int i = 0; i < 10; ++i) {
+    const Sent x = outstanding.front();
+    outstanding.pop_front();
+    s.on_results(answer(x.batch, x.rank, 50'000));
+    for (Sent& y : t.take()) outstanding.push_back(std::move(y));
+  }
+  EXPECT_EQ(outstanding.size(), 2u);
+}
+
+// A simulated run on a fast and a slow rank (one thread each): each rank runs
+// its batches in arrival order, results reach the scheduler in completion
+// order. Work queued on the slow rank at the end is what stretches a run.
+TEST(SchedulerWindow, ASlowRankIsNotLeftWithAQueueAtTheEnd) {
+  constexpr std::int64_t kFastUs = 10'000;
+  constexpr std::int64_t kSlowUs = 30'000;
+  GeneratedSource source(crunches(12));
+  RecordingTransport t;
+  CollectingConsumer c;
+  Scheduler s(workers_with_threads(1, 1), source, t, c);
+  struct Done {
+    std::int64_t at;
+    Sent sent;
+    bool operator>(const Done& o) const { return at > o.at; }
+  };
+  std::priority_queue<Done, std::vector<Done>, std::greater<>> events;
+  std::map<int, std::int64_t> free_at;  // when each rank's thread is next idle
+  std::int64_t now = 0;
+  auto take = [&] {
+    for (Sent& x : t.take()) {
+      if (x.stop) continue;
+      const std::int64_t us = x.rank == 0 ? kFastUs : kSlowUs;
+      free_at[x.rank] = std::max(free_at[x.rank], now) + us * static_cast<std::int64_t>(x.batch.size());
+      events.push(Done{free_at[x.rank], std::move(x)});
+    }
+  };
+  s.start();
+  take();
+  while (!events.empty()) {
+    Done d = events.top();
+    events.pop();
+    now = d.at;
+    s.on_results(answer(d.sent.batch, d.sent.rank, d.sent.rank == 0 ? kFastUs : kSlowUs));
+    take();
+  }
+  ASSERT_TRUE(s.finished());
+  EXPECT_EQ(c.ids.size(), 12u);
+  // Ideal: 12 tasks at 1/10 + 1/30 per ms take 90 ms. Allow one slow task
+  // more; six queued per thread from the start would take the slow rank 180 ms.
+  EXPECT_LE(now, 90'000 + kSlowUs);
+}
+
+}  // namespace
+}  // namespace drover
