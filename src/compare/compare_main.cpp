@@ -1,6 +1,5 @@
 // drover compare's driver: start each run (posix_spawn under timeout), time it, print the table.
 #include <fcntl.h>
-#include <sched.h>
 #include <spawn.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -19,6 +18,7 @@
 #include <vector>
 
 #include "compare/compare.hpp"
+#include "core/binding.hpp"
 #include "core/errors.hpp"
 #include "core/kinds.hpp"
 #include "core/launch_env.hpp"
@@ -41,12 +41,8 @@ constexpr std::size_t kOutputKept = 1 << 16;  // the tail of a run's output, for
 
 // Cores this process may run on (taskset, cgroups' cpusets), not the machine's.
 unsigned usable_cores() {
-  cpu_set_t set;
-  if (sched_getaffinity(0, sizeof set, &set) == 0) {
-    const int n = CPU_COUNT(&set);
-    if (n > 0) return static_cast<unsigned>(n);
-  }
-  return std::max(1u, std::thread::hardware_concurrency());
+  const unsigned n = bound_cpu_count();
+  return n > 0 ? n : std::max(1u, std::thread::hardware_concurrency());
 }
 
 std::string self_exe() {

@@ -97,12 +97,14 @@ bool prints_before_init(const LaunchEnv& launch) {
   return !launch.rank || *launch.rank == 0;
 }
 
-unsigned default_threads(const LaunchEnv& launch, unsigned node_cores, unsigned ranks_on_node) {
+unsigned default_threads(const LaunchEnv& launch, unsigned node_cores, unsigned ranks_on_node,
+                         unsigned bound_cpus) {
   if (launch.slurm_cpus_per_task && *launch.slurm_cpus_per_task > 0) {
     return static_cast<unsigned>(*launch.slurm_cpus_per_task);
   }
   if (ranks_on_node == 0) ranks_on_node = 1;
-  const unsigned share = node_cores / ranks_on_node;
+  unsigned share = node_cores / ranks_on_node;
+  if (bound_cpus != 0 && bound_cpus < share) share = bound_cpus;
   return share == 0 ? 1 : share;
 }
 

@@ -38,8 +38,10 @@ LaunchEnv detect_launch(const EnvMap& env);
 bool prints_before_init(const LaunchEnv& launch);
 
 // The default pool size: SLURM_CPUS_PER_TASK when set, else the node's cores
-// divided by the ranks on it, at least 1.
-unsigned default_threads(const LaunchEnv& launch, unsigned node_cores, unsigned ranks_on_node);
+// divided by the ranks on it, at least 1, and no more than the CPUs the rank
+// is bound to (`bound_cpus`, 0: unknown): threads beyond them only take turns.
+unsigned default_threads(const LaunchEnv& launch, unsigned node_cores, unsigned ranks_on_node,
+                         unsigned bound_cpus = 0);
 
 // A warning when the launch looks wrong (world of 1 while Slurm asked for
 // more tasks: a wrong launcher or missing PMI), else nullopt.

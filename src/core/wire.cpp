@@ -47,6 +47,8 @@ void encode(const from_worker::Hello& m, std::vector<char>& out) {
   w.put_string(m.host);
   w.put(m.pid);
   w.put(m.threads);
+  w.put(m.bound_cpus);
+  w.put(m.node_share);
   w.put(m.kinds_mask);
   w.put(static_cast<std::uint8_t>(m.ok));
   w.put_string(m.error);
@@ -60,6 +62,8 @@ void decode(std::span<const char> bytes, from_worker::Hello& m) {
   r.get_string(m.host);
   m.pid = r.get<std::int32_t>();
   m.threads = r.get<std::uint32_t>();
+  m.bound_cpus = r.get<std::uint32_t>();
+  m.node_share = r.get<std::uint32_t>();
   m.kinds_mask = r.get<std::uint32_t>();
   m.ok = r.get<std::uint8_t>() != 0;
   r.get_string(m.error);

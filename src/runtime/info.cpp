@@ -1,6 +1,5 @@
 // drover info: where every rank runs, with how many threads, under which launcher.
 #include <mpi.h>
-#include <sched.h>
 #include <unistd.h>
 
 #include <boost/mpi/collectives/gather.hpp>
@@ -10,19 +9,13 @@
 #include <sstream>
 #include <thread>
 
+#include "core/binding.hpp"
 #include "core/launch_env.hpp"
 #include "core/messages.hpp"
 #include "runtime/job.hpp"
 
 namespace drover {
 namespace {
-
-unsigned cpus_allowed() {
-  cpu_set_t set;
-  CPU_ZERO(&set);
-  if (sched_getaffinity(0, sizeof set, &set) != 0) return 0;
-  return static_cast<unsigned>(CPU_COUNT(&set));
-}
 
 // One rank's row, as text: gathering strings keeps the info path trivial.
 std::string own_row(const boost::mpi::communicator& world, const RunOptions& options,
@@ -38,10 +31,11 @@ std::string own_row(const boost::mpi::communicator& world, const RunOptions& opt
   const unsigned threads = options.threads != 0
                                ? options.threads
                                : default_threads(launch, std::thread::hardware_concurrency(),
-                                                 static_cast<unsigned>(local_size));
+                                                 static_cast<unsigned>(local_size),
+                                                 bound_cpu_count());
   char row[512];
   std::snprintf(row, sizeof row, "%6d  %-20s %8d  %5d/%-5d %8u %9u %6u", world.rank(), host,
-                static_cast<int>(getpid()), local_rank, local_size, threads, cpus_allowed(),
+                static_cast<int>(getpid()), local_rank, local_size, threads, bound_cpu_count(),
                 std::thread::hardware_concurrency());
   return row;
 }

@@ -3,6 +3,7 @@
 
 #include <mpi.h>
 
+#include <algorithm>
 #include <boost/mpi/collectives/broadcast.hpp>
 #include <memory>
 #include <thread>
@@ -36,17 +37,19 @@ void print_error(const JobHooks& hooks, const std::string& message) {
 JobOutcome run_job(const RunOptions& options, const boost::mpi::communicator& world,
                    const JobHooks& hooks) {
   const LaunchEnv launch = detect_launch(current_env());
-  const unsigned threads =
-      options.threads != 0
-          ? options.threads
-          : default_threads(launch, std::thread::hardware_concurrency(), ranks_on_node(world));
+  const unsigned cores = std::thread::hardware_concurrency();
+  const unsigned local_ranks = ranks_on_node(world);
+  RankThreads pool{world.rank(), options.threads, bound_cpu_count(),
+                   std::max(1u, cores / std::max(1u, local_ranks))};
+  if (pool.threads == 0) pool.threads = default_threads(launch, cores, local_ranks, pool.bound_cpus);
+  const unsigned threads = pool.threads;
 
   std::string own_error;
   if (!hooks.mpi_thread_level_ok) {
     own_error = "MPI granted thread level " + hooks.mpi_thread_level +
                 "; drover needs at least funneled (one thread calls MPI)";
   }
-  const from_worker::Hello own = make_hello(world.rank(), threads, own_error.empty(), own_error);
+  const from_worker::Hello own = make_hello(world.rank(), pool, own_error.empty(), own_error);
 
   MpiTransport mpi(world);
   JobOutcome outcome;
@@ -68,6 +71,9 @@ JobOutcome run_job(const RunOptions& options, const boost::mpi::communicator& wo
       std::fprintf(hooks.err, "drover: warning: %s\n", w.c_str());
     }
     if (const auto warning = launch_warning(launch, world.size())) {
+      std::fprintf(hooks.err, "drover: warning: %s\n", warning->c_str());
+    }
+    if (const auto warning = binding_warning(start.threads, options.threads != 0)) {
       std::fprintf(hooks.err, "drover: warning: %s\n", warning->c_str());
     }
     const LoopContext ctx{mpi, options, start.welcome.plan, threads};

@@ -33,12 +33,14 @@ std::string check_hello(const from_worker::Hello& h, int expected_rank) {
 
 }  // namespace
 
-from_worker::Hello make_hello(int rank, unsigned threads, bool ok, std::string error) {
+from_worker::Hello make_hello(int rank, const RankThreads& threads, bool ok, std::string error) {
   from_worker::Hello h;
   h.rank = rank;
   h.host = host_name();
   h.pid = static_cast<std::int32_t>(getpid());
-  h.threads = threads;
+  h.threads = threads.threads;
+  h.bound_cpus = threads.bound_cpus;
+  h.node_share = threads.node_share;
   h.kinds_mask = known_kinds_mask();
   h.ok = ok;
   h.error = std::move(error);
@@ -75,7 +77,10 @@ StartupOutcome startup_leader(MpiTransport& mpi, const from_worker::Hello& own,
   for (int r = 1; r < mpi.size(); ++r) mpi.send(r, Tag::welcome, out.welcome);
   mpi.flush();
 
-  for (const auto& h : hellos) out.ranks.push_back(RankInfo{h.host, h.pid, h.threads});
+  for (const auto& h : hellos) {
+    out.ranks.push_back(RankInfo{h.host, h.pid, h.threads});
+    out.threads.push_back(RankThreads{h.rank, h.threads, h.bound_cpus, h.node_share});
+  }
   return out;
 }
 

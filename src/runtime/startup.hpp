@@ -5,6 +5,7 @@
 #include <string>
 #include <vector>
 
+#include "core/binding.hpp"
 #include "core/messages.hpp"
 #include "core/report.hpp"
 #include "runtime/mpi_transport.hpp"
@@ -14,10 +15,11 @@ namespace drover {
 struct StartupOutcome {
   to_worker::Welcome welcome;   // ok, the error to print, the plan
   std::vector<RankInfo> ranks;  // rank 0 only: every rank's Hello, by rank
+  std::vector<RankThreads> threads;  // rank 0 only: pool and binding, by rank
 };
 
 // This rank's Hello: identity plus the verdict of its own checks.
-from_worker::Hello make_hello(int rank, unsigned threads, bool ok, std::string error);
+from_worker::Hello make_hello(int rank, const RankThreads& threads, bool ok, std::string error);
 
 // Rank 0: gathers every Hello, checks versions, kinds and each rank's own
 // verdict, then runs `check_inputs` (task file, output file; returns the plan

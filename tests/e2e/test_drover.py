@@ -134,6 +134,25 @@ class Outputs(TempDirTest):
         rows = [line for line in r.stdout.splitlines() if line.strip()[:1].isdigit()]
         self.assertEqual(len(rows), 3, r.stdout)
 
+    def test_pool_larger_than_the_binding_is_named_once(self):
+        """mpirun --bind-to core gives each rank one core: two pool threads would
+        take turns on it. One warning line from rank 0, and the run still succeeds."""
+        def launch(*mpirun_args, threads=()):
+            cmd = [MPIRUN, "--quiet", *mpirun_args, "-np", "2", DROVER, "run", "crunch",
+                   "--tasks", "4", "--count", "1000", *threads]
+            return subprocess.run(["timeout", "-k", "10", "60", *cmd], capture_output=True,
+                                  text=True, env=mpi_env(), stdin=subprocess.DEVNULL)
+        r = launch("--bind-to", "core", threads=("--threads", "2"))
+        self.assertEqual(r.returncode, 0, r.stderr)
+        warnings = [line for line in r.stderr.splitlines() if line.startswith("drover: warning:")]
+        self.assertEqual(len(warnings), 1, r.stderr)
+        self.assertIn("runs 2 pool threads on 1 bound cpu(s)", warnings[0])
+        self.assertIn("--bind-to none", warnings[0])
+        # Unbound, the default pool is the node's share: nothing to warn about.
+        r = launch("--bind-to", "none")
+        self.assertEqual(r.returncode, 0, r.stderr)
+        self.assertNotIn("bound cpu", r.stderr)
+
     def test_help_and_version(self):
         for args in (["--help"], ["run", "--help"], ["info", "--help"], ["--version"]):
             r = drover(*args)

@@ -345,8 +345,11 @@ class Retries(TempDirTest):
 
     def test_generated_work_retries(self):
         out = self.path("sq.jsonl")
-        r = run(["run", "square", "--count", "20000", "--retries", "1", "--output", out,
-                 "--columns", "id,value,ok,attempts,rank"], ranks=3, env=self.FAIL_RANK_1)
+        # Fixed batches of 50: rank 1 surely gets several before the work runs out
+        # (with automatic sizing rank 0 may take nearly all of 20000 cheap squares).
+        r = run(["run", "square", "--count", "20000", "--batch", "50", "--retries", "1",
+                 "--output", out, "--columns", "id,value,ok,attempts,rank"], ranks=3,
+                env=self.FAIL_RANK_1)
         self.assertEqual(r.returncode, 0, r.stdout + r.stderr)
         rows = read_rows(out)
         self.assertEqual([row["value"] for row in rows], [i * i for i in range(20000)])

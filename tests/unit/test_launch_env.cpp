@@ -57,8 +57,7 @@ TEST(LaunchEnv, SrunTask) {
 
 TEST(LaunchEnv, MpirunInsideSlurmJob) {
   EnvMap env = kMpirun;
-  env["SLURM_JOB_ID"] = "99";
-  env["SLURM_NTASKS"] = "4";
+  env.insert({{"SLURM_JOB_ID", "99"}, {"SLURM_NTASKS", "4"}});
   const LaunchEnv l = detect_launch(env);
   EXPECT_EQ(l.launcher, "mpirun in a Slurm job");
   EXPECT_EQ(l.rank, 2);
@@ -77,6 +76,15 @@ TEST(LaunchEnv, DefaultThreadsSplitCoresAmongRanksOnTheNode) {
   EXPECT_EQ(default_threads(l, 16, 4), 4u);
   EXPECT_EQ(default_threads(l, 2, 5), 1u) << "never zero when oversubscribed";
   EXPECT_EQ(default_threads(l, 2, 0), 2u);
+}
+
+TEST(LaunchEnv, DefaultThreadsStayWithinTheCpusARankIsBoundTo) {
+  const LaunchEnv l = detect_launch(kMpirun);
+  // mpirun -np 2 on 16 cores binds each rank to one core: 8 threads would take turns.
+  EXPECT_EQ(default_threads(l, 16, 2, 1), 1u);
+  EXPECT_EQ(default_threads(l, 16, 2, 4), 4u);
+  EXPECT_EQ(default_threads(l, 16, 2, 16), 8u) << "unbound: the share of the node";
+  EXPECT_EQ(default_threads(l, 16, 2, 0), 8u) << "affinity unknown: the share";
 }
 
 TEST(LaunchEnv, SlurmCpusPerTaskWins) {

@@ -77,6 +77,8 @@ TEST(Wire, HelloAndWelcomeRoundTrip) {
   h.host = "node-17";
   h.pid = 31337;
   h.threads = 8;
+  h.bound_cpus = 2;
+  h.node_share = 16;
   h.kinds_mask = 7;
   h.ok = false;
   h.error = "no threads";
