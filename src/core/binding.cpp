@@ -1,4 +1,4 @@
-// Pool size against CPU binding: what a launcher's binding allows, and a warning when they disagree.
+// Pool size against CPU binding: what a rank may use, and a warning when pool and binding disagree.
 #include "binding.hpp"
 
 #include <sched.h>
@@ -71,8 +71,9 @@ std::optional<std::string> binding_warning(const std::vector<RankThreads>& ranks
     out += std::to_string(r.bound_cpus);
     out += " cpu(s) of its ";
     out += std::to_string(r.node_share);
-    out += "-core share of the node, so runs as many pool threads (Open MPI binds each rank to "
-           "one core at -np 2 or less); for ";
+    out +=
+        "-core share of the node, so runs as many pool threads (Open MPI binds each rank to "
+        "one core at -np 2 or less); for ";
     out += std::to_string(r.node_share);
     out += ", launch with mpirun --bind-to none";
     return out;

@@ -1,4 +1,4 @@
-// Pool size against CPU binding: what a launcher's binding allows, and a warning when they disagree.
+// Pool size against CPU binding: what a rank may use, and a warning when pool and binding disagree.
 #pragma once
 
 #include <optional>

@@ -84,6 +84,7 @@ LaunchEnv detect_launch(const EnvMap& env) {
   l.slurm_cpus_per_task = get_int(env, "SLURM_CPUS_PER_TASK");
   l.slurm_num_nodes = get_int(env, "SLURM_JOB_NUM_NODES");
   l.slurm_nodelist = get(env, "SLURM_JOB_NODELIST");
+  l.slurm_node = get(env, "SLURMD_NODENAME");
 
   for (const auto& [key, value] : env) {
     if (starts_with(key, "SLURM_") || starts_with(key, "OMPI_COMM_WORLD_") || key == "PMIX_RANK") {

@@ -27,6 +27,9 @@ struct LaunchEnv {
   std::optional<int> slurm_cpus_per_task;
   std::optional<int> slurm_num_nodes;
   std::optional<std::string> slurm_nodelist;
+  // The Slurm node this process runs on (SLURMD_NODENAME): the only name that
+  // tells ranks apart when several slurmd share a host, as in test clusters.
+  std::optional<std::string> slurm_node;
   // Every SLURM_*, OMPI_COMM_WORLD_* and PMIX_RANK variable seen, sorted, for `drover info`.
   std::vector<std::pair<std::string, std::string>> seen;
 };

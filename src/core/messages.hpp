@@ -15,10 +15,10 @@ inline constexpr std::uint32_t kProtocolVersion = 3;
 // One MPI tag per message type. Rank 0 also runs work, but messages to itself
 // never go through MPI.
 enum class Tag : int {
-  hello = 1,    // FromWorker: first message of every rank
-  welcome = 2,  // ToWorker: the start-up verdict and the run plan
-  work = 3,     // ToWorker: a TaskBatch
-  results = 4,  // FromWorker: a ResultBatch
+  hello = 1,         // FromWorker: first message of every rank
+  welcome = 2,       // ToWorker: the start-up verdict and the run plan
+  work = 3,          // ToWorker: a TaskBatch
+  results = 4,       // FromWorker: a ResultBatch
   stop = 5,          // ToWorker: no more work; leave the loop (to_worker::Stop)
   stop_request = 6,  // FromWorker: this rank caught a stop signal (from_worker::StopRequest)
   stop_ack = 7,      // FromWorker: Stop seen; nothing more will come from this rank

@@ -224,8 +224,8 @@ std::uint32_t Scheduler::window_of(const WorkerState& worker, const ResultBatch&
   if (seconds >= config_.no_queue_seconds) {
     queued = 0;
   } else if (seconds > 0) {
-    queued = static_cast<std::uint32_t>(std::min<double>(
-        queued, std::max(1.0, std::ceil(config_.queue_seconds / seconds))));
+    queued = static_cast<std::uint32_t>(
+        std::min<double>(queued, std::max(1.0, std::ceil(config_.queue_seconds / seconds))));
   }
   return std::min(credits_of(worker), (queued + 1) * worker.slot.threads);
 }

@@ -96,8 +96,8 @@ class Scheduler {
   struct WorkerState {
     WorkerSlot slot;
     std::uint32_t cpu_credits = 0;  // in circulation: free in cpu_credits_ or in flight
-    std::uint32_t io_tasks = 0;  // IO tasks in flight
-    std::uint32_t blamed = 0;    // failures in a row that later succeeded elsewhere
+    std::uint32_t io_tasks = 0;     // IO tasks in flight
+    std::uint32_t blamed = 0;       // failures in a row that later succeeded elsewhere
     bool excluded = false;
   };
   // One task to run again, away from the rank it last failed on.

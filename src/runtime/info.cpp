@@ -28,15 +28,15 @@ std::string own_row(const boost::mpi::communicator& world, const RunOptions& opt
   MPI_Comm_rank(node, &local_rank);
   MPI_Comm_size(node, &local_size);
   MPI_Comm_free(&node);
-  const unsigned threads = options.threads != 0
-                               ? options.threads
-                               : default_threads(launch, std::thread::hardware_concurrency(),
-                                                 static_cast<unsigned>(local_size),
-                                                 bound_cpu_count());
+  const unsigned threads =
+      options.threads != 0 ? options.threads
+                           : default_threads(launch, std::thread::hardware_concurrency(),
+                                             static_cast<unsigned>(local_size), bound_cpu_count());
   char row[512];
-  std::snprintf(row, sizeof row, "%6d  %-20s %8d  %5d/%-5d %8u %9u %6u", world.rank(), host,
-                static_cast<int>(getpid()), local_rank, local_size, threads, bound_cpu_count(),
-                std::thread::hardware_concurrency());
+  const std::string slurm_node = launch.slurm_node.value_or("-");
+  std::snprintf(row, sizeof row, "%6d  %-20s %-12s %8d  %5d/%-5d %8u %9u %6u", world.rank(), host,
+                slurm_node.c_str(), static_cast<int>(getpid()), local_rank, local_size, threads,
+                bound_cpu_count(), std::thread::hardware_concurrency());
   return row;
 }
 
@@ -61,8 +61,8 @@ int run_info(const RunOptions& options, const boost::mpi::communicator& world,
   std::fprintf(out, "MPI: %s; thread level %s (drover asks for funneled)\n", first_line.c_str(),
                hooks.mpi_thread_level.c_str());
   std::fprintf(out, "launcher: %s; world size %d\n", launch.launcher.c_str(), world.size());
-  std::fprintf(out, "\n%6s  %-20s %8s  %-11s %8s %9s %6s\n", "rank", "host", "pid", "local",
-               "threads", "cpus-bound", "cores");
+  std::fprintf(out, "\n%6s  %-20s %-12s %8s  %-11s %8s %9s %6s\n", "rank", "host", "slurm-node",
+               "pid", "local", "threads", "cpus-bound", "cores");
   for (const std::string& r : rows) std::fprintf(out, "%s\n", r.c_str());
   if (launch.slurm_job_id) {
     std::fprintf(out, "\nSlurm job %s: %d tasks, %d cpus per task, %d nodes (%s)\n",

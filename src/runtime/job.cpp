@@ -41,7 +41,8 @@ JobOutcome run_job(const RunOptions& options, const boost::mpi::communicator& wo
   const unsigned local_ranks = ranks_on_node(world);
   RankThreads pool{world.rank(), options.threads, bound_cpu_count(),
                    std::max(1u, cores / std::max(1u, local_ranks))};
-  if (pool.threads == 0) pool.threads = default_threads(launch, cores, local_ranks, pool.bound_cpus);
+  if (pool.threads == 0)
+    pool.threads = default_threads(launch, cores, local_ranks, pool.bound_cpus);
   const unsigned threads = pool.threads;
 
   std::string own_error;

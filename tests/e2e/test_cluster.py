@@ -291,12 +291,13 @@ class SlurmCase(unittest.TestCase):
             found[int(rank)] = (node, int(pid))
         return found
 
-    def info_threads(self, text):
-        """{rank: threads} from the `drover info` table in the job log."""
+    def info_table(self, text):
+        """{rank: (slurm node, threads)} from the `drover info` table in the job log."""
         table = {}
-        for rank, threads in re.findall(
-                r"^\s*(\d+)\s+\S+\s+\d+\s+\d+/\d+\s+(\d+)\s+\d+\s+\d+\s*$", text, re.M):
-            table[int(rank)] = int(threads)
+        for rank, node, threads in re.findall(
+                r"^\s*(\d+)\s+\S+\s+(\S+)\s+\d+\s+\d+/\d+\s+(\d+)\s+\d+\s+\d+\s*$", text,
+                re.M):
+            table[int(rank)] = (node, int(threads))
         return table
 
 
@@ -324,8 +325,13 @@ class Slurm(SlurmCase):
                                          reference(CRUNCH, "crunch", self.tmp).splitlines()],
                          "results differ from a singleton run's")
         # Threads: drover info's table, and the pool threads the rows name.
-        threads = self.info_threads(text)
-        self.assertEqual(threads, {r: cpus for r in range(ranks)}, "drover info's threads column")
+        table = self.info_table(text)
+        self.assertEqual({r: t for r, (_, t) in table.items()}, {r: cpus for r in range(ranks)},
+                         "drover info's threads column")
+        # Its slurm-node column: each rank's SLURMD_NODENAME, as the wrapper saw it.
+        self.assertEqual({r: n for r, (n, _) in table.items()},
+                         {r: node for r, (node, _) in self.placement(text, "info").items()},
+                         "drover info's slurm-node column")
         used = {row["thread"] for row in rows}
         self.assertTrue(used <= set(range(cpus)), f"pool threads {used} beyond {cpus} per rank")
         self.assertEqual(used, set(range(cpus)), f"not every pool thread ran a task: {used}")

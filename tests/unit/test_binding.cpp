@@ -8,7 +8,8 @@ namespace {
 
 std::vector<RankThreads> ranks(unsigned n, unsigned threads, unsigned bound, unsigned share) {
   std::vector<RankThreads> out;
-  for (unsigned r = 0; r < n; ++r) out.push_back(RankThreads{static_cast<int>(r), threads, bound, share});
+  for (unsigned r = 0; r < n; ++r)
+    out.push_back(RankThreads{static_cast<int>(r), threads, bound, share});
   return out;
 }
 

@@ -87,6 +87,13 @@ TEST(LaunchEnv, DefaultThreadsStayWithinTheCpusARankIsBoundTo) {
   EXPECT_EQ(default_threads(l, 16, 2, 0), 8u) << "affinity unknown: the share";
 }
 
+TEST(LaunchEnv, SlurmNodeNameTellsRanksOnOneHostApart) {
+  EnvMap env = kSrun;
+  env.insert({"SLURMD_NODENAME", "node2"});
+  EXPECT_EQ(detect_launch(env).slurm_node, "node2");
+  EXPECT_FALSE(detect_launch(kMpirun).slurm_node);
+}
+
 TEST(LaunchEnv, SlurmCpusPerTaskWins) {
   const LaunchEnv l = detect_launch(kSrun);
   EXPECT_EQ(default_threads(l, 64, 4), 2u);

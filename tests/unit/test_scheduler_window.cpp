@@ -142,7 +142,8 @@ TEST(SchedulerWindow, ASlowRankIsNotLeftWithAQueueAtTheEnd) {
     for (Sent& x : t.take()) {
       if (x.stop) continue;
       const std::int64_t us = x.rank == 0 ? kFastUs : kSlowUs;
-      free_at[x.rank] = std::max(free_at[x.rank], now) + us * static_cast<std::int64_t>(x.batch.size());
+      free_at[x.rank] =
+          std::max(free_at[x.rank], now) + us * static_cast<std::int64_t>(x.batch.size());
       events.push(Done{free_at[x.rank], std::move(x)});
     }
   };
