@@ -65,6 +65,8 @@ po::options_description run_options_description() {
       ("journal", po::value<std::string>(), "append every finished batch to FILE, for --resume")
       ("resume", po::bool_switch(), "continue the run in --journal FILE: skip what it holds, "
        "run the rest (a missing journal starts a new one)")
+      ("retry-failed", po::bool_switch(), "with --resume: run the tasks the journal holds as "
+       "failed again (they are dropped from it first)")
       ("fsync-every", po::value<std::int64_t>()->default_value(0),
        "fsync the journal every N records (0: not by count)")
       ("fsync-interval", po::value<std::int64_t>()->default_value(1000),
@@ -194,6 +196,8 @@ CliResult parse_run(const std::vector<std::string>& args, const EnvMap& env) {
   }
   o.resume = vm["resume"].as<bool>();
   if (o.resume && o.journal.empty()) throw InputError("--resume needs --journal FILE");
+  o.retry_failed = vm["retry-failed"].as<bool>();
+  if (o.retry_failed && !o.resume) throw InputError("--retry-failed needs --resume");
   o.fsync.every_records = static_cast<std::uint64_t>(int_in(vm, "fsync-every", 0, 0, kI64Max));
   o.fsync.every_interval =
       std::chrono::milliseconds(int_in(vm, "fsync-interval", 1000, 0, 86'400'000));

@@ -28,8 +28,9 @@ constexpr std::uint64_t kMinHeaderBytes = 8 + 4 + 4 + 4;
   throw std::runtime_error(path + ": cannot write journal: " + std::strerror(error));
 }
 
-// A new file's name is durable only once its directory is synced. Best effort:
-// some file systems refuse fsync on a directory, and the data itself is synced.
+}  // namespace
+
+// A new file's name is durable only once its directory is synced.
 void sync_parent_directory(const std::string& path) {
   const auto slash = path.rfind('/');
   const std::string dir = slash == std::string::npos ? "." : path.substr(0, slash + 1);
@@ -38,8 +39,6 @@ void sync_parent_directory(const std::string& path) {
   ::fsync(fd);
   ::close(fd);
 }
-
-}  // namespace
 
 // One run writes a journal at a time: two appending together would
 // interleave records and leave tasks recorded twice, unresumable. The lock

@@ -82,6 +82,10 @@ class JournalWriter {
   std::uint64_t syncs_ = 0;
 };
 
+// Makes a rename or a new file in `path`'s directory durable (best effort:
+// some file systems refuse fsync on a directory; the data itself is synced).
+void sync_parent_directory(const std::string& path);
+
 // What a journal holds, found by reading it through once.
 struct JournalScan {
   std::uint32_t version = 0;

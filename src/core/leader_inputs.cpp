@@ -10,6 +10,7 @@
 #include "durations.hpp"
 #include "errors.hpp"
 #include "fingerprint.hpp"
+#include "journal_retry.hpp"
 #include "launch_env.hpp"
 
 namespace drover {
@@ -70,6 +71,19 @@ void open_journal(const RunOptions& options, const std::string& fingerprint, Lea
     in.warnings.push_back(
         options.journal +
         ": the last record was torn (a crash mid-write) and is dropped; its tasks run again");
+  }
+  if (options.retry_failed && scan.failed > 0) {
+    const std::uint64_t dropped = drop_failed_results(options.journal, scan, options.fsync);
+    std::string note = options.journal;
+    note += ": --retry-failed: ";
+    note += std::to_string(dropped);
+    note += " failed tasks run again";
+    in.notes.push_back(std::move(note));
+    const JournalScan kept = scan_journal(options.journal);
+    in.done = kept.entries;
+    in.done_tasks = kept.tasks;
+    in.journal = JournalWriter::append(options.journal, kept.valid_bytes, options.fsync);
+    return;
   }
   in.done = scan.entries;
   in.done_tasks = scan.tasks;

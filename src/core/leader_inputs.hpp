@@ -24,6 +24,7 @@ struct LeaderInputs {
   std::vector<JournalScan::Entry> done;  // --resume: batches the journal already holds
   std::uint64_t done_tasks = 0;
   std::vector<std::string> warnings;  // printed by rank 0 before the run
+  std::vector<std::string> notes;     // printed by rank 0 before the run, not warnings
   // How long the run may take from now (--time-limit, or what the Slurm job
   // has left); the leader stops dispatching stop_before ahead of its end.
   std::optional<std::chrono::seconds> time_left;

@@ -27,6 +27,7 @@ struct RunOptions {
   // Reliability (README: Reliability)
   std::string journal;              // --journal FILE; empty: none
   bool resume = false;              // --resume: continue the journal's run
+  bool retry_failed = false;        // --retry-failed: with --resume, run its failed tasks again
   FsyncPolicy fsync;                // --fsync-every / --fsync-interval
   std::uint32_t retries = 0;        // --retries N
   std::uint32_t exclude_after = 3;  // --exclude-after N

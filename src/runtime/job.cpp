@@ -68,6 +68,7 @@ JobOutcome run_job(const RunOptions& options, const boost::mpi::communicator& wo
       outcome.exit_code = kExitUsage;
       return outcome;
     }
+    for (const std::string& n : inputs.notes) std::fprintf(hooks.err, "drover: %s\n", n.c_str());
     for (const std::string& w : inputs.warnings) {
       std::fprintf(hooks.err, "drover: warning: %s\n", w.c_str());
     }

@@ -98,6 +98,7 @@ class BadFlags(Check):
             (["run", "square", "--output", ""], "--output must name a file"),
             (["run", "square", "--journal", ""], "--journal must name a file"),
             (["run", "square", "--resume"], "--resume needs --journal"),
+            (["run", "square", "--retry-failed"], "--retry-failed needs --resume"),
             (["run", "square", "--tasks-file", "x.jsonl"], "not both"),
             (["run", "--tasks-file", ""], "--tasks-file must name a file"),
             (["run", "--tasks-file", "x.jsonl", "--count", "3"], "--count does not apply"),

@@ -356,6 +356,39 @@ class Retries(TempDirTest):
         self.assertTrue(all(row["rank"] != 1 for row in rows))
         self.assertIn("excluded ranks: 1 ", r.stdout)
 
+    def test_resume_with_retry_failed_runs_only_the_failed_tasks_again(self):
+        tasks_file, tasks = self.cpu_and_io_tasks()
+        journal = self.path("rf.drj")
+        cols = "id,kind,input,ok,value,error"
+        first = self.path("first.jsonl")
+        r = run(["run", "--tasks-file", tasks_file, "-q", "--output", first, "--columns", cols,
+                 "--journal", journal], ranks=3, env=self.FAIL_RANK_1)
+        self.assertEqual(r.returncode, 1, r.stdout + r.stderr)
+        failed = [row["id"] for row in read_rows(first) if not row["ok"]]
+        self.assertTrue(failed, "rank 1 failed nothing: the test proves nothing")
+        # Plain --resume keeps failures as final results: nothing runs.
+        again = self.path("again.jsonl")
+        r = run(["run", "--tasks-file", tasks_file, "-q", "--output", again, "--columns", cols,
+                 "--journal", journal, "--resume"], ranks=3)
+        self.assertEqual(r.returncode, 1, r.stdout + r.stderr)
+        self.assertIn(f"resumed: {len(tasks)} tasks", r.stdout)
+        # --retry-failed runs exactly those tasks again, healthy now.
+        out = self.path("retried.jsonl")
+        r = run(["run", "--tasks-file", tasks_file, "-q", "--output", out, "--columns", cols,
+                 "--journal", journal, "--resume", "--retry-failed"], ranks=3)
+        self.assertEqual(r.returncode, 0, r.stdout + r.stderr)
+        self.assertIn(f"--retry-failed: {len(failed)} failed tasks run again", r.stderr)
+        self.assertIn(f"resumed: {len(tasks) - len(failed)} tasks", r.stdout)
+        rows = read_rows(out)
+        self.assertTrue(all(row["ok"] for row in rows))
+        self.check_values(rows, tasks)
+        show = drover("journal", "show", journal).stdout
+        self.assertIn("failed: 0", show)
+        self.assertIn(f"tasks: {len(tasks)},", show)
+        export = drover("journal", "export", journal, "--columns", cols, timeout=60)
+        with open(out) as f:
+            self.assertEqual(export.stdout, f.read())
+
     def test_journal_keeps_final_results_after_retries(self):
         tasks_file, tasks = self.cpu_and_io_tasks()
         out = self.path("r.jsonl")
