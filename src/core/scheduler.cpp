@@ -14,7 +14,14 @@ namespace drover {
 
 namespace {
 constexpr std::size_t kNoWorker = static_cast<std::size_t>(-1);
+
+// Seconds a worker's pool spent on a batch, from its own timing.
+double busy_seconds(const ResultBatch& results) {
+  std::int64_t busy_us = 0;
+  for (const Span& s : results.spans) busy_us += s.end_us - s.start_us;
+  return static_cast<double>(busy_us) * 1e-6;
 }
+}  // namespace
 
 Scheduler::Scheduler(SchedulerConfig config, TaskSource& source, Transport& transport,
                      ResultConsumer& consumer, ResultConsumer* journal, JournalReplay* replay)
@@ -217,9 +224,7 @@ std::uint32_t Scheduler::credits_of(const WorkerState& worker) const {
 // back took on one thread: enough queued behind the running one to cover
 // queue_seconds, none when a batch is long.
 std::uint32_t Scheduler::window_of(const WorkerState& worker, const ResultBatch& results) const {
-  std::int64_t busy_us = 0;
-  for (const Span& s : results.spans) busy_us += s.end_us - s.start_us;
-  const double seconds = static_cast<double>(busy_us) * 1e-6;
+  const double seconds = busy_seconds(results);
   std::uint32_t queued = config_.batches_per_thread - 1;
   if (seconds >= config_.no_queue_seconds) {
     queued = 0;
@@ -290,10 +295,8 @@ std::uint64_t Scheduler::guided_share(std::uint64_t parts) const {
 // does not swing the batch size.
 void Scheduler::learn_cost(KindId kind, const ResultBatch& results) {
   if (results.size() == 0) return;
-  std::int64_t busy_us = 0;
-  for (const Span& s : results.spans) busy_us += s.end_us - s.start_us;
   const double per_task =
-      std::max(0.0, static_cast<double>(busy_us) * 1e-6 / static_cast<double>(results.size()));
+      std::max(0.0, busy_seconds(results) / static_cast<double>(results.size()));
   double& c = cost_[static_cast<std::size_t>(kind)];
   c = c < 0 ? per_task : 0.75 * c + 0.25 * per_task;
 }

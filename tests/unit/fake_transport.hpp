@@ -5,6 +5,7 @@
 #include <vector>
 
 #include "core/consumer.hpp"
+#include "core/scheduler.hpp"
 #include "core/transport.hpp"
 #include "core/workload.hpp"
 
@@ -53,6 +54,13 @@ inline Generator squares(std::uint64_t n) {
   g.kind = KindId::square;
   g.total = n;
   return g;
+}
+
+// Ranks 0 and 1 with the given pool threads: the scheduler tests' usual workers.
+inline SchedulerConfig two_workers(unsigned threads0 = 1, unsigned threads1 = 1) {
+  SchedulerConfig c;
+  c.workers = {WorkerSlot{0, threads0}, WorkerSlot{1, threads1}};
+  return c;
 }
 
 // The results a worker would send for `batch`: value = id * 10, each task

@@ -18,18 +18,13 @@ using testing::CollectingConsumer;
 using testing::RecordingTransport;
 using testing::Sent;
 using testing::squares;
+using testing::two_workers;
 
 Generator downloads(std::uint64_t n) {
   Generator g;
   g.kind = KindId::download;
   g.total = n;
   return g;
-}
-
-SchedulerConfig two_workers(unsigned threads0 = 1, unsigned threads1 = 1) {
-  SchedulerConfig c;
-  c.workers = {WorkerSlot{0, threads0}, WorkerSlot{1, threads1}};
-  return c;
 }
 
 std::vector<Sent> work_only(const std::vector<Sent>& sent) {

@@ -16,7 +16,7 @@ using testing::answer;
 using testing::CollectingConsumer;
 using testing::RecordingTransport;
 using testing::Sent;
-using testing::squares;
+using testing::two_workers;
 
 Generator crunches(std::uint64_t n) {
   Generator g;
@@ -56,17 +56,11 @@ std::map<int, std::size_t> peak_in_flight(Scheduler& s, RecordingTransport& t, s
   return peak;
 }
 
-SchedulerConfig workers_with_threads(unsigned t0, unsigned t1) {
-  SchedulerConfig c;
-  c.workers = {WorkerSlot{0, t0}, WorkerSlot{1, t1}};
-  return c;
-}
-
 TEST(SchedulerWindow, ShortBatchesKeepTheFullWindow) {
   GeneratedSource source(crunches(400));
   RecordingTransport t;
   CollectingConsumer c;
-  Scheduler s(workers_with_threads(1, 2), source, t, c);
+  Scheduler s(two_workers(1, 2), source, t, c);
   const auto peak = peak_in_flight(s, t, 100, 3);  // 0.1 ms tasks in ~2 ms batches
   EXPECT_EQ(peak.at(0), 6u);
   EXPECT_EQ(peak.at(1), 12u);
@@ -76,7 +70,7 @@ TEST(SchedulerWindow, CoarseTasksQueueOneBehindEachThread) {
   GeneratedSource source(crunches(100));
   RecordingTransport t;
   CollectingConsumer c;
-  Scheduler s(workers_with_threads(1, 2), source, t, c);
+  Scheduler s(two_workers(1, 2), source, t, c);
   const auto peak = peak_in_flight(s, t, 50'000, 3);  // 50 ms tasks
   EXPECT_EQ(peak.at(0), 2u);
   EXPECT_EQ(peak.at(1), 4u);
@@ -86,7 +80,7 @@ TEST(SchedulerWindow, LongTasksAreNotQueuedAtAll) {
   GeneratedSource source(crunches(50));
   RecordingTransport t;
   CollectingConsumer c;
-  Scheduler s(workers_with_threads(1, 2), source, t, c);
+  Scheduler s(two_workers(1, 2), source, t, c);
   const auto peak = peak_in_flight(s, t, 2'000'000, 0);  // 2 s tasks
   EXPECT_EQ(peak.at(0), 1u);
   EXPECT_EQ(peak.at(1), 2u);
@@ -129,7 +123,7 @@ TEST(SchedulerWindow, ASlowRankIsNotLeftWithAQueueAtTheEnd) {
   GeneratedSource source(crunches(12));
   RecordingTransport t;
   CollectingConsumer c;
-  Scheduler s(workers_with_threads(1, 1), source, t, c);
+  Scheduler s(two_workers(1, 1), source, t, c);
   struct Done {
     std::int64_t at;
     Sent sent;
