@@ -62,7 +62,7 @@ void open_journal(const RunOptions& options, const std::string& fingerprint, Lea
     throw InputError(options.journal +
                      ": journal exists; add --resume to continue its run, or remove it");
   }
-  const JournalScan scan = scan_journal(options.journal);
+  JournalScan scan = scan_journal(options.journal);
   if (scan.fingerprint != fingerprint) {
     throw InputError(options.journal + ": journal is from another run (its work: " +
                      scan.fingerprint + "; this run: " + fingerprint + ")");
@@ -79,11 +79,7 @@ void open_journal(const RunOptions& options, const std::string& fingerprint, Lea
     note += std::to_string(dropped);
     note += " failed tasks run again";
     in.notes.push_back(std::move(note));
-    const JournalScan kept = scan_journal(options.journal);
-    in.done = kept.entries;
-    in.done_tasks = kept.tasks;
-    in.journal = JournalWriter::append(options.journal, kept.valid_bytes, options.fsync);
-    return;
+    scan = scan_journal(options.journal);  // what is left: the rewritten journal
   }
   in.done = scan.entries;
   in.done_tasks = scan.tasks;

@@ -85,12 +85,13 @@ void Scheduler::on_results(ResultBatch&& results) {
   }
 
   WorkerState& worker = workers_[flight.worker];
+  const double busy = busy_seconds(results);
   if (flight.batch.lane == Lane::cpu) {
-    return_credit(flight.worker, results);
+    return_credit(flight.worker, busy);
   } else {
     worker.io_tasks -= static_cast<std::uint32_t>(flight.batch.size());
   }
-  learn_cost(flight.kind, results);
+  learn_cost(flight.kind, busy, results.size());
   if (flight.retry) {
     settle_retry(flight, std::move(results));
   } else {
@@ -223,8 +224,7 @@ std::uint32_t Scheduler::credits_of(const WorkerState& worker) const {
 // Batches in circulation a worker should hold, from how long the batch just
 // back took on one thread: enough queued behind the running one to cover
 // queue_seconds, none when a batch is long.
-std::uint32_t Scheduler::window_of(const WorkerState& worker, const ResultBatch& results) const {
-  const double seconds = busy_seconds(results);
+std::uint32_t Scheduler::window_of(const WorkerState& worker, double seconds) const {
   std::uint32_t queued = config_.batches_per_thread - 1;
   if (seconds >= config_.no_queue_seconds) {
     queued = 0;
@@ -237,10 +237,10 @@ std::uint32_t Scheduler::window_of(const WorkerState& worker, const ResultBatch&
 
 // A CPU credit comes back: it goes round again, and the window grows at once
 // or shrinks by this one credit toward what the batch's length asks for.
-void Scheduler::return_credit(std::size_t index, const ResultBatch& results) {
+void Scheduler::return_credit(std::size_t index, double busy) {
   WorkerState& worker = workers_[index];
   if (worker.excluded) return;  // an excluded rank's credits are not handed out again
-  const std::uint32_t window = window_of(worker, results);
+  const std::uint32_t window = window_of(worker, busy);
   if (worker.cpu_credits > window) {
     --worker.cpu_credits;
     return;
@@ -293,10 +293,9 @@ std::uint64_t Scheduler::guided_share(std::uint64_t parts) const {
 
 // Cost per task from the worker's own timing, smoothed so one noisy batch
 // does not swing the batch size.
-void Scheduler::learn_cost(KindId kind, const ResultBatch& results) {
-  if (results.size() == 0) return;
-  const double per_task =
-      std::max(0.0, busy_seconds(results) / static_cast<double>(results.size()));
+void Scheduler::learn_cost(KindId kind, double busy, std::size_t tasks) {
+  if (tasks == 0) return;
+  const double per_task = std::max(0.0, busy / static_cast<double>(tasks));
   double& c = cost_[static_cast<std::size_t>(kind)];
   c = c < 0 ? per_task : 0.75 * c + 0.25 * per_task;
 }

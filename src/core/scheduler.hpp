@@ -133,13 +133,14 @@ class Scheduler {
   std::optional<Pick> pick_worker(Lane lane, int avoid_rank);
   std::size_t healthy_workers() const;
   std::uint32_t credits_of(const WorkerState& worker) const;
-  std::uint32_t window_of(const WorkerState& worker, const ResultBatch& results) const;
-  void return_credit(std::size_t worker, const ResultBatch& results);
+  // `busy`: seconds the batch just back took on its worker's pool.
+  std::uint32_t window_of(const WorkerState& worker, double busy) const;
+  void return_credit(std::size_t worker, double busy);
   std::size_t batch_size(KindId kind, Lane lane, const WorkerState& worker) const;
   std::size_t cpu_batch_size(KindId kind) const;
   std::size_t io_batch_size() const;
   std::uint64_t guided_share(std::uint64_t parts) const;
-  void learn_cost(KindId kind, const ResultBatch& results);
+  void learn_cost(KindId kind, double busy, std::size_t tasks);
   void stop_all(bool abandon);
 
   SchedulerConfig config_;

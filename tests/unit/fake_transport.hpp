@@ -48,12 +48,24 @@ class CollectingConsumer final : public ResultConsumer {
   int batches = 0;
 };
 
-// A generated workload of `n` squares: the scheduler tests' usual source.
-inline Generator squares(std::uint64_t n) {
+// A generated workload of `n` tasks of one kind.
+inline Generator generated(KindId kind, std::uint64_t n) {
   Generator g;
-  g.kind = KindId::square;
+  g.kind = kind;
   g.total = n;
   return g;
+}
+// The scheduler tests' usual source.
+inline Generator squares(std::uint64_t n) {
+  return generated(KindId::square, n);
+}
+inline Generator crunches(std::uint64_t n) {  // each counting to 1
+  Generator g = generated(KindId::crunch, n);
+  g.count = 1;
+  return g;
+}
+inline Generator downloads(std::uint64_t n) {
+  return generated(KindId::download, n);
 }
 
 // Ranks 0 and 1 with the given pool threads: the scheduler tests' usual workers.

@@ -15,17 +15,12 @@ namespace {
 
 using testing::answer;
 using testing::CollectingConsumer;
+using testing::crunches;
+using testing::downloads;
 using testing::RecordingTransport;
 using testing::Sent;
 using testing::squares;
 using testing::two_workers;
-
-Generator downloads(std::uint64_t n) {
-  Generator g;
-  g.kind = KindId::download;
-  g.total = n;
-  return g;
-}
 
 std::vector<Sent> work_only(const std::vector<Sent>& sent) {
   std::vector<Sent> out;
@@ -103,11 +98,7 @@ TEST(Scheduler, CheapTasksGrowIntoLargeBatchesAfterTheProbe) {
 }
 
 TEST(Scheduler, CostlyTasksStayAtOnePerBatch) {
-  Generator g;
-  g.kind = KindId::crunch;
-  g.total = 100;
-  g.count = 1;
-  GeneratedSource source(g);
+  GeneratedSource source(crunches(100));
   RecordingTransport t;
   CollectingConsumer c;
   Scheduler s(two_workers(), source, t, c);

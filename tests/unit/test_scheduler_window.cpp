@@ -14,22 +14,20 @@ namespace {
 
 using testing::answer;
 using testing::CollectingConsumer;
+using testing::crunches;
 using testing::RecordingTransport;
 using testing::Sent;
 using testing::two_workers;
 
-Generator crunches(std::uint64_t n) {
-  Generator g;
-  g.kind = KindId::crunch;
-  g.total = n;
-  g.count = 1;
-  return g;
-}
-
-// Answers every batch in send order, each taking `us` per task, and records
-// the most batches any rank had in flight once `settled` results were in.
-std::map<int, std::size_t> peak_in_flight(Scheduler& s, RecordingTransport& t, std::int64_t us,
+// Runs `tasks` crunch tasks on ranks 0 (1 thread) and 1 (2 threads), answering
+// every batch in send order as taking `us` per task, and records the most
+// batches each rank had in flight once `settled` results were in.
+std::map<int, std::size_t> peak_in_flight(std::uint64_t tasks, std::int64_t us,
                                           std::size_t settled) {
+  GeneratedSource source(crunches(tasks));
+  RecordingTransport t;
+  CollectingConsumer c;
+  Scheduler s(two_workers(1, 2), source, t, c);
   std::deque<Sent> outstanding;
   std::map<int, std::size_t> in_flight;
   std::map<int, std::size_t> peak;
@@ -57,31 +55,19 @@ std::map<int, std::size_t> peak_in_flight(Scheduler& s, RecordingTransport& t, s
 }
 
 TEST(SchedulerWindow, ShortBatchesKeepTheFullWindow) {
-  GeneratedSource source(crunches(400));
-  RecordingTransport t;
-  CollectingConsumer c;
-  Scheduler s(two_workers(1, 2), source, t, c);
-  const auto peak = peak_in_flight(s, t, 100, 3);  // 0.1 ms tasks in ~2 ms batches
+  const auto peak = peak_in_flight(400, 100, 3);  // 0.1 ms tasks in ~2 ms batches
   EXPECT_EQ(peak.at(0), 6u);
   EXPECT_EQ(peak.at(1), 12u);
 }
 
 TEST(SchedulerWindow, CoarseTasksQueueOneBehindEachThread) {
-  GeneratedSource source(crunches(100));
-  RecordingTransport t;
-  CollectingConsumer c;
-  Scheduler s(two_workers(1, 2), source, t, c);
-  const auto peak = peak_in_flight(s, t, 50'000, 3);  // 50 ms tasks
+  const auto peak = peak_in_flight(100, 50'000, 3);  // 50 ms tasks
   EXPECT_EQ(peak.at(0), 2u);
   EXPECT_EQ(peak.at(1), 4u);
 }
 
 TEST(SchedulerWindow, LongTasksAreNotQueuedAtAll) {
-  GeneratedSource source(crunches(50));
-  RecordingTransport t;
-  CollectingConsumer c;
-  Scheduler s(two_workers(1, 2), source, t, c);
-  const auto peak = peak_in_flight(s, t, 2'000'000, 0);  // 2 s tasks
+  const auto peak = peak_in_flight(50, 2'000'000, 0);  // 2 s tasks
   EXPECT_EQ(peak.at(0), 1u);
   EXPECT_EQ(peak.at(1), 2u);
 }
