@@ -166,6 +166,11 @@ def slurm_up():
     r = sh([os.path.join(SLURM_DIR_SCRIPTS, "up.sh")], env=env, timeout=300)
     if r.returncode != 0:
         raise AssertionError(f"cluster/local-slurm/up.sh failed ({r.returncode}):\n{r.stdout}\n{r.stderr}")
+    # Without up.sh's mpi.conf, srun launches crash now and then inside MPI_Init
+    # (cluster/README.md): every srun test here would be flaky.
+    config = sh(["scontrol", "show", "config"], env={"SLURM_CONF": SLURM_CONF}, timeout=60)
+    if not re.search(r"^PMIxCollFence\s*=\s*ring$", config.stdout, re.M):
+        raise AssertionError("the test cluster's PMIx fence is not the ring from up.sh's mpi.conf")
     log(f"local Slurm cluster up in {time.monotonic() - t0:.1f} s")
 
 
