@@ -481,7 +481,7 @@ class SlurmCheckpoint(SlurmCase):
         os.chmod(stub, 0o755)
         env = self.checkpoint_env()
         # The test cluster's KillOnBadExit=1 ends the step once one stub exits 4; a shell
-        # stub still starting then dies of SIGTERM (exit 143: 1 run in about 40). drover
+        # stub still starting then dies of SIGTERM (exit 143; 1 of 32 logged suite runs). drover
         # itself takes that SIGTERM as a stop and exits 4; the stub is not drover: let each
         # stub end by itself.
         env.update({"DROVER_MAX_SUBMISSIONS": "3", "DROVER_ARGS": "stub",
