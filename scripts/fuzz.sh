@@ -1,5 +1,6 @@
 #!/usr/bin/env bash
-# Fuzzes the task-file and journal parsers with libFuzzer: scripts/fuzz.sh [SECONDS per target, default 30].
+# Fuzzes the task-file and journal parsers and the serialisation codec with libFuzzer:
+# scripts/fuzz.sh [SECONDS per target, default 30].
 # Builds with clang 14 in build-fuzz, runs each fuzzer on a copy of its seed corpus under
 # out/fuzz/<target>/ (the committed seeds stay small; found inputs accumulate there across
 # runs), and exits 1 naming the input when one crashes, leaks or trips a sanitizer.
@@ -7,7 +8,7 @@ set -euo pipefail
 source "$(dirname "${BASH_SOURCE[0]}")/common.sh"
 
 seconds="${1:-30}"
-targets=(fuzz_task_file fuzz_journal)
+targets=(fuzz_task_file fuzz_journal fuzz_serialize)
 
 drover_ensure_packages clang-14 libclang-rt-14-dev
 cd "$DROVER_ROOT"

@@ -5,11 +5,13 @@
 #include "compare/compare.hpp"
 #include "core/errors.hpp"
 #include "core/journal_tools.hpp"
+#include "core/kinds.hpp"
 #include "core/launch_env.hpp"
 #include "runtime/job.hpp"
 
 int main(int argc, char** argv) {
   using namespace drover;
+  register_builtin_kinds();
   // Ranks' stdout is a pipe under mpirun: line buffering keeps lines whole and
   // live, and nothing is lost if the job is killed.
   std::setvbuf(stdout, nullptr, _IOLBF, 0);

@@ -11,6 +11,8 @@
 #include "core/errors.hpp"
 #include "core/kinds.hpp"
 #include "core/messages.hpp"
+#include "kinds/generators.hpp"
+#include "kinds/kernels.hpp"
 
 namespace po = boost::program_options;
 
@@ -101,44 +103,38 @@ po::options_description info_options_description() {
 Generator make_generator(const po::variables_map& vm, const std::string& kind_name) {
   const KindInfo* kind = find_kind(kind_name);
   if (kind == nullptr) {
-    std::string known;
-    for (const KindInfo& k : all_kinds())
-      known += (known.empty() ? "" : ", ") + std::string(k.name);
-    throw InputError("unknown kind \"" + kind_name + "\" (known: " + known + ")");
+    throw InputError("unknown kind \"" + kind_name + "\" (known: " + kind_names() + ")");
   }
-  Generator g;
-  g.kind = kind->id;
   constexpr std::int64_t kMaxTasks = 1'000'000'000'000'000;  // 1e15: days of squares
-  switch (kind->id) {
-    case KindId::square: {
-      reject_foreign(vm, "square", {"tasks", "min", "max", "seed"});
-      const std::int64_t count = int_in(vm, "count", 10, 0, kMaxTasks);
-      g.from = int_in(vm, "from", 0, std::numeric_limits<std::int64_t>::min(), kI64Max);
-      if (count > 0 && g.from > kI64Max - (count - 1)) {
-        throw InputError("--from " + std::to_string(g.from) + " with --count " +
-                         std::to_string(count) + " runs past the largest 64-bit integer");
-      }
-      g.total = static_cast<std::uint64_t>(count);
-      break;
+  // The CLI's own flags for the built-in kinds' generators.
+  if (kind->name == "square") {
+    reject_foreign(vm, "square", {"tasks", "min", "max", "seed"});
+    const std::int64_t count = int_in(vm, "count", 10, 0, kMaxTasks);
+    const std::int64_t from =
+        int_in(vm, "from", 0, std::numeric_limits<std::int64_t>::min(), kI64Max);
+    if (count > 0 && from > kI64Max - (count - 1)) {
+      throw InputError("--from " + std::to_string(from) + " with --count " +
+                       std::to_string(count) + " runs past the largest 64-bit integer");
     }
-    case KindId::crunch:
-      reject_foreign(vm, "crunch", {"from", "min", "max", "seed"});
-      g.total = static_cast<std::uint64_t>(int_in(vm, "tasks", 8, 0, 1'000'000'000));
-      g.count = int_in(vm, "count", 10'000'000, 0, kMaxCrunchCount);
-      break;
-    case KindId::download:
-      reject_foreign(vm, "download", {"from", "count"});
-      g.total = static_cast<std::uint64_t>(int_in(vm, "tasks", 20, 0, 100'000'000));
-      g.min_seconds = seconds_in(vm, "min", 5.0);
-      g.max_seconds = seconds_in(vm, "max", 10.0);
-      if (g.min_seconds > g.max_seconds) {
-        throw InputError("--min " + std::to_string(g.min_seconds) + " is above --max " +
-                         std::to_string(g.max_seconds));
-      }
-      g.seed = static_cast<std::uint64_t>(int_in(vm, "seed", 1, 0, kI64Max));
-      break;
+    return square_generator(static_cast<std::uint64_t>(count), from);
   }
-  return g;
+  if (kind->name == "crunch") {
+    reject_foreign(vm, "crunch", {"from", "min", "max", "seed"});
+    const auto tasks = static_cast<std::uint64_t>(int_in(vm, "tasks", 8, 0, 1'000'000'000));
+    return crunch_generator(tasks, int_in(vm, "count", 10'000'000, 0, kMaxCrunchCount));
+  }
+  if (kind->name == "download") {
+    reject_foreign(vm, "download", {"from", "count"});
+    const auto tasks = static_cast<std::uint64_t>(int_in(vm, "tasks", 20, 0, 100'000'000));
+    const double min = seconds_in(vm, "min", 5.0);
+    const double max = seconds_in(vm, "max", 10.0);
+    if (min > max) {
+      throw InputError("--min " + std::to_string(min) + " is above --max " + std::to_string(max));
+    }
+    const auto seed = static_cast<std::uint64_t>(int_in(vm, "seed", 1, 0, kI64Max));
+    return download_generator(tasks, min, max, seed);
+  }
+  throw InputError("kind " + kind->name + " has no generator here: give it a --tasks-file");
 }
 
 CliResult parse_run(const std::vector<std::string>& args, const EnvMap& env) {

@@ -6,6 +6,7 @@
 
 #include "core/durations.hpp"
 #include "core/errors.hpp"
+#include "kinds/kernels.hpp"
 #include "core/kinds.hpp"
 
 namespace drover::cli_detail {

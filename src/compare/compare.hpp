@@ -30,13 +30,16 @@ struct Configuration {
 
 // The work of one kind, as drover run's options give it.
 struct Workload {
-  KindId kind = KindId::crunch;
+  bool cpu_bound = true;   // crunch; false: download
   std::uint64_t tasks = 0;
   std::int64_t count = 0;  // crunch: increments per task
   double min_seconds = 0;  // download durations
   double max_seconds = 0;
   std::uint64_t seed = 1;
   Generator generator() const;
+  KindId kind() const;
+  Lane lane() const;
+  const std::string& kind_name() const;
   std::string describe() const;  // "16 crunch tasks of 200000000 increments (CPU-bound)"
 };
 

@@ -254,7 +254,7 @@ int run_compare(const Options& o) {
   if (o.ranks > 1) driver.measure(warm, Configuration{"warm-up", o.ranks, 1, false});
 
   for (const Workload& work : o.workloads) {
-    const auto configs = configurations(kind_info(work.kind).lane, o.ranks, o.threads);
+    const auto configs = configurations(work.lane(), o.ranks, o.threads);
     std::vector<std::vector<Measurement>> measured(configs.size());
     // Repetitions go round all configurations, so drift in the machine's load
     // spreads over every row instead of landing on one.
@@ -263,7 +263,7 @@ int run_compare(const Options& o) {
         const Measurement m = driver.measure(work, configs[i]);
         measured[i].push_back(m);
         std::fprintf(stderr, "  %s %s (%u x %u), run %u of %u: %.3f s, whole %.3f s\n",
-                     std::string(kind_info(work.kind).name).c_str(), configs[i].name.c_str(),
+                     work.kind_name().c_str(), configs[i].name.c_str(),
                      configs[i].ranks, configs[i].threads, rep + 1, o.repeat, m.drover_seconds,
                      m.whole_seconds);
       }

@@ -7,6 +7,7 @@
 #include "compare/compare.hpp"
 #include "core/errors.hpp"
 #include "core/kinds.hpp"
+#include "kinds/kernels.hpp"
 
 namespace po = boost::program_options;
 
@@ -154,12 +155,12 @@ Options parse_options(const std::vector<std::string>& args, unsigned cores) {
   for (const std::string& name : split(vm["kinds"].as<std::string>())) {
     Workload w;
     if (name == "crunch") {
-      w.kind = KindId::crunch;
+      w.cpu_bound = true;
       w.tasks =
           static_cast<std::uint64_t>(tasks > 0 ? tasks : 8 * static_cast<std::int64_t>(o.cores));
       w.count = count;
     } else if (name == "download") {
-      w.kind = KindId::download;
+      w.cpu_bound = false;
       w.tasks = static_cast<std::uint64_t>(tasks > 0 ? static_cast<std::uint64_t>(tasks)
                                                      : kDefaultDownloads);
       w.min_seconds = min;
@@ -169,7 +170,7 @@ Options parse_options(const std::vector<std::string>& args, unsigned cores) {
       throw InputError("--kinds: \"" + name + "\" is not crunch or download");
     }
     for (const Workload& earlier : o.workloads) {
-      if (earlier.kind == w.kind) throw InputError("--kinds names " + name + " twice");
+      if (earlier.cpu_bound == w.cpu_bound) throw InputError("--kinds names " + name + " twice");
     }
     o.workloads.push_back(w);
   }

@@ -3,6 +3,7 @@
 
 #include "compare/compare.hpp"
 #include "core/kinds.hpp"
+#include "kinds/generators.hpp"
 
 namespace drover::compare {
 namespace {
@@ -16,18 +17,24 @@ std::string number(double value) {
 }  // namespace
 
 Generator Workload::generator() const {
-  Generator g;
-  g.kind = kind;
-  g.total = tasks;
-  g.count = count;
-  g.min_seconds = min_seconds;
-  g.max_seconds = max_seconds;
-  g.seed = seed;
-  return g;
+  if (lane() == Lane::cpu) return crunch_generator(tasks, count);
+  return download_generator(tasks, min_seconds, max_seconds, seed);
+}
+
+KindId Workload::kind() const {
+  return generator().kind;
+}
+
+Lane Workload::lane() const {
+  return cpu_bound ? Lane::cpu : Lane::io;
+}
+
+const std::string& Workload::kind_name() const {
+  return kind_info(kind()).name;
 }
 
 std::string Workload::describe() const {
-  if (kind == KindId::crunch) {
+  if (cpu_bound) {
     return std::to_string(tasks) + " crunch tasks of " + std::to_string(count) +
            " increments (CPU-bound)";
   }
@@ -59,9 +66,9 @@ std::vector<Configuration> configurations(Lane lane, unsigned ranks, unsigned th
 
 std::vector<std::string> run_arguments(const Workload& work, const Configuration& config,
                                        const std::string& summary_json) {
-  std::vector<std::string> args = {"run", std::string(kind_info(work.kind).name), "--tasks",
+  std::vector<std::string> args = {"run", work.kind_name(), "--tasks",
                                    std::to_string(work.tasks)};
-  if (work.kind == KindId::crunch) {
+  if (work.cpu_bound) {
     args.insert(args.end(), {"--count", std::to_string(work.count)});
   } else {
     args.insert(args.end(), {"--min", number(work.min_seconds), "--max", number(work.max_seconds),

@@ -5,6 +5,7 @@
 
 #include "compare/compare.hpp"
 #include "core/kinds.hpp"
+#include "kinds/generators.hpp"
 
 namespace drover::compare {
 namespace {
@@ -30,7 +31,7 @@ std::pair<double, double> sum_and_longest(const Workload& work) {
   const Generator g = work.generator();
   double sum = 0, longest = 0;
   for (std::uint64_t id = 0; id < work.tasks; ++id) {
-    const double s = g.download_seconds(id);
+    const double s = download_seconds_of(g.make(id).input);
     sum += s;
     longest = std::max(longest, s);
   }
@@ -114,7 +115,7 @@ Stat Stat::of(std::vector<double> values) {
 }
 
 std::string explain(const Workload& work, const Row& row, unsigned cores) {
-  return kind_info(work.kind).lane == Lane::cpu ? explain_cpu(work, row, cores)
+  return work.lane() == Lane::cpu ? explain_cpu(work, row, cores)
                                                 : explain_io(work, row, cores);
 }
 
@@ -125,7 +126,7 @@ std::vector<Row> make_rows(const Workload& work, const std::vector<Configuration
     throw std::invalid_argument("make_rows: one list of measurements per configuration");
   }
   cores = std::max(1u, cores);
-  const bool cpu = kind_info(work.kind).lane == Lane::cpu;
+  const bool cpu = work.lane() == Lane::cpu;
   std::vector<Row> rows;
   for (std::size_t i = 0; i < configs.size(); ++i) {
     std::vector<double> own, whole;
@@ -175,7 +176,7 @@ std::string format_table(const Workload& work, const std::vector<Row>& rows, uns
     }
     return text + "\n";
   };
-  std::string out = std::string(kind_info(work.kind).name) + ": " + work.describe();
+  std::string out = work.kind_name() + ": " + work.describe();
   out += repeat > 1 ? "; median [min-max] of " + std::to_string(repeat) + " runs\n" : "; 1 run\n";
   out += join(head);
   for (std::size_t i = 0; i < rows.size(); ++i) {
@@ -198,7 +199,7 @@ std::string csv_rows(const Workload& work, const std::vector<Row>& rows) {
       std::snprintf(text, sizeof text, "%.6g", v);
       return std::string(text);
     };
-    out += std::string(kind_info(work.kind).name) + "," + csv_field(row.config.name) + "," +
+    out += work.kind_name() + "," + csv_field(row.config.name) + "," +
            std::to_string(row.config.ranks) + "," + std::to_string(row.config.threads) + "," +
            (row.config.one_at_a_time ? "1" : "") + "," + std::to_string(row.workers) + "," +
            std::to_string(row.cores_used) + "," + (row.oversubscribed ? "true" : "false") + "," +

@@ -27,6 +27,9 @@ void slice_batch(const TaskBatch& tasks, const ResultBatch& results, std::size_t
   out_tasks.first_id = tasks.first_id + begin;
   if (tasks.is_range()) {
     out_tasks.count = static_cast<std::uint32_t>(end - begin);
+    out_tasks.kind = tasks.kind;
+    out_tasks.params = tasks.params;
+    out_tasks.first_item = tasks.first_item + begin;
   } else {
     out_tasks.tasks = slice(tasks.tasks, begin, end);
   }
@@ -34,8 +37,16 @@ void slice_batch(const TaskBatch& tasks, const ResultBatch& results, std::size_t
   out_results = ResultBatch{};
   out_results.seq = results.seq;
   out_results.rank = results.rank;
-  out_results.values = slice(results.values, begin, end);
-  out_results.metrics = slice(results.metrics, begin, end);
+  out_results.count = static_cast<std::uint32_t>(end - begin);
+  out_results.stride = results.stride;
+  if (results.stride != 0) {
+    out_results.outputs = results.outputs.substr(begin * results.stride, (end - begin) * results.stride);
+  } else {
+    const std::uint32_t base = begin == 0 ? 0 : results.ends[begin - 1];
+    const std::uint32_t stop = end == 0 ? 0 : results.ends[end - 1];
+    out_results.outputs = results.outputs.substr(base, stop - base);
+    for (std::size_t i = begin; i < end; ++i) out_results.ends.push_back(results.ends[i] - base);
+  }
   out_results.attempts = slice(results.attempts, begin, end);
   for (const Span& s : results.spans) {
     const std::size_t first = std::max<std::size_t>(s.first, begin);

@@ -40,10 +40,22 @@ class CompletionQueue {
     return n;
   }
 
-  // Blocks until an item is queued or `timeout` passes; true if one is queued.
+  // Blocks until an item is queued, notify() is called, or `timeout` passes;
+  // true if an item is queued.
   bool wait_for(std::chrono::microseconds timeout) {
     std::unique_lock lock(mutex_);
-    return ready_.wait_for(lock, timeout, [&] { return !items_.empty(); });
+    ready_.wait_for(lock, timeout, [&] { return !items_.empty() || poked_; });
+    poked_ = false;
+    return !items_.empty();
+  }
+
+  // Wakes a wait_for without queueing anything: news of another kind.
+  void notify() {
+    {
+      std::lock_guard lock(mutex_);
+      poked_ = true;
+    }
+    ready_.notify_one();
   }
 
   bool empty() const {
@@ -55,6 +67,7 @@ class CompletionQueue {
   mutable std::mutex mutex_;
   std::condition_variable ready_;
   std::deque<T> items_;
+  bool poked_ = false;
 };
 
 }  // namespace drover

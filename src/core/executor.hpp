@@ -1,7 +1,6 @@
 // Runs batches on this rank: CPU kinds on the thread pool, IO kinds on the async lane.
 #pragma once
 
-#include <array>
 #include <atomic>
 #include <cstddef>
 #include <cstdint>
@@ -22,8 +21,7 @@ class AsyncLane;
 struct ExecutorConfig {
   int rank = 0;
   unsigned threads = 1;  // pool threads; the async lane is thread index `threads`
-  Generator generator;   // expands range batches
-  bool announce = true;  // print the start/finish lines of downloads
+  bool announce = true;  // print IO kinds' per-task lines (download start/finish)
   // A batch of uniform tasks measured to cost less than this runs on the comm
   // thread: handing it to a pool thread and back costs two thread wake-ups,
   // several microseconds, most of the per-task overhead with --batch 1.
@@ -55,19 +53,17 @@ class LocalExecutor {
 
  private:
   struct BatchState;
+  class IoView;
   void run_cpu(std::shared_ptr<BatchState> state);
   void run_io(std::shared_ptr<BatchState> state);
-  void run_square_chunk(BatchState& state, std::size_t chunk, std::size_t chunks) noexcept;
+  void start_io(const std::shared_ptr<BatchState>& state) noexcept;
+  void run_block_chunk(BatchState& state, std::size_t chunk, std::size_t chunks) noexcept;
   void run_task_block(BatchState& state) noexcept;
-  void start_downloads(std::shared_ptr<BatchState> state) noexcept;
-  void wait_for_next(std::shared_ptr<BatchState> state) noexcept;
-  void finish_due(std::shared_ptr<BatchState> state) noexcept;
-  // The name for a download's announcement (lane thread; valid until the next call).
-  std::string_view download_name(BatchState& state, std::uint32_t index);
-  void announce(bool finished, std::string_view name, double seconds) noexcept;
-  bool runs_inline(const TaskBatch& batch) const;
+  bool runs_blocks(const BatchState& state) const;
+  bool runs_inline(const BatchState& state) const;
   void learn_cost(const BatchState& state) noexcept;
   unsigned thread_index() const noexcept;  // pool index, or threads + 1 on the comm thread
+  void announce(std::string_view line) noexcept;
   void unit_done(BatchState& state) noexcept;
   void finish(BatchState& state) noexcept;
 
@@ -76,12 +72,10 @@ class LocalExecutor {
   std::atomic<std::size_t> in_flight_{0};
   // Nanoseconds per task by kind, smoothed; negative until first measured.
   // Written by whichever thread finishes a batch: a lost update is harmless.
-  std::array<std::atomic<std::int64_t>, kKindCount> cost_ns_{};
-  std::string announce_prefix_;  // "[rank R pid P lane] "
-  // Used on the lane thread only, so announcing and expanding download names
-  // reuse their buffers instead of allocating per task.
-  std::string announce_line_;
-  TaskSpec lane_scratch_;
+  std::unique_ptr<std::atomic<std::int64_t>[]> cost_ns_;
+  std::size_t kinds_ = 0;
+  std::string announce_prefix_;  // "[rank R pid P thread T (io lane)] "
+  std::string announce_line_;    // lane thread only: reused per line
   // Declared last so they are destroyed first, while the members their
   // threads use are still alive.
   std::unique_ptr<ThreadPool> pool_;

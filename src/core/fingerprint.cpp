@@ -12,13 +12,46 @@
 
 namespace drover {
 
+namespace {
+
+std::uint64_t fnv1a(std::string_view bytes, std::uint64_t hash = 0xcbf29ce484222325ULL) {
+  for (const char c : bytes) hash = (hash ^ static_cast<unsigned char>(c)) * 0x100000001b3ULL;
+  return hash;
+}
+
+constexpr char kHex[] = "0123456789abcdef";
+
+std::string hex(std::string_view bytes) {
+  std::string out;
+  for (const char c : bytes) {
+    out += kHex[static_cast<unsigned char>(c) >> 4];
+    out += kHex[static_cast<unsigned char>(c) & 15];
+  }
+  return out;
+}
+
+std::optional<std::string> unhex(std::string_view text) {
+  if (text.size() % 2 != 0) return std::nullopt;
+  std::string out;
+  for (std::size_t i = 0; i < text.size(); i += 2) {
+    const char* hi = std::strchr(kHex, text[i]);
+    const char* lo = std::strchr(kHex, text[i + 1]);
+    if (text[i] == 0 || text[i + 1] == 0 || hi == nullptr || lo == nullptr) return std::nullopt;
+    out += static_cast<char>(((hi - kHex) << 4) | (lo - kHex));
+  }
+  return out;
+}
+
+}  // namespace
+
 std::string fingerprint_generated(const Generator& g) {
-  char text[512];
-  std::snprintf(text, sizeof text,
-                "generated kind=%s total=%" PRIu64 " from=%" PRId64 " count=%" PRId64
-                " min=%.17g max=%.17g seed=%" PRIu64,
-                std::string(kind_info(g.kind).name).c_str(), g.total, g.from, g.count,
-                g.min_seconds, g.max_seconds, g.seed);
+  return "generated kind=" + kind_info(g.kind).name + " total=" + std::to_string(g.total) +
+         " params=" + hex(g.params);
+}
+
+std::string registry_stamp() {
+  char text[32];
+  std::snprintf(text, sizeof text, " kinds=%016" PRIx64, fnv1a(registry_fingerprint()));
   return text;
 }
 
@@ -53,6 +86,7 @@ std::optional<Generator> generator_from_fingerprint(const std::string& fingerpri
   if (!(in >> word) || word != "generated") return std::nullopt;
   Generator g;
   bool have_kind = false;
+  bool have_params = false;
   while (in >> word) {
     const auto eq = word.find('=');
     if (eq == std::string::npos) return std::nullopt;
@@ -66,24 +100,19 @@ std::optional<Generator> generator_from_fingerprint(const std::string& fingerpri
         have_kind = true;
       } else if (key == "total") {
         g.total = std::stoull(value);
-      } else if (key == "from") {
-        g.from = std::stoll(value);
-      } else if (key == "count") {
-        g.count = std::stoll(value);
-      } else if (key == "min") {
-        g.min_seconds = std::stod(value);
-      } else if (key == "max") {
-        g.max_seconds = std::stod(value);
-      } else if (key == "seed") {
-        g.seed = std::stoull(value);
-      } else {
+      } else if (key == "params") {
+        const std::optional<std::string> params = unhex(value);
+        if (!params) return std::nullopt;
+        g.params = *params;
+        have_params = true;
+      } else if (key != "kinds") {
         return std::nullopt;
       }
     } catch (const std::exception&) {
       return std::nullopt;
     }
   }
-  if (!have_kind) return std::nullopt;
+  if (!have_kind || !have_params) return std::nullopt;
   return g;
 }
 

@@ -8,10 +8,15 @@
 
 namespace drover {
 
-// "generated kind=square total=1000 from=0 count=0 min=5 max=10 seed=1": every
-// field that decides what the tasks are, and nothing that does not (threads,
-// batch sizes, output options). Doubles are written exactly.
+// "generated kind=square total=1000 params=0000000000000000": every field that
+// decides what the tasks are (the kind's generator parameters in hex), and
+// nothing that does not (threads, batch sizes, output options).
 std::string fingerprint_generated(const Generator& generator);
+
+// " kinds=0123456789abcdef": a hash of the registry's fingerprint, appended to
+// a journal's, since records name kinds by their registry position: a binary
+// with other kinds would read them as the wrong kinds.
+std::string registry_stamp();
 
 // "task-file bytes=1234 fnv1a64=0123456789abcdef": the file's content, not its
 // name, so a moved file still resumes and an edited one does not.

@@ -17,7 +17,9 @@ namespace drover {
 
 // Bump on any change to the header or record layout (journal_codec.cpp), and
 // say in the README what changed. A reader refuses other versions.
-inline constexpr std::uint32_t kJournalVersion = 2;  // 2: records check their length too
+// 2: records check their length too. 3: the open task model (inputs and
+// outputs as the kinds' bytes; the registry's fingerprint in the header).
+inline constexpr std::uint32_t kJournalVersion = 3;
 
 // One finished batch as rank 0 saw it: the tasks (ids, and the specs of
 // explicit tasks; a range's specs come from the run's generator) and their

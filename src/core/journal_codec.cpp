@@ -2,6 +2,7 @@
 #include "journal_codec.hpp"
 
 #include "byte_codec.hpp"
+#include "kinds.hpp"
 
 #include <array>
 #include <bit>
@@ -32,8 +33,8 @@ constexpr CrcTables kCrc = make_crc_tables();
 
 // The smallest encodings of a task and of a failure (every string empty):
 // they bound a corrupt count before anything is allocated for it.
-constexpr std::size_t kMinTaskBytes = 8 + 1 + 8 + 8 + 4;
-constexpr std::size_t kMinFailureBytes = 4 + 4;
+constexpr std::size_t kMinTaskBytes = 8 + 2 + 4;
+constexpr std::size_t kMinFailureBytes = 4 + 4 + 4;
 
 struct RecordErrors {
   using Error = RecordError;
@@ -93,22 +94,26 @@ void append_record(const TaskBatch& tasks, const ResultBatch& results, std::stri
   w.put(kRecordBatch);
   w.put(tasks.first_id);
   w.put(tasks.count);
+  w.put(tasks.kind);
+  w.put_string(tasks.params);
+  w.put(tasks.first_item);
   w.put(static_cast<std::uint64_t>(tasks.tasks.size()));
   for (const Task& t : tasks.tasks) {
     w.put(t.id);
-    w.put(static_cast<std::uint8_t>(t.spec.kind));
-    w.put(t.spec.n);
-    w.put(t.spec.seconds);
-    w.put_string(t.spec.name);
+    w.put(t.spec.kind);
+    w.put_string(t.spec.input);
   }
   w.put(results.rank);
-  w.put_array(results.values);
-  w.put_array(results.metrics);
+  w.put(results.count);
+  w.put(results.stride);
+  w.put_string(results.outputs);
+  w.put_array(results.ends);
   w.put_array(results.spans);  // Span has no padding (task.hpp): raw bytes are defined
   w.put(static_cast<std::uint64_t>(results.failures.size()));
   for (const Failure& f : results.failures) {
     w.put(f.index);
     w.put_string(f.message);
+    w.put_string(f.type);
   }
   w.put_array(results.attempts);
   w.put_string(host);
@@ -129,30 +134,40 @@ void decode_payload(std::span<const char> payload, JournalBatch& batch) {
   Reader r(payload);
   if (r.get<std::uint8_t>() != kRecordBatch) throw RecordError("unknown record type");
   TaskBatch& tasks = batch.tasks;
-  tasks.seq = 0;  // seq and lane are not kept
+  tasks.seq = 0;  // not kept; the lane follows from the kinds below
   tasks.lane = Lane::cpu;
   tasks.first_id = r.get<std::uint64_t>();
   tasks.count = r.get<std::uint32_t>();
+  tasks.kind = r.get<KindId>();
+  if (tasks.kind >= all_kinds().size()) {
+    throw RecordError("unknown kind id " + std::to_string(tasks.kind));
+  }
+  r.get_string(tasks.params);
+  tasks.first_item = r.get<std::uint64_t>();
   tasks.tasks.resize(r.get_count(kMinTaskBytes, "task count longer than the record"));
   for (Task& t : tasks.tasks) {
     t.id = r.get<std::uint64_t>();
-    const auto kind = r.get<std::uint8_t>();
-    if (kind >= kKindCount) throw RecordError("unknown kind id " + std::to_string(kind));
-    t.spec.kind = static_cast<KindId>(kind);
-    t.spec.n = r.get<std::int64_t>();
-    t.spec.seconds = r.get<double>();
-    r.get_string(t.spec.name);
+    t.spec.kind = r.get<KindId>();
+    if (t.spec.kind >= all_kinds().size()) {
+      throw RecordError("unknown kind id " + std::to_string(t.spec.kind));
+    }
+    r.get_string(t.spec.input);
   }
+  const KindId lane_kind = tasks.tasks.empty() ? tasks.kind : tasks.tasks.front().spec.kind;
+  tasks.lane = kind_info(lane_kind).lane;
   ResultBatch& results = batch.results;
   results.seq = 0;
   results.rank = r.get<std::int32_t>();
-  r.get_array(results.values);
-  r.get_array(results.metrics);
+  results.count = r.get<std::uint32_t>();
+  results.stride = r.get<std::uint32_t>();
+  r.get_string(results.outputs);
+  r.get_array(results.ends);
   r.get_array(results.spans);
   results.failures.resize(r.get_count(kMinFailureBytes, "failure count longer than the record"));
   for (Failure& f : results.failures) {
     f.index = r.get<std::uint32_t>();
     r.get_string(f.message);
+    r.get_string(f.type);
   }
   r.get_array(results.attempts);
   r.get_string(batch.host);
@@ -168,10 +183,8 @@ const char* batch_problem(const TaskBatch& tasks, const ResultBatch& results) {
   for (std::size_t i = 0; i < tasks.tasks.size(); ++i) {
     if (tasks.tasks[i].id != tasks.first_id + i) return "task ids not consecutive from first_id";
   }
-  if (results.values.size() != n) return "value count differs from task count";
-  if (!results.metrics.empty() && results.metrics.size() != n) {
-    return "metric count differs from task count";
-  }
+  if (results.count != n) return "result count differs from task count";
+  if (const char* problem = results.shape_problem()) return problem;
   if (!results.attempts.empty() && results.attempts.size() != n) {
     return "attempt count differs from task count";
   }

@@ -117,8 +117,14 @@ std::uint64_t read_header(ByteSource& in, const std::string& name, JournalScan& 
   // The version first: another version may lay out the rest differently.
   scan.version = load<std::uint32_t>(in.read(8, 4), 0);
   if (scan.version != kJournalVersion) {
+    // Version 2 held the closed model's three kinds; its records cannot be
+    // read as registry positions and bytes without guessing.
+    const std::string hint = scan.version < kJournalVersion
+                                 ? ": written by an older drover; finish its run with that drover, "
+                                   "or start a new journal"
+                                 : ": written by a newer drover";
     throw InputError(name + ": journal version " + std::to_string(scan.version) +
-                     ", this drover reads version " + std::to_string(kJournalVersion));
+                     ", this drover reads version " + std::to_string(kJournalVersion) + hint);
   }
   if (size < 16) throw damaged_header();
   const auto length = load<std::uint32_t>(in.read(12, 4), 0);

@@ -1,64 +1,43 @@
-// The registry of work kinds: names, lanes, task-file parsing and the CPU kernels.
+// The sealed registry of work kinds: lookups by id and name, and the fingerprint ranks compare.
 #pragma once
 
+#include <drover/kind.hpp>
+
 #include <cstddef>
-#include <cstdint>
-#include <nlohmann/json_fwd.hpp>
 #include <span>
 #include <string>
 #include <string_view>
 
-#include "task.hpp"
-
 namespace drover {
 
-// What a finished task produced (see the README's result table).
-struct Outcome {
-  std::int64_t value = 0;
-  double metric = 0;  // meaningful only for kinds with has_metric
-};
+// The registry's entries are the KindOps given to register_kind().
+using KindInfo = KindOps;
 
-struct KindInfo {
-  KindId id;
-  std::string_view name;
-  Lane lane;
-  bool has_metric;               // crunch: ns per increment; download: seconds waited
-  std::string_view metric_name;  // column meaning, for help and README
-  // Builds a spec from one task-file object. Throws InputError naming the
-  // field (the caller prefixes file:line).
-  TaskSpec (*parse)(const nlohmann::json& object);
-  // Runs one CPU task; throws on a task failure (the executor turns it into data).
-  // Null for IO kinds, which the async lane runs.
-  Outcome (*run)(const TaskSpec& spec);
-  // Appends the task's input as a JSON value (a number or a quoted string).
-  void (*append_input_json)(const TaskSpec& spec, std::string& out);
-};
-
-const KindInfo& kind_info(KindId id);
+// The first lookup seals the registry: every kind is sorted by name and its
+// id set to its position. Registering after that throws. Sealing is
+// thread-safe; so is every lookup after it.
+const KindInfo& kind_info(KindId id);  // throws std::out_of_range for an unknown id
 // Null when no kind has this name.
 const KindInfo* find_kind(std::string_view name);
 std::span<const KindInfo> all_kinds();
-// Bit i set for KindId i: the kinds this binary knows (sent in the Hello).
-std::uint32_t known_kinds_mask();
+// "name, name, ..." of every kind, for messages that list the known ones.
+std::string kind_names();
 
-// --- kernels, exposed for tests and benchmarks ---
+// One line per kind, "name lane input_type -> output_type", sorted by name:
+// what the Hello carries, so ranks that would read each other's bytes
+// differently refuse to start.
+std::string registry_fingerprint();
+// Empty when the fingerprints agree; else one line naming the first kind on
+// which they differ ("kind \"tile\" differs: i64 -> i64 here, str -> i64 there"
+// or "kind \"tile\" is missing there"), `here` and `there` naming the sides.
+std::string registry_difference(std::string_view ours, std::string_view theirs,
+                                std::string_view here = "here", std::string_view there = "there");
 
-// n*n, throwing std::overflow_error with a message naming n when it overflows int64.
-std::int64_t square_checked(std::int64_t n);
-// out[i] = (first_n + i)^2 for i in [0, count). Returns the index of the first
-// input that overflows (out[] from there on is unspecified), or count.
-std::size_t square_range(std::int64_t first_n, std::size_t count, std::int64_t* out);
-
-struct CrunchResult {
-  std::int64_t final_count = 0;
-  double ns_per_increment = 0;
-};
-// Counts from 0 to count one increment at a time, in a loop the optimiser may
-// neither fold nor vectorise; measures the time per increment.
-CrunchResult crunch(std::int64_t count);
-
-// Largest accepted inputs: beyond them a task is rejected as input, not run.
-inline constexpr std::int64_t kMaxCrunchCount = 1'000'000'000'000;  // ~10 min per task
-inline constexpr double kMaxDownloadSeconds = 7 * 24 * 3600.0;
+// The built-in kinds (square, crunch, download: src/kinds), through
+// register_kind as a user's are. The drover CLI calls this first thing; a
+// library user's program has only its own kinds unless it calls it too.
+// Called explicitly because a static initialiser in a static library is
+// dropped when nothing refers to its file. Once per process.
+void register_builtin_kinds();
 
 }  // namespace drover

@@ -64,8 +64,14 @@ void open_journal(const RunOptions& options, const std::string& fingerprint, Lea
   }
   JournalScan scan = scan_journal(options.journal);
   if (scan.fingerprint != fingerprint) {
+    const auto work = [&](const std::string& f) { return f.substr(0, f.rfind(" kinds=")); };
+    if (work(scan.fingerprint) == work(fingerprint)) {
+      throw InputError(options.journal +
+                       ": journal was written by a drover with other kinds registered (kind ids "
+                       "would not match): resume it with that binary, or start a new journal");
+    }
     throw InputError(options.journal + ": journal is from another run (its work: " +
-                     scan.fingerprint + "; this run: " + fingerprint + ")");
+                     work(scan.fingerprint) + "; this run: " + work(fingerprint) + ")");
   }
   if (scan.torn_tail) {
     in.warnings.push_back(
@@ -124,7 +130,7 @@ LeaderInputs prepare_leader_inputs(const RunOptions& options) {
     if (!options.journal.empty()) fingerprint = fingerprint_task_file(options.tasks_file);
   }
   // The journal first: refusing it must not have truncated the output already.
-  if (!options.journal.empty()) open_journal(options, fingerprint, in);
+  if (!options.journal.empty()) open_journal(options, fingerprint + registry_stamp(), in);
   if (!options.output.empty()) in.sink = open_sink(options.output, options.format, options.columns);
   in.time_left = options.time_limit ? options.time_limit : slurm_time_left(in.warnings);
   return in;

@@ -10,7 +10,9 @@
 namespace drover {
 
 // Bump on any change to a message or to its encoding in wire.cpp.
-inline constexpr std::uint32_t kProtocolVersion = 3;
+// 4: the open task model (kinds by registry position, inputs and outputs as
+// bytes, the registry's fingerprint in the Hello).
+inline constexpr std::uint32_t kProtocolVersion = 4;
 
 // One MPI tag per message type. Rank 0 also runs work, but messages to itself
 // never go through MPI.
@@ -35,7 +37,7 @@ struct Hello {
   std::uint32_t threads = 0;
   std::uint32_t bound_cpus = 0;  // CPUs its affinity mask allows (0: unknown)
   std::uint32_t node_share = 0;  // the node's cores divided by the ranks on it
-  std::uint32_t kinds_mask = 0;  // bit i: this rank knows KindId i
+  std::string registry;          // registry_fingerprint(): every kind's name and types
   bool ok = true;                // this rank's own set-up succeeded
   std::string error;             // why not, when !ok
   bool operator==(const Hello&) const = default;

@@ -2,6 +2,7 @@
 #include "report.hpp"
 
 #include <algorithm>
+#include <cstring>
 #include <stdexcept>
 
 #include "kinds.hpp"
@@ -15,17 +16,35 @@ std::int64_t span_us(const Span& span) {
   return span.end_us - span.start_us;
 }
 
-// All tasks of a range batch share the generator's kind, so the totals come
-// from whole vectors: this is the path that has to keep up with 10^8 squares/s.
-void add_range_totals(KindTotals& totals, const ResultBatch& results) {
+// The wrapping sum of the checksums of outputs [begin, end) of one kind. An
+// int64 output is its own checksum, so packed int64 outputs are summed in
+// place: this is the path that has to keep up with 10^8 squares/s.
+std::uint64_t checksum_sum(const KindInfo& kind, const ResultBatch& results, std::size_t begin,
+                           std::size_t end) {
   std::uint64_t sum = 0;
-  for (const std::int64_t value : results.values) sum += static_cast<std::uint64_t>(value);
+  if (results.stride == 8 && kind.output_type == "i64") {
+    const char* p = results.outputs.data();
+    for (std::size_t i = begin; i < end; ++i) {
+      std::uint64_t v;
+      std::memcpy(&v, p + i * 8, 8);
+      sum += v;
+    }
+    return sum;
+  }
+  for (std::size_t i = begin; i < end; ++i) sum += kind.checksum(results.output(i));
+  return sum;
+}
+
+// All tasks of a range batch share the generator's kind, so the totals come
+// from whole arrays.
+void add_range_totals(KindTotals& totals, const KindInfo& kind, const ResultBatch& results) {
+  std::uint64_t sum = checksum_sum(kind, results, 0, results.size());
   for (const Failure& failure : results.failures) {
-    sum -= static_cast<std::uint64_t>(results.values[failure.index]);
+    sum -= checksum_sum(kind, results, failure.index, failure.index + 1);
   }
   std::int64_t busy = 0;
   for (const Span& span : results.spans) busy += span_us(span);
-  totals.tasks += results.values.size();
+  totals.tasks += results.size();
   totals.failed += results.failures.size();
   totals.value_sum += sum;
   totals.busy_us += busy;
@@ -33,20 +52,26 @@ void add_range_totals(KindTotals& totals, const ResultBatch& results) {
 
 // Explicit batches may mix kinds of one lane; a span shared by tasks of
 // several kinds is split evenly between its tasks.
-void add_task_totals(std::array<KindTotals, kKindCount>& per_kind, const TaskBatch& batch,
+void add_task_totals(std::vector<KindTotals>& per_kind, const TaskBatch& batch,
                      const ResultBatch& results) {
   const auto totals_of = [&](std::size_t i) -> KindTotals& {
-    return per_kind[static_cast<std::size_t>(batch.tasks[i].spec.kind)];
+    return per_kind[batch.tasks[i].spec.kind];
   };
+  const auto checksum = [&](std::size_t i) {
+    return kind_info(batch.tasks[i].spec.kind).checksum(results.output(i));
+  };
+  std::size_t next_failure = 0;
   for (std::size_t i = 0; i < batch.tasks.size(); ++i) {
     KindTotals& totals = totals_of(i);
     ++totals.tasks;
-    totals.value_sum += static_cast<std::uint64_t>(results.values[i]);
-  }
-  for (const Failure& failure : results.failures) {
-    KindTotals& totals = totals_of(failure.index);
-    ++totals.failed;
-    totals.value_sum -= static_cast<std::uint64_t>(results.values[failure.index]);
+    const bool failed =
+        next_failure < results.failures.size() && results.failures[next_failure].index == i;
+    if (failed) {
+      ++next_failure;
+      ++totals.failed;
+    } else {
+      totals.value_sum += checksum(i);
+    }
   }
   for (const Span& span : results.spans) {
     const std::size_t end =
@@ -65,6 +90,7 @@ RunReport::RunReport(std::vector<RankInfo> ranks, Generator generator, ResultSin
     : ranks_(std::move(ranks)),
       generator_(generator),
       sink_(sink),
+      per_kind_(all_kinds().size()),
       tasks_per_rank_(ranks_.size(), 0),
       busy_us_per_rank_(ranks_.size(), 0) {}
 
@@ -88,9 +114,7 @@ void RunReport::consume(const TaskBatch& batch, const ResultBatch& results) {
 
 // Every task of a batch runs on one lane; only the CPU lane holds threads.
 void RunReport::add_busy(const TaskBatch& batch, const ResultBatch& results) {
-  const KindId kind =
-      batch.is_range() || batch.tasks.empty() ? generator_.kind : batch.tasks.front().spec.kind;
-  if (kind_info(kind).lane != Lane::cpu) return;
+  if (batch.lane != Lane::cpu) return;
   const auto rank = static_cast<std::size_t>(results.rank);
   if (rank >= busy_us_per_rank_.size()) busy_us_per_rank_.resize(rank + 1, 0);
   std::int64_t busy = 0;
@@ -106,10 +130,11 @@ void RunReport::consume_replayed(const JournalBatch& batch) {
 void RunReport::add(const TaskBatch& batch, const ResultBatch& results, std::string_view host,
                     std::int32_t pid) {
   const std::size_t n = batch.size();
-  if (results.values.size() != n || (!results.attempts.empty() && results.attempts.size() != n)) {
+  if (results.size() != n || results.shape_problem() != nullptr ||
+      (!results.attempts.empty() && results.attempts.size() != n)) {
     throw std::logic_error("RunReport: a result batch does not match its task batch (" +
-                           std::to_string(n) + " tasks, " + std::to_string(results.values.size()) +
-                           " values, " + std::to_string(results.attempts.size()) + " attempts)");
+                           std::to_string(n) + " tasks, " + std::to_string(results.size()) +
+                           " results, " + std::to_string(results.attempts.size()) + " attempts)");
   }
   for (const Failure& failure : results.failures) {
     if (failure.index >= n) throw std::logic_error("RunReport: failure index out of range");
@@ -124,7 +149,7 @@ void RunReport::add(const TaskBatch& batch, const ResultBatch& results, std::str
   }
   if (!results.attempts.empty()) count_attempts(results);
   if (batch.is_range()) {
-    add_range_totals(per_kind_[static_cast<std::size_t>(generator_.kind)], results);
+    add_range_totals(per_kind_[generator_.kind], kind_info(generator_.kind), results);
   } else {
     add_task_totals(per_kind_, batch, results);
   }
@@ -155,10 +180,11 @@ void RunReport::write_rows(const TaskBatch& batch, const ResultBatch& results,
   const bool has_attempts = !results.attempts.empty();
   std::size_t next_span = 0;
   std::size_t next_failure = 0;
-  for (std::size_t i = 0; i < results.values.size(); ++i) {
+  if (batch.is_range()) scratch_.kind = generator_.kind;
+  for (std::size_t i = 0; i < results.size(); ++i) {
     if (batch.is_range()) {
       row.id = batch.first_id + i;
-      scratch_ = generator_.make(row.id);
+      generator_.input_of(row.id, scratch_.input);
       row.spec = &scratch_;
     } else {
       row.id = batch.tasks[i].id;
@@ -182,9 +208,7 @@ void RunReport::write_rows(const TaskBatch& batch, const ResultBatch& results,
       }
       ++next_failure;
     }
-    row.value = results.values[i];
-    row.has_metric = row.ok && i < results.metrics.size() && kind_info(row.spec->kind).has_metric;
-    row.metric = row.has_metric ? results.metrics[i] : 0;
+    row.output = results.output(i);
     sink_->write(row);
   }
 }

@@ -58,7 +58,8 @@ class RunReport final : public ResultConsumer {
 
   std::uint64_t tasks() const { return tasks_; }
   std::uint64_t failed() const { return failed_; }
-  const std::array<KindTotals, kKindCount>& per_kind() const { return per_kind_; }
+  // By KindId.
+  const std::vector<KindTotals>& per_kind() const { return per_kind_; }
   const std::vector<std::uint64_t>& tasks_per_rank() const { return tasks_per_rank_; }
   std::uint64_t replayed() const { return replayed_; }    // tasks that came from the journal
   std::uint64_t retried() const { return retried_; }      // tasks that ran more than once
@@ -102,7 +103,7 @@ class RunReport final : public ResultConsumer {
   ResultSink* sink_;
   std::uint64_t tasks_ = 0;
   std::uint64_t failed_ = 0;
-  std::array<KindTotals, kKindCount> per_kind_{};
+  std::vector<KindTotals> per_kind_;
   std::vector<std::uint64_t> tasks_per_rank_;
   std::vector<std::int64_t> busy_us_per_rank_;
   std::uint64_t replayed_ = 0;

@@ -136,7 +136,7 @@ void RunReport::write_summary_json(std::FILE* out, double wall_seconds,
   j["recovered"] = recovered_;
   Json kinds = Json::object();
   for (const KindInfo& info : all_kinds()) {
-    const KindTotals& totals = per_kind_[static_cast<std::size_t>(info.id)];
+    const KindTotals& totals = per_kind_[info.id];
     if (totals.tasks == 0) continue;
     kinds[std::string(info.name)] = {{"tasks", totals.tasks},
                                      {"failed", totals.failed},
@@ -181,7 +181,7 @@ void RunReport::print_summary(std::FILE* out, double wall_seconds,
                  "busy s");
   }
   for (const KindInfo& info : all_kinds()) {
-    const KindTotals& totals = per_kind_[static_cast<std::size_t>(info.id)];
+    const KindTotals& totals = per_kind_[info.id];
     if (totals.tasks == 0) continue;
     std::fprintf(out, "  %-8.*s %10llu %8llu %20llu %10.3f\n", static_cast<int>(info.name.size()),
                  info.name.data(), static_cast<unsigned long long>(totals.tasks),

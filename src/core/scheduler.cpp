@@ -58,11 +58,17 @@ Scheduler::Scheduler(SchedulerConfig config, TaskSource& source, Transport& tran
     }
   }
   config_.io_window = std::max<std::uint32_t>(config_.io_window, 1);
-  cost_.fill(-1.0);
+  cost_.assign(all_kinds().size(), -1.0);
 }
 
 void Scheduler::start() {
   if (config_.ordered) reorder_.release();  // a resumed run may start with journal batches
+  dispatch();
+  if (done()) stop_all(false);
+}
+
+void Scheduler::poke() {
+  if (stopped_) return;
   dispatch();
   if (done()) stop_all(false);
 }
@@ -148,7 +154,7 @@ void Scheduler::finalize(TaskBatch&& tasks, ResultBatch&& results) {
 }
 
 std::optional<double> Scheduler::cost_estimate(KindId kind) const {
-  const double c = cost_[static_cast<std::size_t>(kind)];
+  const double c = cost_.at(kind);
   if (c < 0) return std::nullopt;
   return c;
 }
@@ -165,7 +171,7 @@ void Scheduler::dispatch() {
     if (config_.ordered && reorder_.buffered_tasks() >= config_.max_buffered_tasks) return;
     const std::optional<KindId> kind = source_.peek_kind();
     if (!kind) {
-      exhausted_ = true;
+      exhausted_ = !source_.may_grow();
       return;
     }
     const Lane lane = kind_info(*kind).lane;
@@ -259,7 +265,7 @@ std::size_t Scheduler::batch_size(KindId kind, Lane lane, const WorkerState& wor
 }
 
 std::size_t Scheduler::cpu_batch_size(KindId kind) const {
-  const double cost = cost_[static_cast<std::size_t>(kind)];
+  const double cost = cost_.at(kind);
   std::size_t size = 0;
   if (cost < 0) {
     size = 1;  // probe: one task until its cost is known
@@ -296,7 +302,7 @@ std::uint64_t Scheduler::guided_share(std::uint64_t parts) const {
 void Scheduler::learn_cost(KindId kind, double busy, std::size_t tasks) {
   if (tasks == 0) return;
   const double per_task = std::max(0.0, busy / static_cast<double>(tasks));
-  double& c = cost_[static_cast<std::size_t>(kind)];
+  double& c = cost_.at(kind);
   c = c < 0 ? per_task : 0.75 * c + 0.25 * per_task;
 }
 

@@ -73,6 +73,9 @@ class Scheduler {
   // A worker's results came back: pass them on, return its credit, refill.
   // Throws std::logic_error for a seq that is not in flight or a size mismatch.
   void on_results(ResultBatch&& results);
+  // The source has new tasks, or has closed (TaskSource::may_grow): dispatch
+  // what fits, and send Stop when everything is done.
+  void poke();
   // Every result is in and every rank has been sent Stop.
   bool finished() const { return stopped_; }
   // A clean stop: no new work from now on (queued retries are dropped: they
@@ -109,7 +112,7 @@ class Scheduler {
   };
   struct InFlight {
     std::size_t worker = 0;
-    KindId kind = KindId::square;
+    KindId kind = 0;
     TaskBatch batch;
     std::optional<Retry> retry;  // set for a retried single task
   };
@@ -159,7 +162,7 @@ class Scheduler {
   std::uint64_t dispatched_batches_ = 0;
   std::uint64_t dispatched_tasks_ = 0;
   SlotTable<InFlight> in_flight_;
-  std::array<double, kKindCount> cost_{};  // seconds per task; < 0: unknown
+  std::vector<double> cost_;  // seconds per task by KindId; < 0: unknown
   ResultConsumer* journal_ = nullptr;
   std::deque<Retry> retries_;
   std::uint64_t retries_sent_ = 0;

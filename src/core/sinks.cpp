@@ -6,6 +6,8 @@
 #include <cstring>
 #include <stdexcept>
 
+#include <nlohmann/json.hpp>
+
 #include "errors.hpp"
 #include "kinds.hpp"
 #include "sinks.hpp"
@@ -25,17 +27,6 @@ void append_int(Int value, std::string& out) {
   out.resize(at + 20);
   char* const begin = out.data();
   const auto end = std::to_chars(begin + at, begin + out.size(), value).ptr;
-  out.resize(static_cast<std::size_t>(end - begin));
-}
-
-// Nine significant digits: exact for microsecond-ish seconds and ns figures,
-// and general format stays short ("0.25", "1e-05").
-void append_double(double value, std::string& out) {
-  const std::size_t at = out.size();
-  out.resize(at + 32);
-  char* const begin = out.data();
-  const auto end =
-      std::to_chars(begin + at, begin + out.size(), value, std::chars_format::general, 9).ptr;
   out.resize(static_cast<std::size_t>(end - begin));
 }
 
@@ -60,6 +51,26 @@ int last_error() {
   return errno != 0 ? errno : EIO;
 }
 
+// The row's metric as a JSON value, when its kind has one; false otherwise.
+bool append_metric(const ResultRow& row, std::string& out) {
+  if (!row.ok || row.spec == nullptr) return false;
+  const KindInfo& kind = kind_info(row.spec->kind);
+  return kind.metric_json && kind.metric_json(row.output, out);
+}
+
+// A JSON value as a CSV cell: a string is its text (so a name reads as in
+// the task file), null is empty, and anything else is its JSON text.
+void append_csv_json(std::string_view json, std::string& out) {
+  if (json == "null") return;
+  if (json.size() >= 2 && json.front() == '"' && json.find('\\') == std::string_view::npos) {
+    return append_csv_text(json.substr(1, json.size() - 2), out);
+  }
+  if (!json.empty() && json.front() == '"') {
+    return append_csv_text(nlohmann::json::parse(json).get<std::string>(), out);
+  }
+  append_csv_text(json, out);
+}
+
 // One field of a row as a JSON value.
 void append_json_value(Column column, const ResultRow& row, std::string& out) {
   switch (column) {
@@ -78,20 +89,18 @@ void append_json_value(Column column, const ResultRow& row, std::string& out) {
       if (row.spec == nullptr) {
         out += "null";
       } else {
-        kind_info(row.spec->kind).append_input_json(*row.spec, out);
+        kind_info(row.spec->kind).input_json(row.spec->input, out);
       }
       return;
     case Column::ok:
       out += row.ok ? "true" : "false";
       return;
     case Column::value:
-      if (row.ok) return append_int(row.value, out);
+      if (row.ok && row.spec != nullptr) return kind_info(row.spec->kind).value_json(row.output, out);
       out += "null";
       return;
     case Column::metric:
-      // JSON has no NaN or infinity.
-      if (row.has_metric && std::isfinite(row.metric)) return append_double(row.metric, out);
-      out += "null";
+      if (!append_metric(row, out)) out += "null";
       return;
     case Column::error:
       if (!row.ok) return append_json_string(row.error, out);
@@ -115,21 +124,25 @@ void append_json_value(Column column, const ResultRow& row, std::string& out) {
 }
 
 // One field of a row as CSV: what is null in JSONL is an empty field.
-void append_csv_value(Column column, const ResultRow& row, std::string& out) {
+void append_csv_value(Column column, const ResultRow& row, std::string& out,
+                      std::string& scratch) {
   switch (column) {
     case Column::kind:
       if (row.spec != nullptr) out += kind_info(row.spec->kind).name;
       return;
     case Column::input:
       if (row.spec == nullptr) return;
-      // The name kinds' input is text; the others' is their integer.
-      if (row.spec->kind == KindId::download) return append_csv_text(row.spec->name, out);
-      return append_int(row.spec->n, out);
+      scratch.clear();
+      kind_info(row.spec->kind).input_json(row.spec->input, scratch);
+      return append_csv_json(scratch, out);
     case Column::value:
-      if (row.ok) append_int(row.value, out);
-      return;
+      if (!row.ok || row.spec == nullptr) return;
+      scratch.clear();
+      kind_info(row.spec->kind).value_json(row.output, scratch);
+      return append_csv_json(scratch, out);
     case Column::metric:
-      if (row.has_metric && std::isfinite(row.metric)) append_double(row.metric, out);
+      scratch.clear();
+      if (append_metric(row, scratch)) append_csv_json(scratch, out);
       return;
     case Column::error:
       if (!row.ok) append_csv_text(row.error, out);
@@ -256,7 +269,7 @@ class FileSink final : public ResultSink {
     std::string& out = buffer_;
     for (std::size_t i = 0; i < columns_.size(); ++i) {
       if (i != 0) out += ',';
-      append_csv_value(columns_[i], row, out);
+      append_csv_value(columns_[i], row, out, scratch_);
     }
     out += '\n';
   }
@@ -268,6 +281,7 @@ class FileSink final : public ResultSink {
   std::string label_;
   OutputFormat format_;
   std::string buffer_;
+  std::string scratch_;  // CSV: a field's JSON text before it becomes a cell
   int failed_errno_ = 0;
 };
 

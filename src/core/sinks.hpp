@@ -4,6 +4,7 @@
 #include <cstdint>
 #include <cstdio>
 #include <memory>
+#include <span>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -46,10 +47,8 @@ struct ResultRow {
   std::uint64_t id = 0;
   const TaskSpec* spec = nullptr;
   bool ok = true;
-  std::int64_t value = 0;
-  bool has_metric = false;
-  double metric = 0;
-  std::string_view error;      // empty when ok
+  std::span<const char> output;  // the kind's encoded output; ignored when !ok
+  std::string_view error;        // empty when ok
   std::uint32_t attempts = 1;  // times the task ran: more than 1 after retries
   std::int32_t rank = 0;
   std::string_view host;

@@ -1,25 +1,21 @@
-// Value types for work items and their results: what travels between ranks.
+// Value types for work items and their results: what travels between ranks and into the journal.
 #pragma once
 
+#include <drover/kind.hpp>
+
 #include <cstdint>
+#include <span>
 #include <string>
 #include <vector>
 
 namespace drover {
 
-// Built-in work kinds. The numeric values go on the wire: append, never reorder.
-enum class KindId : std::uint8_t { square = 0, crunch = 1, download = 2 };
-inline constexpr std::size_t kKindCount = 3;
-
-// Where a kind runs: CPU kinds on the thread pool, IO kinds on the async lane.
-enum class Lane : std::uint8_t { cpu = 0, io = 1 };
-
-// What one task asks for. Which fields matter depends on the kind.
+// What one task asks for: a kind and its encoded input (the kind's codec
+// decides the bytes; an int64 is 8 of them and fits std::string's inline
+// buffer, so a task of a small input allocates nothing).
 struct TaskSpec {
-  KindId kind = KindId::square;
-  std::int64_t n = 0;  // square: the number; crunch: increments to count
-  double seconds = 0;  // download: simulated duration
-  std::string name;    // download: file name
+  KindId kind = 0;
+  std::string input;
   bool operator==(const TaskSpec&) const = default;
 };
 
@@ -29,24 +25,31 @@ struct Task {
   bool operator==(const Task&) const = default;
 };
 
-// A batch of tasks for one rank. Generated workloads travel as an id range
-// (the worker rebuilds each task from the shared Generator), so a batch of a
-// million squares is a few bytes; task-file work travels as explicit tasks.
-// Either way the ids of a batch are consecutive: [first_id, first_id + size()).
+// A batch of tasks for one rank. Generated work travels as an id range: the
+// worker rebuilds each input with the kind's generator from the batch's
+// parameters, so a batch of a million squares is a few bytes; other work
+// travels as explicit tasks. Either way the ids of a batch are consecutive:
+// [first_id, first_id + size()).
 struct TaskBatch {
   std::uint64_t seq = 0;  // assigned by the scheduler, echoed in the reply
   std::uint64_t first_id = 0;
   std::uint32_t count = 0;  // used when tasks is empty (a generated range)
   Lane lane = Lane::cpu;    // every task of a batch runs on the same lane
   std::vector<Task> tasks;  // explicit tasks; empty for a generated range
+  // A range's kind and generator parameters: task first_id + i has the input
+  // kind.generate(params, first_item + i). A run's generator numbers its items
+  // by task id (first_item == first_id); a library call's from its first task.
+  KindId kind = 0;
+  std::string params;
+  std::uint64_t first_item = 0;
 
   std::size_t size() const { return tasks.empty() ? count : tasks.size(); }
   bool is_range() const { return tasks.empty(); }
   bool operator==(const TaskBatch&) const = default;
 };
 
-// Timing and placement for tasks [first, first + count) of a batch. CPU kinds
-// too cheap to time one by one (square) get one span per chunk; others one per task.
+// Timing and placement for tasks [first, first + count) of a batch. Kinds too
+// cheap to time one by one (a block kernel) get one span per chunk; others one per task.
 struct Span {
   std::uint32_t first = 0;
   std::uint32_t count = 0;
@@ -59,24 +62,55 @@ struct Span {
 
 // A task that threw: failures are data, the rank carries on.
 struct Failure {
+  Failure() = default;
+  Failure(std::uint32_t index_, std::string message_, std::string type_ = {})
+      : index(index_), message(std::move(message_)), type(std::move(type_)) {}
   std::uint32_t index = 0;  // position within the batch
   std::string message;
+  std::string type;  // the exception's type name, when the task threw one
   bool operator==(const Failure&) const = default;
 };
 
-// Results for one TaskBatch, in the batch's task order.
+// Results for one TaskBatch, in the batch's task order. Outputs are the
+// kinds' encoded bytes, packed: with a stride every output has that many
+// bytes (a batch of one kind of fixed-size output: 10^6 squares are 8 MB and
+// no offsets); without, ends[i] is where output i ends. A failed task's
+// output is zeros (stride) or empty.
 struct ResultBatch {
   std::uint64_t seq = 0;
   std::int32_t rank = 0;
-  std::vector<std::int64_t> values;  // one per task; 0 where the task failed
-  std::vector<double> metrics;       // one per task, or empty when no task has one
-  std::vector<Span> spans;           // cover every task exactly once, in order
-  std::vector<Failure> failures;     // sorted by index
+  std::uint32_t count = 0;
+  std::uint32_t stride = 0;
+  std::string outputs;
+  std::vector<std::uint32_t> ends;  // when stride is 0: one per task, cumulative
+  std::vector<Span> spans;          // cover every task exactly once, in order
+  std::vector<Failure> failures;    // sorted by index
   // Rank 0 only, never on the wire: how many times each task ran (retries),
   // one per task, or empty when every task ran once.
   std::vector<std::uint32_t> attempts;
 
-  std::size_t size() const { return values.size(); }
+  std::size_t size() const { return count; }
+  std::span<const char> output(std::size_t i) const {
+    if (stride != 0) return {outputs.data() + i * stride, stride};
+    const std::size_t begin = i == 0 ? 0 : ends[i - 1];
+    return {outputs.data() + begin, ends[i] - begin};
+  }
+  // Why the outputs do not fit count, stride and ends, or null.
+  const char* shape_problem() const {
+    if (stride != 0) {
+      if (!ends.empty()) return "both a stride and output offsets";
+      if (outputs.size() != std::size_t{count} * stride) return "packed outputs of the wrong size";
+      return nullptr;
+    }
+    if (ends.size() != count) return "output offset count differs from task count";
+    std::uint32_t last = 0;
+    for (const std::uint32_t end : ends) {
+      if (end < last) return "output offsets out of order";
+      last = end;
+    }
+    if (last != outputs.size()) return "output offsets do not end at the outputs' size";
+    return nullptr;
+  }
   bool operator==(const ResultBatch&) const = default;
 };
 

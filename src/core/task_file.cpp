@@ -120,15 +120,13 @@ TaskSpec parse_task_line(std::string_view text, const std::string& file, std::ui
     if (info == nullptr) {
       std::string message = "unknown kind ";
       append_json_string(kind->get_ref<const std::string&>(), message);
-      const char* separator = " (known: ";
-      for (const KindInfo& known : all_kinds()) {
-        message += separator;
-        message += known.name;
-        separator = ", ";
-      }
-      throw InputError(message + ")");
+      throw InputError(message + " (known: " + kind_names() + ")");
     }
-    return info->parse(object);
+    if (!info->parse_json) throw InputError("kind " + info->name + " cannot be read from a task file");
+    TaskSpec spec;
+    spec.kind = info->id;
+    info->parse_json(object, spec.input);
+    return spec;
   } catch (const InputError& e) {
     throw InputError(where(file, line) + e.what());
   }
@@ -138,6 +136,7 @@ TaskFileSummary validate_task_file(const std::string& path) {
   std::ifstream in;
   open_task_file(path, in);
   TaskFileSummary summary;
+  summary.per_kind.assign(all_kinds().size(), 0);
   std::string buffer;
   std::string_view line;
   for (std::uint64_t line_no = 1;; ++line_no) {
@@ -150,7 +149,7 @@ TaskFileSummary validate_task_file(const std::string& path) {
     if (is_blank(line)) continue;
     const TaskSpec spec = parse_task_line(line, path, line_no);
     ++summary.tasks;
-    ++summary.per_kind[static_cast<std::size_t>(spec.kind)];
+    ++summary.per_kind[spec.kind];
   }
   if (summary.tasks == 0) throw InputError(path + ": no tasks in file");
   return summary;

@@ -105,7 +105,7 @@ void TraceWriter::consume(const TaskBatch& batch, const ResultBatch& results) {
   if (file_ == nullptr) throw std::logic_error("TraceWriter: consume after close");
   std::size_t next_failure = 0;
   for (const Span& span : results.spans) {
-    if (span.count == 0 || span.first >= results.values.size()) continue;
+    if (span.count == 0 || span.first >= results.size()) continue;
     while (next_failure < results.failures.size() &&
            results.failures[next_failure].index < span.first) {
       ++next_failure;
@@ -127,7 +127,8 @@ void TraceWriter::write_span(const TaskBatch& batch, const ResultBatch& results,
   const TaskSpec* spec = nullptr;
   if (batch.is_range()) {
     id = batch.first_id + span.first;
-    scratch_ = generator_.make(id);
+    scratch_.kind = generator_.kind;
+    generator_.input_of(id, scratch_.input);
     spec = &scratch_;
   } else {
     if (span.first >= batch.tasks.size()) return;
@@ -158,7 +159,7 @@ void TraceWriter::write_span(const TaskBatch& batch, const ResultBatch& results,
   buffer_ += ",\"args\":{\"id\":";
   append_int(buffer_, static_cast<std::int64_t>(id));
   buffer_ += ",\"input\":";
-  kind.append_input_json(*spec, buffer_);
+  kind.input_json(spec->input, buffer_);
   buffer_ += ",\"n\":";
   append_int(buffer_, span.count);
   if (failed > 0) {

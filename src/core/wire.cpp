@@ -2,6 +2,7 @@
 #include "wire.hpp"
 
 #include "byte_codec.hpp"
+#include "kinds.hpp"
 
 #include <cstring>
 #include <string>
@@ -28,9 +29,9 @@ void expect_end(const Reader& r) {
   if (r.remaining() != 0) throw WireError("wire: trailing bytes in message");
 }
 
-KindId checked_kind(std::uint8_t raw) {
-  if (raw >= kKindCount) throw WireError("wire: unknown kind id " + std::to_string(raw));
-  return static_cast<KindId>(raw);
+KindId checked_kind(KindId raw) {
+  if (raw >= all_kinds().size()) throw WireError("wire: unknown kind id " + std::to_string(raw));
+  return raw;
 }
 
 Lane checked_lane(std::uint8_t raw) {
@@ -49,7 +50,7 @@ void encode(const from_worker::Hello& m, std::vector<char>& out) {
   w.put(m.threads);
   w.put(m.bound_cpus);
   w.put(m.node_share);
-  w.put(m.kinds_mask);
+  w.put_string(m.registry);
   w.put(static_cast<std::uint8_t>(m.ok));
   w.put_string(m.error);
 }
@@ -64,7 +65,7 @@ void decode(std::span<const char> bytes, from_worker::Hello& m) {
   m.threads = r.get<std::uint32_t>();
   m.bound_cpus = r.get<std::uint32_t>();
   m.node_share = r.get<std::uint32_t>();
-  m.kinds_mask = r.get<std::uint32_t>();
+  r.get_string(m.registry);
   m.ok = r.get<std::uint8_t>() != 0;
   r.get_string(m.error);
   expect_end(r);
@@ -75,13 +76,9 @@ void encode(const to_worker::Welcome& m, std::vector<char>& out) {
   w.put(static_cast<std::uint8_t>(m.ok));
   w.put_string(m.error);
   const Generator& g = m.plan.generator;
-  w.put(static_cast<std::uint8_t>(g.kind));
+  w.put(g.kind);
   w.put(g.total);
-  w.put(g.from);
-  w.put(g.count);
-  w.put(g.min_seconds);
-  w.put(g.max_seconds);
-  w.put(g.seed);
+  w.put_string(g.params);
   w.put(static_cast<std::uint8_t>(m.plan.announce));
 }
 
@@ -90,13 +87,9 @@ void decode(std::span<const char> bytes, to_worker::Welcome& m) {
   m.ok = r.get<std::uint8_t>() != 0;
   r.get_string(m.error);
   Generator& g = m.plan.generator;
-  g.kind = checked_kind(r.get<std::uint8_t>());
+  g.kind = checked_kind(r.get<KindId>());
   g.total = r.get<std::uint64_t>();
-  g.from = r.get<std::int64_t>();
-  g.count = r.get<std::int64_t>();
-  g.min_seconds = r.get<double>();
-  g.max_seconds = r.get<double>();
-  g.seed = r.get<std::uint64_t>();
+  r.get_string(g.params);
   m.plan.announce = r.get<std::uint8_t>() != 0;
   expect_end(r);
 }
@@ -129,13 +122,14 @@ void encode(const TaskBatch& m, std::vector<char>& out) {
   w.put(m.first_id);
   w.put(m.count);
   w.put(static_cast<std::uint8_t>(m.lane));
+  w.put(m.kind);
+  w.put_string(m.params);
+  w.put(m.first_item);
   w.put(static_cast<std::uint64_t>(m.tasks.size()));
   for (const Task& t : m.tasks) {
     w.put(t.id);
-    w.put(static_cast<std::uint8_t>(t.spec.kind));
-    w.put(t.spec.n);
-    w.put(t.spec.seconds);
-    w.put_string(t.spec.name);
+    w.put(t.spec.kind);
+    w.put_string(t.spec.input);
   }
 }
 
@@ -145,16 +139,17 @@ void decode(std::span<const char> bytes, TaskBatch& m) {
   m.first_id = r.get<std::uint64_t>();
   m.count = r.get<std::uint32_t>();
   m.lane = checked_lane(r.get<std::uint8_t>());
+  m.kind = checked_kind(r.get<KindId>());
+  r.get_string(m.params);
+  m.first_item = r.get<std::uint64_t>();
   const auto n = r.get<std::uint64_t>();
-  // Each task takes at least 29 bytes, which bounds a corrupt count.
-  if (n > r.remaining() / 29) throw WireError("wire: task count longer than the message");
+  // Each task takes at least 14 bytes, which bounds a corrupt count.
+  if (n > r.remaining() / 14) throw WireError("wire: task count longer than the message");
   m.tasks.resize(n);
   for (Task& t : m.tasks) {
     t.id = r.get<std::uint64_t>();
-    t.spec.kind = checked_kind(r.get<std::uint8_t>());
-    t.spec.n = r.get<std::int64_t>();
-    t.spec.seconds = r.get<double>();
-    r.get_string(t.spec.name);
+    t.spec.kind = checked_kind(r.get<KindId>());
+    r.get_string(t.spec.input);
   }
   expect_end(r);
 }
@@ -163,13 +158,16 @@ void encode(const ResultBatch& m, std::vector<char>& out) {
   Writer w(out);
   w.put(m.seq);
   w.put(m.rank);
-  w.put_array(m.values);
-  w.put_array(m.metrics);
+  w.put(m.count);
+  w.put(m.stride);
+  w.put_string(m.outputs);
+  w.put_array(m.ends);
   w.put_array(m.spans);
   w.put(static_cast<std::uint64_t>(m.failures.size()));
   for (const Failure& f : m.failures) {
     w.put(f.index);
     w.put_string(f.message);
+    w.put_string(f.type);
   }
 }
 
@@ -178,15 +176,19 @@ void decode(std::span<const char> bytes, ResultBatch& m) {
   m.attempts.clear();  // rank 0's own field, never on the wire: nothing stale may survive
   m.seq = r.get<std::uint64_t>();
   m.rank = r.get<std::int32_t>();
-  r.get_array(m.values);
-  r.get_array(m.metrics);
+  m.count = r.get<std::uint32_t>();
+  m.stride = r.get<std::uint32_t>();
+  r.get_string(m.outputs);
+  r.get_array(m.ends);
+  if (const char* problem = m.shape_problem()) throw WireError(std::string("wire: ") + problem);
   r.get_array(m.spans);
   const auto n = r.get<std::uint64_t>();
-  if (n > r.remaining() / 8) throw WireError("wire: failure count longer than the message");
+  if (n > r.remaining() / 12) throw WireError("wire: failure count longer than the message");
   m.failures.resize(n);
   for (Failure& f : m.failures) {
     f.index = r.get<std::uint32_t>();
     r.get_string(f.message);
+    r.get_string(f.type);
   }
   expect_end(r);
 }

@@ -1,59 +1,27 @@
-// Generated workloads: the task of any id, computed on demand, and their range batches.
+// Generated workloads: the input of any id, computed on demand, and their range batches.
 #include <algorithm>
 #include <cstdio>
 #include <limits>
+#include <stdexcept>
 
 #include "kinds.hpp"
 #include "workload.hpp"
 
 namespace drover {
-namespace {
-
-// splitmix64's output function: a bijective mix with good avalanche, so
-// neighbouring ids get unrelated draws.
-std::uint64_t mix64(std::uint64_t z) {
-  z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9ULL;
-  z = (z ^ (z >> 27)) * 0x94d049bb133111ebULL;
-  return z ^ (z >> 31);
-}
-
-// A uniform draw in [0, 1): the (id+1)-th output of a splitmix64 stream seeded
-// with `seed`, so any id is reached without stepping through the others.
-double unit_draw(std::uint64_t seed, std::uint64_t id) {
-  const std::uint64_t bits = mix64(seed + (id + 1) * 0x9e3779b97f4a7c15ULL);
-  return static_cast<double>(bits >> 11) * 0x1.0p-53;
-}
-
-}  // namespace
-
 TaskSpec Generator::make(std::uint64_t id) const {
   TaskSpec spec;
   spec.kind = kind;
-  switch (kind) {
-    case KindId::square:
-      // Unsigned wrap-around then a modular cast (C++20): never UB, and exact
-      // whenever from + id fits, which the caller guarantees.
-      spec.n = static_cast<std::int64_t>(static_cast<std::uint64_t>(from) + id);
-      break;
-    case KindId::crunch:
-      spec.n = count;
-      break;
-    case KindId::download: {
-      spec.seconds = download_seconds(id);
-      char name[40];
-      const int length = std::snprintf(name, sizeof name, "file-%04llu.bin",
-                                       static_cast<unsigned long long>(id) + 1);
-      spec.name.assign(name, static_cast<std::size_t>(length));
-      break;
-    }
-  }
+  input_of(id, spec.input);
   return spec;
 }
 
-double Generator::download_seconds(std::uint64_t id) const {
-  const double u = unit_draw(seed, id);
-  // Rounding of min + span*u can land a hair above max.
-  return std::min(min_seconds + (max_seconds - min_seconds) * u, max_seconds);
+void Generator::input_of(std::uint64_t id, std::string& input) const {
+  const KindInfo& info = kind_info(kind);
+  if (!info.generate) {
+    throw std::logic_error("kind " + info.name + " has no generator");
+  }
+  input.clear();
+  info.generate(params, id, input);
 }
 
 GeneratedSource::GeneratedSource(const Generator& generator) : generator_(generator) {}
@@ -78,6 +46,9 @@ bool GeneratedSource::next_batch(std::size_t max_tasks, TaskBatch& batch) {
   const std::uint64_t n = std::min(cap, generator_.total - next_id_);
   batch.count = static_cast<std::uint32_t>(n);
   batch.lane = kind_info(generator_.kind).lane;
+  batch.kind = generator_.kind;
+  batch.params = generator_.params;
+  batch.first_item = batch.first_id;
   next_id_ += n;
   return true;
 }

@@ -5,27 +5,24 @@
 #include <fstream>
 #include <optional>
 #include <string>
+#include <vector>
 
 #include "task.hpp"
 
 namespace drover {
 
-// A generated workload: task id -> spec, a pure function, so ranks can rebuild
-// any task of a range batch from the id alone.
+// A generated workload: task id -> input, a pure function of the kind's
+// generate() over encoded parameters, so ranks can rebuild any task of a
+// range batch from the id alone.
 struct Generator {
-  KindId kind = KindId::square;
-  std::uint64_t total = 0;    // number of tasks
-  std::int64_t from = 0;      // square: input of task 0 (task i squares from + i)
-  std::int64_t count = 0;     // crunch: increments per task
-  double min_seconds = 5.0;   // download: durations drawn uniformly from
-  double max_seconds = 10.0;  //   [min_seconds, max_seconds] ...
-  std::uint64_t seed = 0;     //   ... by a hash of (seed, id): deterministic
+  KindId kind = 0;
+  std::uint64_t total = 0;  // number of tasks
+  std::string params;       // the kind's generator parameters, encoded
   bool operator==(const Generator&) const = default;
 
-  // Download names are file-0001.bin, file-0002.bin, ... (id + 1, at least 4 digits).
   TaskSpec make(std::uint64_t id) const;
-  // make(id).seconds without building the name: the lane starts 100,000s of these.
-  double download_seconds(std::uint64_t id) const;
+  // make(id).input into a reused buffer.
+  void input_of(std::uint64_t id, std::string& input) const;
 };
 
 // The scheduler pulls batches from a source; sources never hold all tasks.
@@ -34,8 +31,11 @@ class TaskSource {
   virtual ~TaskSource() = default;
   // Total task count when known up front (generators; validated task files).
   virtual std::optional<std::uint64_t> total() const = 0;
-  // Kind of the next task, or nullopt when the source is exhausted.
+  // Kind of the next task, or nullopt when there is none now.
   virtual std::optional<KindId> peek_kind() = 0;
+  // Whether tasks may still come after peek_kind() found none: a library's
+  // queue, open until the runtime shuts down. Files and generators end.
+  virtual bool may_grow() const { return false; }
   // Replaces `batch`'s contents (seq untouched) with up to max_tasks (>= 1) of
   // the next tasks, all on the lane of the next task; ids are consecutive.
   // Returns false, leaving batch empty, when exhausted.
@@ -74,7 +74,7 @@ TaskSpec parse_task_line(std::string_view text, const std::string& file, std::ui
 // the n-th task has id n-1.
 struct TaskFileSummary {
   std::uint64_t tasks = 0;
-  std::uint64_t per_kind[kKindCount] = {};
+  std::vector<std::uint64_t> per_kind;  // by KindId
 };
 // Reads the whole file once; throws InputError for a missing, unreadable or
 // non-regular file and for the first bad line.

@@ -34,15 +34,21 @@ void print_error(const JobHooks& hooks, const std::string& message) {
 
 }  // namespace
 
-JobOutcome run_job(const RunOptions& options, const boost::mpi::communicator& world,
-                   const JobHooks& hooks) {
+RankThreads plan_threads(unsigned requested, const boost::mpi::communicator& world) {
   const LaunchEnv launch = detect_launch(current_env());
   const unsigned cores = std::thread::hardware_concurrency();
   const unsigned local_ranks = ranks_on_node(world);
-  RankThreads pool{world.rank(), options.threads, bound_cpu_count(),
+  RankThreads pool{world.rank(), requested, bound_cpu_count(),
                    std::max(1u, cores / std::max(1u, local_ranks))};
   if (pool.threads == 0)
     pool.threads = default_threads(launch, cores, local_ranks, pool.bound_cpus);
+  return pool;
+}
+
+JobOutcome run_job(const RunOptions& options, const boost::mpi::communicator& world,
+                   const JobHooks& hooks) {
+  const LaunchEnv launch = detect_launch(current_env());
+  const RankThreads pool = plan_threads(options.threads, world);
   const unsigned threads = pool.threads;
 
   std::string own_error;

@@ -22,26 +22,6 @@
 namespace drover {
 namespace {
 
-// Rank 0 works too: batches for rank 0 go straight to its own executor.
-class LeaderTransport final : public Transport {
- public:
-  LeaderTransport(MpiTransport& mpi, LocalExecutor& local) : mpi_(mpi), local_(local) {}
-  void send_work(int rank, const TaskBatch& batch) override {
-    if (rank == 0) {
-      local_.submit(batch);
-    } else {
-      mpi_.send(rank, Tag::work, batch);
-    }
-  }
-  void send_stop(int rank, bool abandon) override {
-    if (rank != 0) mpi_.send(rank, Tag::stop, to_worker::Stop{abandon});
-  }
-
- private:
-  MpiTransport& mpi_;
-  LocalExecutor& local_;
-};
-
 // Every final batch into the journal, with the provenance of its rank.
 class JournalRecorder final : public ResultConsumer {
  public:

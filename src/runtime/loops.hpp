@@ -6,12 +6,14 @@
 #include <string>
 #include <vector>
 
+#include "core/binding.hpp"
 #include "core/executor.hpp"
 #include "core/leader_inputs.hpp"
 #include "core/messages.hpp"
 #include "core/report.hpp"
 #include "core/run_options.hpp"
 #include "core/sinks.hpp"
+#include "core/transport.hpp"
 #include "core/workload.hpp"
 #include "runtime/job.hpp"
 #include "runtime/mpi_transport.hpp"
@@ -44,16 +46,39 @@ inline ExecutorConfig executor_config(const LoopContext& ctx) {
   ExecutorConfig config;
   config.rank = ctx.mpi.rank();
   config.threads = ctx.threads;
-  config.generator = ctx.plan.generator;
   config.announce = ctx.plan.announce;
   config.fail_every_task = fails_here(ctx.mpi.rank());
   return config;
 }
 
+// Rank 0 works too: batches for rank 0 go straight to its own executor.
+class LeaderTransport final : public Transport {
+ public:
+  LeaderTransport(MpiTransport& mpi, LocalExecutor& local) : mpi_(mpi), local_(local) {}
+  void send_work(int rank, const TaskBatch& batch) override {
+    if (rank == 0) {
+      local_.submit(batch);
+    } else {
+      mpi_.send(rank, Tag::work, batch);
+    }
+  }
+  void send_stop(int rank, bool abandon) override {
+    if (rank != 0) mpi_.send(rank, Tag::stop, to_worker::Stop{abandon});
+  }
+
+ private:
+  MpiTransport& mpi_;
+  LocalExecutor& local_;
+};
+
 // Rank 0: schedules the inputs' source over every rank (itself included),
 // writes rows and journal, prints the summary, and sends Stop to all.
 JobOutcome lead(const LoopContext& ctx, LeaderInputs& inputs, const std::vector<RankInfo>& ranks,
                 const JobHooks& hooks);
+
+// This rank's pool size and binding facts, by the CLI's rules (collective:
+// every rank of `world` calls it).
+RankThreads plan_threads(unsigned requested, const boost::mpi::communicator& world);
 
 // Other ranks: run every batch that arrives and send the results back, until
 // Stop. Returns true when the Stop abandoned tasks still running here.

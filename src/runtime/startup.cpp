@@ -25,8 +25,12 @@ std::string check_hello(const from_worker::Hello& h, int expected_rank) {
            std::to_string(kProtocolVersion) + ": run the same drover binary on every node";
   }
   if (!h.ok) return who + " (" + h.host + "): " + h.error;
-  if ((h.kinds_mask & known_kinds_mask()) != known_kinds_mask()) {
-    return who + " (" + h.host + ") lacks work kinds rank 0 knows: run the same drover binary";
+  // "here" is rank 0, "there" the other rank.
+  const std::string difference =
+      registry_difference(registry_fingerprint(), h.registry, "on rank 0", "on " + who);
+  if (!difference.empty()) {
+    return who + " (" + h.host + ") registers other kinds than rank 0: " + difference +
+           " (run the same binary on every rank)";
   }
   return "";
 }
@@ -41,7 +45,7 @@ from_worker::Hello make_hello(int rank, const RankThreads& threads, bool ok, std
   h.threads = threads.threads;
   h.bound_cpus = threads.bound_cpus;
   h.node_share = threads.node_share;
-  h.kinds_mask = known_kinds_mask();
+  h.registry = registry_fingerprint();
   h.ok = ok;
   h.error = std::move(error);
   return h;

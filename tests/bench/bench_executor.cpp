@@ -8,8 +8,10 @@
 
 #include "core/completion_queue.hpp"
 #include "core/executor.hpp"
+#include "core/kinds.hpp"
 #include "core/task.hpp"
 #include "core/workload.hpp"
+#include "kinds/generators.hpp"
 
 namespace drover {
 namespace {
@@ -25,7 +27,6 @@ void run_pipeline(benchmark::State& state, const Generator& generator, unsigned 
   CompletionQueue<ResultBatch> done;  // outlives the executor, which pushes until it is gone
   ExecutorConfig config;
   config.threads = threads;
-  config.generator = generator;
   config.announce = false;
   LocalExecutor executor(config, done);
   std::uint64_t seq = 0;
@@ -35,12 +36,16 @@ void run_pipeline(benchmark::State& state, const Generator& generator, unsigned 
     batch.seq = seq++;
     batch.first_id = (batch.seq * batch_size) % (std::uint64_t{1} << 30);
     batch.count = batch_size;
+    batch.lane = kind_info(generator.kind).lane;
+    batch.kind = generator.kind;  // a range batch rebuilds its inputs from these
+    batch.params = generator.params;
+    batch.first_item = batch.first_id;
     executor.submit(std::move(batch));
   };
   const auto wait_one = [&] {
     std::optional<ResultBatch> results;
     while (!(results = done.try_pop())) done.wait_for(1ms);
-    benchmark::DoNotOptimize(results->values.data());
+    benchmark::DoNotOptimize(results->outputs.data());
   };
   for (std::size_t i = 0; i < depth; ++i) submit_next();
   std::uint64_t completed = 0;
@@ -57,7 +62,7 @@ void run_pipeline(benchmark::State& state, const Generator& generator, unsigned 
 
 // Args: pool threads, tasks per batch, batches in flight.
 void BM_executor_square(benchmark::State& state) {
-  run_pipeline(state, Generator{.kind = KindId::square, .total = std::uint64_t{1} << 40},
+  run_pipeline(state, square_generator(std::uint64_t{1} << 40, 0),
                static_cast<unsigned>(state.range(0)), static_cast<std::uint32_t>(state.range(1)),
                static_cast<std::size_t>(state.range(2)));
 }
@@ -65,8 +70,7 @@ void BM_executor_square(benchmark::State& state) {
 // The per-task path (claimed blocks, a clock read and a span per task):
 // crunch tasks of 100 increments, about 30 ns of work each.
 void BM_executor_crunch(benchmark::State& state) {
-  run_pipeline(state,
-               Generator{.kind = KindId::crunch, .total = std::uint64_t{1} << 40, .count = 100},
+  run_pipeline(state, crunch_generator(std::uint64_t{1} << 40, 100),
                static_cast<unsigned>(state.range(0)), static_cast<std::uint32_t>(state.range(1)),
                static_cast<std::size_t>(state.range(2)));
 }

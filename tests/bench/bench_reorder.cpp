@@ -15,7 +15,7 @@ class CountingConsumer final : public ResultConsumer {
  public:
   void consume(const TaskBatch& tasks, const ResultBatch& results) override {
     emitted += tasks.size();
-    benchmark::DoNotOptimize(results.values.data());
+    benchmark::DoNotOptimize(results.outputs.data());
   }
   std::uint64_t emitted = 0;
 };
@@ -23,9 +23,9 @@ class CountingConsumer final : public ResultConsumer {
 // Args: tasks per batch, window. Each window of `window` consecutive batches
 // is pushed last to first, so all but the last push are buffered and the last
 // one releases the whole window; window 1 is the in-order path. Every push
-// builds its batch and results (values sized to the batch, one span) as a
-// worker's decoded reply would arrive; the in-order path then leaves them
-// unmoved, so only the buffered path pays for new vectors.
+// builds its batch and results (packed 8-byte outputs sized to the batch, one
+// span) as a worker's decoded reply would arrive; the in-order path then
+// leaves them unmoved, so only the buffered path pays for new buffers.
 void BM_reorder(benchmark::State& state) {
   const auto tasks_per_batch = static_cast<std::uint32_t>(state.range(0));
   const auto window = static_cast<std::uint64_t>(state.range(1));
@@ -43,7 +43,9 @@ void BM_reorder(benchmark::State& state) {
     batch.count = tasks_per_batch;
     batch.seq = batch.first_id;
     results.seq = batch.seq;
-    results.values.resize(tasks_per_batch);
+    results.count = tasks_per_batch;
+    results.stride = 8;
+    results.outputs.resize(std::size_t{tasks_per_batch} * 8);
     results.spans.resize(1);
     results.spans[0] = Span{0, tasks_per_batch, 0, 0, 0, 1};
     buffer.push(std::move(batch), std::move(results));

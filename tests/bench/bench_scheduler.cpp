@@ -11,6 +11,7 @@
 #include "core/scheduler.hpp"
 #include "core/transport.hpp"
 #include "core/workload.hpp"
+#include "kinds/generators.hpp"
 
 namespace drover {
 namespace {
@@ -53,7 +54,7 @@ class NullConsumer final : public ResultConsumer {
  public:
   void consume(const TaskBatch& tasks, const ResultBatch& results) override {
     benchmark::DoNotOptimize(tasks.first_id);
-    benchmark::DoNotOptimize(results.values.data());
+    benchmark::DoNotOptimize(results.outputs.data());
   }
 };
 
@@ -79,7 +80,7 @@ void BM_scheduler(benchmark::State& state) {
   config.fixed_batch = fixed_batch;
   config.ordered = ordered;
   // An endless generated workload: guided self-scheduling never shrinks batches.
-  GeneratedSource source(Generator{.kind = KindId::square, .total = std::uint64_t{1} << 62});
+  GeneratedSource source(square_generator(std::uint64_t{1} << 62, 0));
   NullConsumer consumer;
   CountingTransport transport(std::size_t{config.batches_per_thread} * threads *
                               static_cast<std::size_t>(ranks));
@@ -99,7 +100,9 @@ void BM_scheduler(benchmark::State& state) {
     }
     const Outstanding out = transport.take(age);
     results.seq = out.seq;
-    results.values.resize(out.size);
+    results.count = out.size;
+    results.stride = 8;
+    results.outputs.resize(std::size_t{out.size} * 8);
     results.spans.resize(1);
     results.spans[0] = Span{0, out.size, 0, 0, 0, ns_per_task * out.size / 1000};
     scheduler.on_results(std::move(results));

@@ -7,10 +7,13 @@
 #include <memory>
 #include <vector>
 
+#include "core/kinds.hpp"
 #include "core/report.hpp"
 #include "core/sinks.hpp"
 #include "core/task.hpp"
 #include "core/workload.hpp"
+#include "kinds/generators.hpp"
+#include "kinds/pod.hpp"
 
 namespace drover {
 namespace {
@@ -23,14 +26,20 @@ enum Format : std::int64_t { summary_only = 0, jsonl = 1, csv = 2 };
 
 // A square range batch as a pool returns it: one span per chunk, no metrics.
 void square_batch(TaskBatch& batch, ResultBatch& results) {
+  const Generator generator = square_generator(std::uint64_t{1} << 40, 0);
   batch = TaskBatch{};
   batch.first_id = 1'000'000;
   batch.count = kRows;
+  batch.kind = generator.kind;
+  batch.params = generator.params;
+  batch.first_item = batch.first_id;
   results = ResultBatch{};
   results.rank = 1;
+  results.count = kRows;
+  results.stride = 8;
   for (std::uint32_t i = 0; i < kRows; ++i) {
     const auto n = static_cast<std::int64_t>(batch.first_id + i);
-    results.values.push_back(n * n);
+    builtin::put_pod(results.outputs, n * n);
   }
   for (std::uint32_t c = 0; c < 4; ++c) {
     results.spans.push_back(Span{c * kRows / 4, kRows / 4, c, 0, kEpochUs, kEpochUs + 120});
@@ -43,14 +52,16 @@ void crunch_batch(TaskBatch& batch, ResultBatch& results) {
   batch.first_id = 1'000'000;
   results = ResultBatch{};
   results.rank = 1;
+  results.count = kRows;
+  results.stride = 16;  // {i64 final count, f64 ns per increment}
   Task task;
-  task.spec.kind = KindId::crunch;
-  task.spec.n = 10'000'000;
+  task.spec.kind = find_kind("crunch")->id;
+  builtin::put_pod(task.spec.input, std::int64_t{10'000'000});
   for (std::uint32_t i = 0; i < kRows; ++i) {
     task.id = batch.first_id + i;
     batch.tasks.push_back(task);
-    results.values.push_back(10'000'000);
-    results.metrics.push_back(0.3125 + i * 1e-6);
+    builtin::put_pod(results.outputs, std::int64_t{10'000'000});
+    builtin::put_pod(results.outputs, 0.3125 + i * 1e-6);
     results.spans.push_back(
         Span{i, 1, i % 8, 0, kEpochUs + 3000 * std::int64_t{i}, kEpochUs + 3000 * (i + 1)});
   }
@@ -97,7 +108,7 @@ void BM_report_consume(benchmark::State& state) {
     sink = make_sink(null, format == jsonl ? OutputFormat::jsonl : OutputFormat::csv);
   }
   std::vector<RankInfo> ranks(4, RankInfo{"node-0001", 4242, 8});
-  const Generator generator{.kind = KindId::square, .total = std::uint64_t{1} << 40};
+  const Generator generator = square_generator(std::uint64_t{1} << 40, 0);
   std::size_t bytes = 0;  // per batch; the CSV header line is counted once in it
   if (format != summary_only) {
     bytes = batch_bytes(batch, results, ranks, generator,

@@ -18,7 +18,7 @@
 #include <thread>
 #include <vector>
 
-#include "core/kinds.hpp"
+#include "kinds/kernels.hpp"
 
 namespace drover {
 namespace {

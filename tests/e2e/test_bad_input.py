@@ -27,7 +27,7 @@ def records(data):
     """(offset, length) of each record of a journal's bytes. Layout, from
     src/core/journal_codec.hpp: magic[8], u32 version, u32 fingerprint length,
     fingerprint, u32 CRC; then records of u32 length, u32 CRC of the length, u32 CRC, payload
-    (format version 2)."""
+    (format version 3)."""
     (flen,) = struct.unpack_from("<I", data, 12)
     offset = 16 + flen + 4
     found = []
@@ -296,7 +296,9 @@ class BadJournals(Check):
         length_past_max = bytearray(self.good)
         struct.pack_into("<I", length_past_max, mid_offset, 0x7FFFFFFF)
         version = bytearray(self.good)
-        struct.pack_into("<I", version, 8, 3)
+        struct.pack_into("<I", version, 8, 4)  # the next version: this drover reads 3
+        older = bytearray(self.good)
+        struct.pack_into("<I", older, 8, 2)  # the closed model's journals
         return [
             ("missing", self.path("nope.drj"), ["nope.drj", "No such file"]),
             ("directory", self.dir, [self.dir, "directory"]),
@@ -307,7 +309,9 @@ class BadJournals(Check):
             ("truncated header", self.variant("t10.drj", self.good[:10]), ["t10.drj", "header"]),
             ("truncated fingerprint", self.variant("t20.drj", self.good[:20]), ["t20.drj", "header"]),
             ("header checksum", self.flipped("hcrc.drj", 17, 0x01), ["hcrc.drj", "header"]),
-            ("another version", self.variant("v3.drj", version), ["v3.drj", "version 3"]),
+            ("another version", self.variant("v4.drj", version), ["v4.drj", "version 4", "newer"]),
+            ("an older version", self.variant("v2.drj", older),
+             ["v2.drj", "version 2", "older drover"]),
             ("corrupted middle record", self.flipped("mid.drj", mid_offset + 12 + mid_length // 2),
              ["mid.drj", f"byte {mid_offset}", "damaged"]),
             ("middle record checksum field", self.flipped("crcf.drj", mid_offset + 5),
@@ -349,7 +353,7 @@ class BadJournals(Check):
             (["run", "square", "--count", "50001", "--journal", self.journal, "--resume"],
              "square total=50000"),
             (["run", "square", "--count", "50000", "--from", "1", "--journal", self.journal,
-              "--resume"], "from=0"),
+              "--resume"], "params=0000000000000000"),
             (["run", "crunch", "--tasks", "3", "--journal", self.journal, "--resume"], "kind=crunch"),
             (["run", "--tasks-file", self.write("t.jsonl", '{"kind":"square","n":1}\n'),
               "--journal", self.journal, "--resume"], "task-file"),

@@ -14,6 +14,8 @@
 
 #include "core/errors.hpp"
 #include "core/kinds.hpp"
+#include "kinds/generators.hpp"
+#include "kinds/pod.hpp"
 #include "runtime/job.hpp"
 
 namespace drover {
@@ -24,7 +26,9 @@ struct Collected final : ResultConsumer {
   void consume(const TaskBatch& tasks, const ResultBatch& results) override {
     for (std::size_t i = 0; i < tasks.size(); ++i) {
       ids.push_back(tasks.first_id + i);
-      values.push_back(results.values[i]);
+      // Every built-in kind's value is its output's first int64; a failed task has none.
+      const auto output = results.output(i);
+      values.push_back(output.size() >= 8 ? builtin::get_pod<std::int64_t>(output) : 0);
     }
     for (const Failure& f : results.failures) failures.push_back(f.message);
     ranks.insert(results.rank);
@@ -55,11 +59,7 @@ JobRun run(const RunOptions& options) {
 
 RunOptions squares(std::int64_t from, std::uint64_t count) {
   RunOptions o;
-  Generator g;
-  g.kind = KindId::square;
-  g.from = from;
-  g.total = count;
-  o.generator = g;
+  o.generator = square_generator(count, from);
   o.threads = 2;
   return o;
 }
@@ -131,11 +131,7 @@ TEST(Jobs, ThrowingTasksAreDataAndEveryRankCarriesOn) {
 
 TEST(Jobs, CrunchAndShortDownloads) {
   RunOptions crunch;
-  Generator g;
-  g.kind = KindId::crunch;
-  g.total = 12;
-  g.count = 20'000;
-  crunch.generator = g;
+  crunch.generator = crunch_generator(12, 20'000);
   crunch.threads = 1;
   const JobRun c = run(crunch);
   EXPECT_EQ(c.outcome.exit_code, kExitOk);
@@ -145,12 +141,7 @@ TEST(Jobs, CrunchAndShortDownloads) {
   }
 
   RunOptions download;
-  Generator d;
-  d.kind = KindId::download;
-  d.total = 40;
-  d.min_seconds = 0.001;
-  d.max_seconds = 0.004;
-  d.seed = 3;
+  const Generator d = download_generator(40, 0.001, 0.004, 3);
   download.generator = d;
   download.announce = false;
   const JobRun r = run(download);
@@ -159,7 +150,7 @@ TEST(Jobs, CrunchAndShortDownloads) {
     ASSERT_EQ(r.seen.values.size(), 40u);
     for (std::size_t i = 0; i < 40; ++i) {
       EXPECT_EQ(r.seen.ids[i], i);
-      EXPECT_EQ(r.seen.values[i], std::llround(d.make(i).seconds * 1000)) << "planned ms";
+      EXPECT_EQ(r.seen.values[i], std::llround(download_seconds_of(d.make(i).input) * 1000)) << "planned ms";
     }
   }
 }

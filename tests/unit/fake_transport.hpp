@@ -8,6 +8,7 @@
 #include "core/scheduler.hpp"
 #include "core/transport.hpp"
 #include "core/workload.hpp"
+#include "model_test_util.hpp"
 
 namespace drover::testing {
 
@@ -39,7 +40,7 @@ class CollectingConsumer final : public ResultConsumer {
   void consume(const TaskBatch& tasks, const ResultBatch& results) override {
     for (std::size_t i = 0; i < tasks.size(); ++i) {
       ids.push_back(tasks.first_id + i);
-      values.push_back(results.values[i]);
+      values.push_back(model_test::value_of(results, i));
     }
     ++batches;
   }
@@ -48,24 +49,15 @@ class CollectingConsumer final : public ResultConsumer {
   int batches = 0;
 };
 
-// A generated workload of `n` tasks of one kind.
-inline Generator generated(KindId kind, std::uint64_t n) {
-  Generator g;
-  g.kind = kind;
-  g.total = n;
-  return g;
-}
 // The scheduler tests' usual source.
 inline Generator squares(std::uint64_t n) {
-  return generated(KindId::square, n);
+  return square_generator(n, 0);
 }
 inline Generator crunches(std::uint64_t n) {  // each counting to 1
-  Generator g = generated(KindId::crunch, n);
-  g.count = 1;
-  return g;
+  return crunch_generator(n, 1);
 }
 inline Generator downloads(std::uint64_t n) {
-  return generated(KindId::download, n);
+  return download_generator(n, 5, 10, 1);
 }
 
 // Ranks 0 and 1 with the given pool threads: the scheduler tests' usual workers.
@@ -82,8 +74,10 @@ inline ResultBatch answer(const TaskBatch& batch, int rank, std::int64_t us_per_
   r.seq = batch.seq;
   r.rank = rank;
   const auto n = static_cast<std::uint32_t>(batch.size());
+  std::vector<std::int64_t> values;
   for (std::uint32_t i = 0; i < n; ++i)
-    r.values.push_back(static_cast<std::int64_t>(batch.first_id + i) * 10);
+    values.push_back(static_cast<std::int64_t>(batch.first_id + i) * 10);
+  model_test::set_values(r, values);
   r.spans.push_back(Span{0, n, 0, 0, 0, us_per_task * n});
   return r;
 }

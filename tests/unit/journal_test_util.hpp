@@ -14,22 +14,24 @@
 
 #include "core/errors.hpp"
 #include "core/journal.hpp"
+#include "model_test_util.hpp"
 
 namespace drover::journal_test {
 
 inline constexpr FsyncPolicy kNoSyncs{0, std::chrono::milliseconds{0}};
 inline const auto kIgnore = [](const JournalBatch&) {};
 
-// A generated range: squares of the ids, timed in chunks of four as squares are.
+// A generated range: squares of the ids (from 0), timed in chunks of four as squares are.
 inline JournalBatch range_batch(std::uint64_t first, std::uint32_t count, std::int32_t rank) {
   JournalBatch b;
-  b.tasks.first_id = first;
-  b.tasks.count = count;
+  b.tasks = model_test::generated_range(square_generator(first + count, 0), first, count);
   b.results.rank = rank;
+  std::vector<std::int64_t> values;
   for (std::uint32_t i = 0; i < count; ++i) {
     const auto n = static_cast<std::int64_t>(first + i);
-    b.results.values.push_back(n * n);
+    values.push_back(n * n);
   }
+  model_test::set_values(b.results, values);
   for (std::uint32_t i = 0; i < count; i += 4) {
     const std::uint32_t n = std::min(4u, count - i);
     b.results.spans.push_back(Span{i, n, i % 3, 0, 1'000'000 + i, 1'000'010 + i});
@@ -39,16 +41,17 @@ inline JournalBatch range_batch(std::uint64_t first, std::uint32_t count, std::i
   return b;
 }
 
-// Explicit tasks of every kind, with metrics, a failure and a retried task.
+// Explicit tasks of every kind, with metrics, a failure and a retried task:
+// outputs of mixed sizes, so without a stride (the failed download's is empty).
 inline JournalBatch explicit_batch(std::uint64_t first) {
   JournalBatch b;
   b.tasks.first_id = first;
-  b.tasks.tasks = {Task{first, TaskSpec{KindId::square, -12, 0, ""}},
-                   Task{first + 1, TaskSpec{KindId::crunch, 10'000'000, 0, ""}},
-                   Task{first + 2, TaskSpec{KindId::download, 0, 7.5, "av.avi"}}};
+  b.tasks.tasks = {Task{first, model_test::square_spec(-12)},
+                   Task{first + 1, model_test::crunch_spec(10'000'000)},
+                   Task{first + 2, model_test::download_spec("av.avi", 7.5)}};
   b.results.rank = 2;
-  b.results.values = {144, 10'000'000, 0};
-  b.results.metrics = {0, 0.25, 7.5};
+  model_test::set_outputs(b.results, {model_test::i64_output(144),
+                                      model_test::pair_output(10'000'000, 0.25), ""});
   for (std::uint32_t i = 0; i < 3; ++i) b.results.spans.push_back(Span{i, 1, i, 0, 10, 20});
   b.results.failures = {Failure{2, "download of av.avi failed: simulated"}};
   b.results.attempts = {1, 1, 3};

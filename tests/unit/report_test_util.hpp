@@ -8,17 +8,22 @@
 #include <utility>
 #include <vector>
 
+#include "core/kinds.hpp"
 #include "core/report.hpp"
+#include "model_test_util.hpp"
 
 namespace drover::report_test {
 
-// Keeps copies of the rows, since a row's views die with the batch.
+// Keeps copies of the rows, since a row's views die with the batch. The value
+// and metric are the output's first int64 and the double after it (every
+// built-in kind's layout), when the output holds them.
 struct Recorded {
   std::uint64_t id;
   TaskSpec spec;
   bool ok;
+  std::string output;  // the encoded bytes
   std::int64_t value;
-  bool has_metric;
+  bool has_metric;  // the row's kind writes a metric for it
   double metric;
   std::string error;
   std::int32_t rank;
@@ -33,9 +38,16 @@ struct Recorded {
 class RecordingSink final : public ResultSink {
  public:
   void write(const ResultRow& r) override {
-    rows.push_back({r.id, *r.spec, r.ok, r.value, r.has_metric, r.metric, std::string(r.error),
-                    r.rank, std::string(r.host), r.pid, r.thread, r.start_us, r.end_us,
-                    r.attempts});
+    std::int64_t value = 0;
+    double metric = 0;
+    if (r.output.size() >= 8) value = builtin::get_pod<std::int64_t>(r.output);
+    if (r.output.size() >= 16) metric = builtin::get_pod<double>(r.output, 8);
+    std::string metric_json;
+    const KindInfo& kind = kind_info(r.spec->kind);
+    const bool has_metric = r.ok && kind.metric_json && kind.metric_json(r.output, metric_json);
+    rows.push_back({r.id, *r.spec, r.ok, std::string(r.output.data(), r.output.size()), value,
+                    has_metric, metric, std::string(r.error), r.rank, std::string(r.host), r.pid,
+                    r.thread, r.start_us, r.end_us, r.attempts});
   }
   void close() override {}
   std::vector<Recorded> rows;
@@ -57,26 +69,22 @@ inline std::vector<RankInfo> two_ranks() {
 }
 
 inline Generator squares_from(std::int64_t from, std::uint64_t total) {
-  Generator g;
-  g.kind = KindId::square;
-  g.from = from;
-  g.total = total;
-  return g;
+  return square_generator(total, from);
 }
 
-// A range batch of squares as an executor would answer it, one span per 100 tasks.
+// A range batch of squares (from 0) as an executor would answer it, one span per 100 tasks.
 inline std::pair<TaskBatch, ResultBatch> square_range_batch(std::uint64_t first,
                                                             std::uint32_t count,
                                                             std::int32_t rank) {
-  TaskBatch batch;
-  batch.first_id = first;
-  batch.count = count;
+  TaskBatch batch = model_test::generated_range(squares_from(0, first + count), first, count);
   ResultBatch results;
   results.rank = rank;
+  std::vector<std::int64_t> values;
   for (std::uint32_t i = 0; i < count; ++i) {
     const auto n = static_cast<std::int64_t>(first + i);
-    results.values.push_back(n * n);
+    values.push_back(n * n);
   }
+  model_test::set_values(results, values);
   for (std::uint32_t i = 0; i < count; i += 100) {
     results.spans.push_back(span(i, std::min(100u, count - i), i / 100, 1000 + i, 1010 + i));
   }

@@ -1,6 +1,8 @@
 // The command line: what each flag means, env fallbacks, and every kind of bad input.
 #include <gtest/gtest.h>
 
+#include "kinds/generators.hpp"
+
 #include <initializer_list>
 #include <string>
 #include <vector>
@@ -30,28 +32,22 @@ TEST(Cli, SquareWithCountAndFrom) {
   const CliResult r = parse({"run", "square", "--count", "1000", "--from", "-5"});
   ASSERT_EQ(r.command, Command::run);
   ASSERT_TRUE(r.run.generator);
-  EXPECT_EQ(r.run.generator->kind, KindId::square);
-  EXPECT_EQ(r.run.generator->total, 1000u);
-  EXPECT_EQ(r.run.generator->from, -5);
+  EXPECT_EQ(*r.run.generator, square_generator(1000, -5));
   EXPECT_TRUE(r.run.ordered);
   EXPECT_EQ(r.run.batch, 0u);
 }
 
 TEST(Cli, CrunchTasksAndCount) {
   const CliResult r = parse({"run", "crunch", "--tasks", "8", "--count", "10000000"});
-  EXPECT_EQ(r.run.generator->kind, KindId::crunch);
-  EXPECT_EQ(r.run.generator->total, 8u);
-  EXPECT_EQ(r.run.generator->count, 10'000'000);
+  EXPECT_EQ(*r.run.generator, crunch_generator(8, 10'000'000));
 }
 
 TEST(Cli, DownloadDefaultsAreFiveToTenSeconds) {
   const CliResult r = parse({"run", "download"});
-  EXPECT_EQ(r.run.generator->total, 20u);
-  EXPECT_EQ(r.run.generator->min_seconds, 5.0);
-  EXPECT_EQ(r.run.generator->max_seconds, 10.0);
+  EXPECT_EQ(*r.run.generator, download_generator(20, 5.0, 10.0, 1));
   const CliResult s =
       parse({"run", "download", "--tasks", "3", "--min", "0.5", "--max", "1", "--seed", "7", "-q"});
-  EXPECT_EQ(s.run.generator->seed, 7u);
+  EXPECT_EQ(*s.run.generator, download_generator(3, 0.5, 1, 7));
   EXPECT_FALSE(s.run.announce);
 }
 

@@ -2,6 +2,8 @@
 // lines, the table's arithmetic and the choice of explanation.
 #include <gtest/gtest.h>
 
+#include "kinds/generators.hpp"
+
 #include <string>
 #include <vector>
 
@@ -19,7 +21,7 @@ bool has(const std::string& text, const std::string& part) {
 
 Workload crunch_work(std::uint64_t tasks) {
   Workload w;
-  w.kind = KindId::crunch;
+  w.cpu_bound = true;
   w.tasks = tasks;
   w.count = 1000;
   return w;
@@ -27,7 +29,7 @@ Workload crunch_work(std::uint64_t tasks) {
 
 Workload download_work() {
   Workload w;
-  w.kind = KindId::download;
+  w.cpu_bound = false;
   w.tasks = 16;
   w.min_seconds = 0.2;
   w.max_seconds = 0.4;
@@ -95,9 +97,9 @@ TEST(CompareOptions, DefaultsComeFromTheCores) {
   EXPECT_EQ(o.cores, 6u);
   EXPECT_EQ(o.repeat, 3u);
   ASSERT_EQ(o.workloads.size(), 2u);
-  EXPECT_EQ(o.workloads[0].kind, KindId::crunch);
+  EXPECT_EQ(o.workloads[0].kind_name(), "crunch");
   EXPECT_EQ(o.workloads[0].tasks, 48u);  // 8 per core
-  EXPECT_EQ(o.workloads[1].kind, KindId::download);
+  EXPECT_EQ(o.workloads[1].kind_name(), "download");
   EXPECT_EQ(o.workloads[1].tasks, 16u);
   EXPECT_DOUBLE_EQ(o.workloads[1].min_seconds, 0.2);
   EXPECT_DOUBLE_EQ(o.workloads[1].max_seconds, 0.4);
@@ -123,7 +125,7 @@ TEST(CompareOptions, GivenValuesWin) {
   EXPECT_EQ(o.repeat, 5u);
   EXPECT_EQ(o.timeout_seconds, 30u);
   ASSERT_EQ(o.workloads.size(), 2u);
-  EXPECT_EQ(o.workloads[0].kind, KindId::download);
+  EXPECT_EQ(o.workloads[0].kind_name(), "download");
   EXPECT_EQ(o.workloads[0].tasks, 7u);
   EXPECT_DOUBLE_EQ(o.workloads[0].max_seconds, 0.02);
   EXPECT_EQ(o.workloads[1].tasks, 7u);
@@ -230,8 +232,9 @@ TEST(CompareExplain, IoRowsSaySumOrLongest) {
   const Generator g = w.generator();
   double sum = 0, longest = 0;
   for (std::uint64_t id = 0; id < w.tasks; ++id) {
-    sum += g.download_seconds(id);
-    longest = std::max(longest, g.download_seconds(id));
+    const double seconds = download_seconds_of(g.make(id).input);
+    sum += seconds;
+    longest = std::max(longest, seconds);
   }
   char sum_text[32], longest_text[32];
   std::snprintf(sum_text, sizeof sum_text, "%.2f s", sum);

@@ -14,6 +14,7 @@
 
 #include "core/executor.hpp"
 #include "core/kinds.hpp"
+#include "model_test_util.hpp"
 
 namespace drover {
 namespace {
@@ -59,46 +60,59 @@ std::string overflow_message(std::int64_t n) {
   return "no overflow";
 }
 
-TaskBatch range_batch(std::uint64_t seq, std::uint64_t first_id, std::uint32_t count,
-                      Lane lane = Lane::cpu) {
-  return TaskBatch{seq, first_id, count, lane, {}};
+// Range batches carry their generator's kind and parameters.
+TaskBatch range_batch(const Generator& g, std::uint64_t seq, std::uint64_t first_id,
+                      std::uint32_t count) {
+  return TaskBatch{seq, first_id, count, kind_info(g.kind).lane, {}, g.kind, g.params, first_id};
 }
 
 TaskBatch explicit_batch(std::uint64_t seq, std::uint64_t first_id, std::vector<TaskSpec> specs,
                          Lane lane = Lane::cpu) {
-  TaskBatch batch = range_batch(seq, first_id, 0, lane);
+  TaskBatch batch{seq, first_id, 0, lane, {}, 0, {}, 0};
   for (auto& spec : specs) batch.tasks.push_back(Task{first_id + batch.tasks.size(), spec});
   return batch;
 }
 
-const auto square = [](std::int64_t n) { return TaskSpec{KindId::square, n, 0, ""}; };
-const auto crunch_task = [](std::int64_t count) { return TaskSpec{KindId::crunch, count, 0, ""}; };
-const auto download = [](double s, std::string n) { return TaskSpec{KindId::download, 0, s, n}; };
+using model_test::metric_of;
+using model_test::value_of;
+using model_test::values_of;
+const auto square = [](std::int64_t n) { return model_test::square_spec(n); };
+const auto crunch_task = [](std::int64_t count) { return model_test::crunch_spec(count); };
+const auto download = [](double s, std::string n) { return model_test::download_spec(n, s); };
 
-ExecutorConfig square_config(std::int64_t from, unsigned threads = 4) {
+// What the kind's own run gives for `spec`: its first int64.
+std::int64_t run_value(const TaskSpec& spec) {
+  std::string out;
+  kind_info(spec.kind).run(spec.input, out);
+  return builtin::get_pod<std::int64_t>(out);
+}
+
+ExecutorConfig square_config(unsigned threads = 4) {
   ExecutorConfig config;
   config.rank = 3;
   config.threads = threads;
-  config.generator.kind = KindId::square;
-  config.generator.total = std::numeric_limits<std::uint32_t>::max();
-  config.generator.from = from;
   config.announce = false;
   return config;
 }
 
+Generator squares_from(std::int64_t from) {
+  return square_generator(std::numeric_limits<std::uint32_t>::max(), from);
+}
+
 TEST(LocalExecutor, RangeSquaresMatchSerialReference) {
   CompletionQueue<ResultBatch> done;
-  LocalExecutor executor(square_config(-70'000), done);
-  const ResultBatch result = run_one(executor, done, range_batch(7, 1000, 150'000));
+  LocalExecutor executor(square_config(), done);
+  const ResultBatch result =
+      run_one(executor, done, range_batch(squares_from(-70'000), 7, 1000, 150'000));
   EXPECT_EQ(result.seq, 7u);
   EXPECT_EQ(result.rank, 3);
   ASSERT_EQ(result.size(), 150'000u);
   for (std::size_t i = 0; i < result.size(); ++i) {
     const std::int64_t n = -70'000 + 1000 + static_cast<std::int64_t>(i);
-    ASSERT_EQ(result.values[i], n * n) << "index " << i;
+    ASSERT_EQ(value_of(result, i), n * n) << "index " << i;
   }
   EXPECT_TRUE(result.failures.empty());
-  EXPECT_TRUE(result.metrics.empty());
+  EXPECT_EQ(result.stride, 8u);  // packed int64s: no offsets, no metric
   EXPECT_EQ(result.spans.size(), 4u);  // one per chunk, one chunk per thread
   expect_spans_cover(result, 3);
   EXPECT_EQ(executor.in_flight(), 0u);
@@ -106,17 +120,18 @@ TEST(LocalExecutor, RangeSquaresMatchSerialReference) {
 
 TEST(LocalExecutor, RangeCrossingTheOverflowBoundary) {
   CompletionQueue<ResultBatch> done;
-  LocalExecutor executor(square_config(kLastSquarable - 3000, 3), done);
+  LocalExecutor executor(square_config(3), done);
   // Inputs kLastSquarable - 2000 ... kLastSquarable + 3999: index 2000 is the last that fits.
-  const ResultBatch result = run_one(executor, done, range_batch(2, 1000, 6000));
+  const ResultBatch result =
+      run_one(executor, done, range_batch(squares_from(kLastSquarable - 3000), 2, 1000, 6000));
   ASSERT_EQ(result.size(), 6000u);
   ASSERT_EQ(result.failures.size(), 3999u);
   for (std::size_t i = 0; i < result.size(); ++i) {
     const std::int64_t n = kLastSquarable - 2000 + static_cast<std::int64_t>(i);
     if (i <= 2000) {
-      ASSERT_EQ(result.values[i], n * n) << "index " << i;
+      ASSERT_EQ(value_of(result, i), n * n) << "index " << i;
     } else {
-      ASSERT_EQ(result.values[i], 0) << "index " << i;
+      ASSERT_EQ(value_of(result, i), 0) << "index " << i;
       const Failure& failure = result.failures[i - 2001];
       ASSERT_EQ(failure.index, i);
       ASSERT_EQ(failure.message, overflow_message(n));
@@ -127,33 +142,31 @@ TEST(LocalExecutor, RangeCrossingTheOverflowBoundary) {
 
 TEST(LocalExecutor, RangeStartingBelowTheNegativeBoundary) {
   CompletionQueue<ResultBatch> done;
-  LocalExecutor executor(square_config(-kLastSquarable - 10, 2), done);
-  const ResultBatch result = run_one(executor, done, range_batch(3, 0, 3000));
+  LocalExecutor executor(square_config(2), done);
+  const ResultBatch result =
+      run_one(executor, done, range_batch(squares_from(-kLastSquarable - 10), 3, 0, 3000));
   // Inputs below -kLastSquarable overflow; the kernel carries on after each.
   ASSERT_EQ(result.failures.size(), 10u);
   for (std::uint32_t i = 0; i < 10; ++i) {
     EXPECT_EQ(result.failures[i].index, i);
     EXPECT_EQ(result.failures[i].message, overflow_message(-kLastSquarable - 10 + i));
   }
-  EXPECT_EQ(result.values[10], kLastSquarable * kLastSquarable);
-  EXPECT_EQ(result.values[2999], (kLastSquarable - 2989) * (kLastSquarable - 2989));
+  EXPECT_EQ(value_of(result, 10), kLastSquarable * kLastSquarable);
+  EXPECT_EQ(value_of(result, 2999), (kLastSquarable - 2989) * (kLastSquarable - 2989));
   expect_spans_cover(result, 1);
 }
 
 TEST(LocalExecutor, CrunchRangeHasOneSpanAndMetricPerTask) {
   CompletionQueue<ResultBatch> done;
-  ExecutorConfig config = square_config(0, 4);
-  config.generator.kind = KindId::crunch;
-  config.generator.count = 2000;
-  LocalExecutor executor(std::move(config), done);
-  const ResultBatch result = run_one(executor, done, range_batch(4, 10, 37));
+  LocalExecutor executor(square_config(4), done);
+  const ResultBatch result = run_one(executor, done, range_batch(crunch_generator(1000, 2000), 4, 10, 37));
   ASSERT_EQ(result.size(), 37u);
-  ASSERT_EQ(result.metrics.size(), 37u);
+  ASSERT_EQ(result.stride, 16u);  // {count, ns per increment} per task
   ASSERT_EQ(result.spans.size(), 37u);
-  const std::int64_t expected = kind_info(KindId::crunch).run(crunch_task(2000)).value;
+  const std::int64_t expected = run_value(crunch_task(2000));
   for (std::size_t i = 0; i < 37; ++i) {
-    EXPECT_EQ(result.values[i], expected);
-    EXPECT_GE(result.metrics[i], 0.0);
+    EXPECT_EQ(value_of(result, i), expected);
+    EXPECT_GE(metric_of(result, i), 0.0);
   }
   EXPECT_TRUE(result.failures.empty());
   expect_spans_cover(result, 3);
@@ -161,48 +174,50 @@ TEST(LocalExecutor, CrunchRangeHasOneSpanAndMetricPerTask) {
 
 TEST(LocalExecutor, ExplicitMixedTasksWithAFailure) {
   CompletionQueue<ResultBatch> done;
-  LocalExecutor executor(square_config(0, 2), done);
+  LocalExecutor executor(square_config(2), done);
   const std::int64_t max = std::numeric_limits<std::int64_t>::max();
   const std::vector<TaskSpec> specs = {square(12), crunch_task(500), square(max),
                                        square(-5), crunch_task(0),   square(kLastSquarable)};
   const ResultBatch result = run_one(executor, done, explicit_batch(9, 40, specs));
   ASSERT_EQ(result.size(), specs.size());
-  ASSERT_EQ(result.metrics.size(), specs.size());  // a crunch task is present
+  ASSERT_EQ(result.stride, 0u);  // kinds of two output sizes: offsets
+  ASSERT_EQ(result.ends.size(), specs.size());
   for (std::size_t i = 0; i < specs.size(); ++i) {
     if (i == 2) continue;
-    EXPECT_EQ(result.values[i], kind_info(specs[i].kind).run(specs[i]).value) << i;
+    EXPECT_EQ(result.output(i).size(), specs[i].kind == model_test::crunch_id() ? 16u : 8u) << i;
+    EXPECT_EQ(value_of(result, i), run_value(specs[i])) << i;
   }
-  EXPECT_EQ(result.values[2], 0);
+  EXPECT_TRUE(result.output(2).empty());  // a failed task has no output
   ASSERT_EQ(result.failures.size(), 1u);
-  EXPECT_EQ(result.failures[0], (Failure{2, overflow_message(max)}));
+  EXPECT_EQ(result.failures[0], (Failure{2, overflow_message(max), "std::overflow_error"}));
   expect_spans_cover(result, 1);
 }
 
 TEST(LocalExecutor, ThrowingTaskLeavesTheExecutorWorking) {
   CompletionQueue<ResultBatch> done;
-  LocalExecutor executor(square_config(100, 2), done);
+  LocalExecutor executor(square_config(2), done);
   const std::int64_t max = std::numeric_limits<std::int64_t>::max();
   const ResultBatch bad = run_one(executor, done, explicit_batch(1, 0, {square(max)}));
   ASSERT_EQ(bad.failures.size(), 1u);
   EXPECT_EQ(bad.failures[0].index, 0u);
-  const ResultBatch good = run_one(executor, done, range_batch(2, 0, 5000));
+  const ResultBatch good = run_one(executor, done, range_batch(squares_from(100), 2, 0, 5000));
   EXPECT_TRUE(good.failures.empty());
-  EXPECT_EQ(good.values[4999], 5099 * 5099);
+  EXPECT_EQ(value_of(good, 4999), 5099 * 5099);
   const ResultBatch again = run_one(executor, done, explicit_batch(3, 0, {square(max), square(2)}));
-  EXPECT_EQ(again.values[1], 4);
+  EXPECT_EQ(value_of(again, 1), 4);
   EXPECT_EQ(executor.in_flight(), 0u);
 }
 
 TEST(LocalExecutor, SmallAndEmptyBatches) {
   CompletionQueue<ResultBatch> done;
-  LocalExecutor executor(square_config(5, 2), done);
-  const ResultBatch small = run_one(executor, done, range_batch(1, 0, 100));
+  LocalExecutor executor(square_config(2), done);
+  const ResultBatch small = run_one(executor, done, range_batch(squares_from(5), 1, 0, 100));
   ASSERT_EQ(small.spans.size(), 1u);  // too few squares to be worth a second chunk
-  EXPECT_EQ(small.values[99], 104 * 104);
+  EXPECT_EQ(value_of(small, 99), 104 * 104);
   const ResultBatch squares = run_one(executor, done, explicit_batch(2, 0, {square(3), square(4)}));
-  EXPECT_EQ(squares.values, (std::vector<std::int64_t>{9, 16}));
-  EXPECT_TRUE(squares.metrics.empty());  // no kind in the batch has a metric
-  const ResultBatch empty = run_one(executor, done, range_batch(11, 0, 0));
+  EXPECT_EQ(values_of(squares), (std::vector<std::int64_t>{9, 16}));
+  EXPECT_EQ(squares.stride, 8u);
+  const ResultBatch empty = run_one(executor, done, range_batch(squares_from(5), 11, 0, 0));
   EXPECT_EQ(empty.seq, 11u);
   EXPECT_EQ(empty.size(), 0u);
   EXPECT_TRUE(empty.spans.empty());
@@ -213,7 +228,7 @@ TEST(LocalExecutor, DownloadsAnnounceStartAndFinish) {
   CompletionQueue<ResultBatch> done;
   std::mutex mutex;  // the sink runs on the lane thread
   std::vector<std::string> lines;
-  ExecutorConfig config = square_config(0, 2);
+  ExecutorConfig config = square_config(2);
   config.announce = true;
   config.announce_sink = [&](std::string_view line) {
     std::lock_guard lock(mutex);
@@ -223,9 +238,11 @@ TEST(LocalExecutor, DownloadsAnnounceStartAndFinish) {
   const std::vector<TaskSpec> specs = {download(0.001, "a.bin"), download(0.002, "b.bin"),
                                        download(0, "c.bin")};
   const ResultBatch result = run_one(executor, done, explicit_batch(5, 0, specs, Lane::io));
-  EXPECT_EQ(result.values, (std::vector<std::int64_t>{1, 2, 0}));
-  ASSERT_EQ(result.metrics.size(), 3u);
-  for (std::size_t i = 0; i < 3; ++i) EXPECT_GE(result.metrics[i], specs[i].seconds * 0.999);
+  EXPECT_EQ(values_of(result), (std::vector<std::int64_t>{1, 2, 0}));
+  ASSERT_EQ(result.stride, 16u);
+  for (std::size_t i = 0; i < 3; ++i) {
+    EXPECT_GE(metric_of(result, i), model_test::input_seconds(specs[i]) * 0.999);
+  }
   EXPECT_TRUE(result.failures.empty());
   expect_spans_cover(result, 2);
   for (const Span& span : result.spans) EXPECT_EQ(span.thread, 2u);  // the lane's index
@@ -258,30 +275,28 @@ TEST(LocalExecutor, DownloadsAnnounceStartAndFinish) {
 
 TEST(LocalExecutor, RangeDownloadsMixedWithCpuBatches) {
   CompletionQueue<ResultBatch> done;
-  ExecutorConfig config = square_config(0, 2);
-  config.generator = Generator{KindId::download, 1000, 0, 0, 0.001, 0.003, 42};
-  LocalExecutor executor(std::move(config), done);
+  LocalExecutor executor(square_config(2), done);
+  const Generator generator = download_generator(1000, 0.001, 0.003, 42);
   // Explicit CPU batches side by side with range downloads of the generator.
   for (std::uint64_t seq = 0; seq < 20; ++seq) {
-    executor.submit(seq % 2 == 0 ? range_batch(seq, seq * 10, 10, Lane::io)
+    executor.submit(seq % 2 == 0 ? range_batch(generator, seq, seq * 10, 10)
                                  : explicit_batch(seq, seq * 10, {square(7), crunch_task(10)}));
   }
   std::vector<ResultBatch> results = collect(done, 20);
   EXPECT_EQ(executor.in_flight(), 0u);
   std::set<std::uint64_t> seqs;
-  const Generator generator{KindId::download, 1000, 0, 0, 0.001, 0.003, 42};
   for (const ResultBatch& result : results) {
     seqs.insert(result.seq);
     expect_spans_cover(result, 2);
     EXPECT_TRUE(result.failures.empty());
     if (result.seq % 2 == 1) {
-      EXPECT_EQ(result.values[0], 49);
+      EXPECT_EQ(value_of(result, 0), 49);
       continue;
     }
     ASSERT_EQ(result.size(), 10u);
     for (std::size_t i = 0; i < 10; ++i) {
       const TaskSpec spec = generator.make(result.seq * 10 + i);
-      EXPECT_EQ(result.values[i], std::llround(spec.seconds * 1000));
+      EXPECT_EQ(value_of(result, i), std::llround(model_test::input_seconds(spec) * 1000));
     }
   }
   EXPECT_EQ(seqs.size(), 20u);
@@ -290,8 +305,10 @@ TEST(LocalExecutor, RangeDownloadsMixedWithCpuBatches) {
 TEST(LocalExecutor, DestructorWaitsForEverySubmittedBatch) {
   CompletionQueue<ResultBatch> done;
   {
-    LocalExecutor executor(square_config(0, 2), done);
-    for (std::uint64_t seq = 0; seq < 10; ++seq) executor.submit(range_batch(seq, 0, 20'000));
+    LocalExecutor executor(square_config(2), done);
+    for (std::uint64_t seq = 0; seq < 10; ++seq) {
+      executor.submit(range_batch(squares_from(0), seq, 0, 20'000));
+    }
     executor.submit(explicit_batch(10, 0, {download(0.003, "x"), download(0.001, "y")}, Lane::io));
   }
   std::vector<ResultBatch> results;

@@ -6,24 +6,25 @@
 #include <thread>
 
 #include "core/executor.hpp"
+#include "model_test_util.hpp"
 
 namespace drover {
 namespace {
 
-ExecutorConfig config_for(KindId kind, std::int64_t count = 0) {
+ExecutorConfig inline_config() {
   ExecutorConfig config;
   config.threads = 2;
-  config.generator.kind = kind;
-  config.generator.total = std::numeric_limits<std::uint32_t>::max();
-  config.generator.count = count;
   config.announce = false;
   // Any measured cost fits: the tests choose the path without depending on timing.
   config.inline_budget_ns = std::numeric_limits<std::int32_t>::max();
   return config;
 }
 
-TaskBatch range(std::uint64_t seq, std::uint64_t first, std::uint32_t count) {
-  return TaskBatch{seq, first, count, Lane::cpu, {}};
+// Squares from `from`: task i squares from + i.
+TaskBatch range(std::uint64_t seq, std::uint64_t first, std::uint32_t count,
+                std::int64_t from = 0) {
+  const Generator g = square_generator(std::numeric_limits<std::uint32_t>::max(), from);
+  return TaskBatch{seq, first, count, Lane::cpu, {}, g.kind, g.params, first};
 }
 
 ResultBatch next_result(CompletionQueue<ResultBatch>& done) {
@@ -34,7 +35,7 @@ ResultBatch next_result(CompletionQueue<ResultBatch>& done) {
 
 TEST(ExecutorInline, FirstBatchGoesToThePoolThenTinyOnesRunOnTheCaller) {
   CompletionQueue<ResultBatch> done;
-  LocalExecutor executor(config_for(KindId::square), done);
+  LocalExecutor executor(inline_config(), done);
   executor.submit(range(0, 0, 1));
   const ResultBatch first = next_result(done);
   ASSERT_EQ(first.spans.size(), 1u);
@@ -44,7 +45,7 @@ TEST(ExecutorInline, FirstBatchGoesToThePoolThenTinyOnesRunOnTheCaller) {
   // Ran inline: the result is queued before submit() returned.
   const auto inline_result = done.try_pop();
   ASSERT_TRUE(inline_result.has_value());
-  EXPECT_EQ(inline_result->values, std::vector<std::int64_t>{1});
+  EXPECT_EQ(model_test::values_of(*inline_result), std::vector<std::int64_t>{1});
   ASSERT_EQ(inline_result->spans.size(), 1u);
   EXPECT_EQ(inline_result->spans[0].thread, 3u) << "the comm thread is index threads + 1";
   EXPECT_EQ(executor.in_flight(), 0u);
@@ -52,12 +53,11 @@ TEST(ExecutorInline, FirstBatchGoesToThePoolThenTinyOnesRunOnTheCaller) {
 
 TEST(ExecutorInline, InlineTasksThatThrowAreStillData) {
   CompletionQueue<ResultBatch> done;
-  ExecutorConfig config = config_for(KindId::square);
-  config.generator.from = 3'037'000'499;  // task 1 overflows
-  LocalExecutor executor(config, done);
-  executor.submit(range(0, 0, 1));
+  LocalExecutor executor(inline_config(), done);
+  const std::int64_t from = 3'037'000'499;  // task 1 overflows
+  executor.submit(range(0, 0, 1, from));
   next_result(done);
-  executor.submit(range(1, 1, 1));
+  executor.submit(range(1, 1, 1, from));
   const auto r = done.try_pop();
   ASSERT_TRUE(r.has_value());
   ASSERT_EQ(r->failures.size(), 1u);
@@ -66,7 +66,7 @@ TEST(ExecutorInline, InlineTasksThatThrowAreStillData) {
 
 TEST(ExecutorInline, LargeBatchesOfCheapTasksStillUseThePool) {
   CompletionQueue<ResultBatch> done;
-  ExecutorConfig config = config_for(KindId::square);
+  ExecutorConfig config = inline_config();
   config.inline_budget_ns = 2000;  // the default: a million squares cost far more
   LocalExecutor executor(config, done);
   executor.submit(range(0, 0, 1));
@@ -78,9 +78,9 @@ TEST(ExecutorInline, LargeBatchesOfCheapTasksStillUseThePool) {
 
 TEST(ExecutorInline, TaskFileCrunchNeverRunsInline) {
   CompletionQueue<ResultBatch> done;
-  LocalExecutor executor(config_for(KindId::square), done);
+  LocalExecutor executor(inline_config(), done);
   TaskBatch tiny;
-  tiny.tasks.push_back(Task{0, TaskSpec{KindId::crunch, 1, 0, ""}});
+  tiny.tasks.push_back(Task{0, model_test::crunch_spec(1)});
   for (std::uint64_t seq = 0; seq < 3; ++seq) {
     tiny.seq = seq;
     executor.submit(tiny);

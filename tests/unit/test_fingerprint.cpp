@@ -5,18 +5,14 @@
 
 #include "core/errors.hpp"
 #include "core/fingerprint.hpp"
+#include "core/kinds.hpp"
+#include "kinds/generators.hpp"
 
 namespace drover {
 namespace {
 
-Generator downloads() {
-  Generator g;
-  g.kind = KindId::download;
-  g.total = 20;
-  g.min_seconds = 0.1;
-  g.max_seconds = 1.0 / 3.0;
-  g.seed = 7;
-  return g;
+Generator downloads(std::uint64_t seed = 7) {
+  return download_generator(20, 0.1, 1.0 / 3.0, seed);
 }
 
 TEST(Fingerprint, GeneratedRoundTripsExactly) {
@@ -24,21 +20,34 @@ TEST(Fingerprint, GeneratedRoundTripsExactly) {
   const auto back = generator_from_fingerprint(fingerprint_generated(g));
   ASSERT_TRUE(back);
   EXPECT_EQ(*back, g);
-  Generator squares;
-  squares.kind = KindId::square;
-  squares.total = 1'000'000;
-  squares.from = -5;
+  const Generator squares = square_generator(1'000'000, -5);
   EXPECT_EQ(generator_from_fingerprint(fingerprint_generated(squares)), squares);
+  // The parameters are the kind's encoded bytes, in hex: from = -5 as a little-endian int64.
+  EXPECT_EQ(fingerprint_generated(squares),
+            "generated kind=square total=1000000 params=fbffffffffffffff");
+  EXPECT_EQ(fingerprint_generated(crunch_generator(3, 256)),
+            "generated kind=crunch total=3 params=0001000000000000");
+}
+
+TEST(Fingerprint, TheRegistryStampIsIgnoredWhenReadingTheGenerator) {
+  const std::string stamp = registry_stamp();
+  ASSERT_EQ(stamp.size(), std::string(" kinds=").size() + 16) << stamp;
+  EXPECT_EQ(stamp.rfind(" kinds=", 0), 0u) << stamp;
+  EXPECT_EQ(stamp.find_first_not_of("0123456789abcdef", 7), std::string::npos) << stamp;
+  EXPECT_EQ(registry_stamp(), stamp);  // a pure function of the registry
+  const Generator g = downloads();
+  EXPECT_EQ(generator_from_fingerprint(fingerprint_generated(g) + stamp), g);
 }
 
 TEST(Fingerprint, DifferentWorkDifferentFingerprint) {
-  Generator a = downloads();
-  Generator b = a;
-  b.seed = 8;
+  const Generator a = downloads();
+  Generator b = downloads(8);
   EXPECT_NE(fingerprint_generated(a), fingerprint_generated(b));
   b = a;
   b.total = 21;
   EXPECT_NE(fingerprint_generated(a), fingerprint_generated(b));
+  // The same parameters for another kind are other work.
+  EXPECT_NE(fingerprint_generated(square_generator(5, 1)), fingerprint_generated(crunch_generator(5, 1)));
 }
 
 TEST(Fingerprint, TaskFilesByContent) {
@@ -53,8 +62,13 @@ TEST(Fingerprint, TaskFilesByContent) {
 }
 
 TEST(Fingerprint, GarbageIsNotAGenerator) {
-  for (const char* text : {"", "generated", "generated kind=cube", "generated kind=square total=x",
-                           "generated kind=square bogus=1", "task-file bytes=1"}) {
+  for (const char* text :
+       {"", "generated", "generated kind=cube", "generated kind=square total=x",
+        "generated kind=square bogus=1", "task-file bytes=1",
+        "generated kind=square total=1",  // no params
+        "generated kind=square total=1 params=0",  // odd hex
+        "generated kind=square total=1 params=zz00000000000000",
+        "generated kind=cube total=1 params=0000000000000000"}) {
     EXPECT_FALSE(generator_from_fingerprint(text)) << text;
   }
 }

@@ -9,6 +9,7 @@
 #include "core/journal.hpp"
 #include "core/journal_codec.hpp"
 #include "journal_test_util.hpp"
+#include "model_test_util.hpp"
 
 namespace drover {
 namespace {
@@ -68,14 +69,25 @@ TEST(Journal, BatchesRoundTripInFileOrderAndScanSortsThemById) {
   EXPECT_EQ(parsed.tasks, scan.tasks);
 }
 
-TEST(Journal, SeqAndLaneAreNotKept) {
+// The lane is not kept either: it follows from the batch's kinds.
+TEST(Journal, SeqIsNotKeptAndTheLaneFollowsTheKinds) {
   JournalBatch b = range_batch(0, 4, 1);
   b.tasks.seq = 9;
   b.tasks.lane = Lane::io;
   b.results.seq = 9;
-  const std::string path = write_journal({b});
-  const JournalBatch read = read_journal_batch(path, scan_journal(path).entries[0].offset);
-  EXPECT_EQ(read, range_batch(0, 4, 1));
+  JournalBatch downloads;
+  downloads.tasks = model_test::generated_range(download_generator(10, 1, 2, 3), 4, 2);
+  model_test::set_values_and_metrics(downloads.results, {1500, 1800}, {1.5, 1.8});
+  downloads.results.spans = {Span{0, 1, 2, 0, 10, 20}, Span{1, 1, 2, 0, 10, 30}};
+  downloads.tasks.lane = Lane::cpu;
+  const std::string path = write_journal({b, downloads});
+  const JournalScan scan = scan_journal(path);
+  ASSERT_EQ(scan.entries.size(), 2u);
+  EXPECT_EQ(read_journal_batch(path, scan.entries[0].offset), range_batch(0, 4, 1));
+  const JournalBatch read = read_journal_batch(path, scan.entries[1].offset);
+  EXPECT_EQ(read.tasks.lane, Lane::io);
+  downloads.tasks.lane = Lane::io;
+  EXPECT_EQ(read, downloads);
 }
 
 TEST(Journal, BatchesLargerThanTheWriteBlockRoundTrip) {
@@ -198,7 +210,14 @@ TEST(Journal, AMovedWriterKeepsWritingTheSameFile) {
 TEST(Journal, TheWriterRefusesABatchTheReaderWouldRefuse) {
   JournalWriter w = JournalWriter::create(temp_path(), "fp", kNoSyncs);
   JournalBatch b = range_batch(0, 10, 1);
-  b.results.values.pop_back();
+  b.results.count = 9;  // one result short
+  b.results.outputs.resize(9 * 8);
+  EXPECT_THROW(w.add(b), std::invalid_argument);
+  b = range_batch(0, 10, 1);
+  b.results.outputs.pop_back();  // packed outputs that do not fit count x stride
+  EXPECT_THROW(w.add(b), std::invalid_argument);
+  b = explicit_batch(5);
+  b.results.ends[1] = b.results.ends[0] - 1;  // output offsets out of order
   EXPECT_THROW(w.add(b), std::invalid_argument);
   b = explicit_batch(5);
   b.tasks.tasks[1].id = 7;

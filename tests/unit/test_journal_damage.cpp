@@ -5,9 +5,12 @@
 
 #include <cstring>
 #include <string>
+#include <utility>
+#include <vector>
 
 #include "core/journal.hpp"
 #include "core/journal_codec.hpp"
+#include "core/kinds.hpp"
 #include "journal_test_util.hpp"
 
 namespace drover {
@@ -94,27 +97,41 @@ TEST(JournalDamage, AZeroFilledTailIsATornTailButOtherBytesAfterItAreNot) {
 
 // A record with a good checksum over a batch no writer makes: damage even at
 // the end of the file, since a torn write does not produce a matching CRC.
+// Here, a kind id past the registry's: an explicit task's, and a range's.
 TEST(JournalDamage, AnInconsistentBatchWithAGoodChecksumIsDamage) {
-  std::vector<char> record;
-  const JournalBatch inconsistent = explicit_batch(10);
-  journal_detail::append_record(inconsistent.tasks, inconsistent.results, inconsistent.host,
-                                inconsistent.pid, record);
-  const std::size_t kind_at = 12 + 1 + 8 + 4 + 8 + 8;  // header, type, first_id, count, n, id
-  record[kind_at] = 7;
-  const std::uint32_t crc = journal_detail::crc32(std::span<const char>(record).subspan(12));
-  std::memcpy(record.data() + 8, &crc, 4);
+  // Payload: type, first_id, count, range kind, params (u32 length + bytes),
+  // first_item, task count, then each task's id, kind and input.
+  const JournalBatch explicit_tasks = explicit_batch(10);
+  const std::size_t task_kind_at = 12 + 1 + 8 + 4 + 2 + 4 + explicit_tasks.tasks.params.size() +
+                                   8 + 8 + 8;
+  const std::size_t range_kind_at = 12 + 1 + 8 + 4;
+  const std::pair<JournalBatch, std::size_t> cases[] = {{explicit_tasks, task_kind_at},
+                                                        {range_batch(10, 3, 1), range_kind_at}};
+  // The first id past the registry's kinds (KindId is a u16 registry position).
+  const auto unknown = static_cast<KindId>(all_kinds().size());
   const std::string head = read_bytes(write_journal({range_batch(0, 10, 1)}));
-  const std::string bad(record.begin(), record.end());
-  const std::string expected =
-      "journal: record at byte " + std::to_string(head.size()) + " is damaged (unknown kind id 7)";
-  EXPECT_EQ(error_of([&] { parse_journal(head + bad, kIgnore); }), expected);
-  std::vector<char> after;
-  const JournalBatch next = range_batch(50, 1, 1);
-  journal_detail::append_record(next.tasks, next.results, next.host, next.pid, after);
-  EXPECT_EQ(error_of([&] {
-              parse_journal(head + bad + std::string(after.begin(), after.end()), kIgnore);
-            }),
-            expected);
+  for (const auto& [inconsistent, kind_at] : cases) {
+    std::vector<char> record;
+    journal_detail::append_record(inconsistent.tasks, inconsistent.results, inconsistent.host,
+                                  inconsistent.pid, record);
+    KindId was;
+    std::memcpy(&was, record.data() + kind_at, sizeof was);
+    ASSERT_EQ(was, model_test::square_id()) << "the offset of a square's kind id";
+    std::memcpy(record.data() + kind_at, &unknown, sizeof unknown);
+    const std::uint32_t crc = journal_detail::crc32(std::span<const char>(record).subspan(12));
+    std::memcpy(record.data() + 8, &crc, 4);
+    const std::string bad(record.begin(), record.end());
+    const std::string expected = "journal: record at byte " + std::to_string(head.size()) +
+                                 " is damaged (unknown kind id " + std::to_string(unknown) + ")";
+    EXPECT_EQ(error_of([&] { parse_journal(head + bad, kIgnore); }), expected);
+    std::vector<char> after;
+    const JournalBatch next = range_batch(50, 1, 1);
+    journal_detail::append_record(next.tasks, next.results, next.host, next.pid, after);
+    EXPECT_EQ(error_of([&] {
+                parse_journal(head + bad + std::string(after.begin(), after.end()), kIgnore);
+              }),
+              expected);
+  }
 }
 
 TEST(JournalDamage, TwoBatchesWithTheSameTasksAreAnError) {
@@ -138,9 +155,15 @@ TEST(JournalDamage, HeaderErrorsNameThePath) {
   EXPECT_EQ(error_for(""), path + ": not a drover journal");
   EXPECT_EQ(error_for("DRVJ"), path + ": not a drover journal");
   EXPECT_EQ(error_for("{\"kind\":\"square\",\"n\":12}\n"), path + ": not a drover journal");
+  const std::string reads = ", this drover reads version " + std::to_string(kJournalVersion);
   std::string version = good;
-  version[8] = 3;
-  EXPECT_EQ(error_for(version), path + ": journal version 3, this drover reads version 2");
+  version[8] = static_cast<char>(kJournalVersion + 1);
+  EXPECT_EQ(error_for(version), path + ": journal version " + std::to_string(kJournalVersion + 1) +
+                                    reads + ": written by a newer drover");
+  version[8] = 2;  // the closed task model's journals
+  EXPECT_EQ(error_for(version), path + ": journal version 2" + reads +
+                                    ": written by an older drover; finish its run with that "
+                                    "drover, or start a new journal");
   std::string damaged = good;
   damaged[20] = static_cast<char>(damaged[20] ^ 0x10);
   EXPECT_EQ(error_for(damaged), path + ": journal header is damaged");

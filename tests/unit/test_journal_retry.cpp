@@ -48,12 +48,16 @@ TEST(JournalRetry, DropsFailedTasksAndKeepsTheRestOfTheirBatches) {
     for (std::size_t i = 0; i < b.tasks.size(); ++i) {
       const std::uint64_t id = b.tasks.first_id + i;
       if (id < 30) {
-        EXPECT_EQ(b.results.values[i], static_cast<std::int64_t>(id * id)) << id;
+        EXPECT_EQ(model_test::value_of(b.results, i), static_cast<std::int64_t>(id * id)) << id;
       }
     }
     if (b.tasks.first_id == 30) {
       EXPECT_EQ(b.host, "n2");
       EXPECT_EQ(b.results.attempts, (std::vector<std::uint32_t>{1, 1}));
+      // Outputs of mixed sizes (no stride) are cut at the right offsets too.
+      EXPECT_EQ(model_test::value_of(b.results, 0), 144);
+      EXPECT_EQ(model_test::value_of(b.results, 1), 10'000'000);
+      EXPECT_EQ(model_test::metric_of(b.results, 1), 0.25);
     }
   }
 }

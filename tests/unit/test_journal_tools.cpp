@@ -13,29 +13,31 @@
 #include "core/journal.hpp"
 #include "core/journal_tools.hpp"
 #include "core/report.hpp"
+#include "model_test_util.hpp"
 
 namespace drover {
 namespace {
 
+using model_test::input_n;
+using model_test::set_values;
+
 Generator squares(std::int64_t from, std::uint64_t total) {
-  Generator g;
-  g.from = from;
-  g.total = total;
-  return g;
+  return square_generator(total, from);
 }
 
 // Squares of a generator's range, one span per task; `rank` names host n<rank>, pid 4000+rank.
 JournalBatch range_batch(const Generator& g, std::uint64_t first, std::uint32_t count,
                          std::int32_t rank) {
   JournalBatch b;
-  b.tasks.first_id = first;
-  b.tasks.count = count;
+  b.tasks = model_test::generated_range(g, first, count);
   b.results.rank = rank;
+  std::vector<std::int64_t> values;
   for (std::uint32_t i = 0; i < count; ++i) {
-    const std::int64_t n = g.make(first + i).n;
-    b.results.values.push_back(n * n);
+    const std::int64_t n = input_n(g.make(first + i));
+    values.push_back(n * n);
     b.results.spans.push_back(Span{i, 1, i % 2, 0, 1000 + i, 1005 + i});
   }
+  set_values(b.results, values);
   // append, not "n" + to_string(): g++ 12 at -O3 warns falsely (-Wrestrict) on the latter.
   b.host = "n";
   b.host += std::to_string(rank);
@@ -103,14 +105,17 @@ std::string written_by_run(const Generator& g, const std::vector<JournalBatch>& 
 TEST(JournalTools, GeneratedJournalSummaryAndExport) {
   const Generator g = squares(5, 20);
   JournalBatch low = range_batch(g, 0, 8, 2);
-  low.results.values[3] = 0;
+  model_test::clear_output(low.results, 3);
   low.results.failures = {{3, "boom"}};
   low.results.attempts = {1, 1, 2, 3, 1, 1, 1, 1};
   const JournalBatch high = range_batch(g, 8, 12, 1);
-  const std::string path = write_journal(fingerprint_generated(g), {high, low});
+  // As a run opens it: the generator's fingerprint stamped with the registry's.
+  const std::string fingerprint = fingerprint_generated(g) + registry_stamp();
+  const std::string path = write_journal(fingerprint, {high, low});
 
-  EXPECT_EQ(summary(path), lines({"journal: " + path, "  format version: 2",
-                                  "  fingerprint: " + fingerprint_generated(g),
+  EXPECT_EQ(summary(path), lines({"journal: " + path,
+                                  "  format version: " + std::to_string(kJournalVersion),
+                                  "  fingerprint: " + fingerprint,
                                   "  batches: 2, tasks: 20, failed: 1", "  ids 0..19 complete",
                                   "  ends cleanly (no torn record)"}));
 
@@ -159,12 +164,13 @@ TEST(JournalTools, ManyRangesAreCutShort) {
 TEST(JournalTools, TaskFileJournalSummaryAndExport) {
   JournalBatch b;
   b.tasks.first_id = 100;
-  b.tasks.tasks = {Task{100, TaskSpec{KindId::square, -12, 0, ""}},
-                   Task{101, TaskSpec{KindId::crunch, 1000, 0, ""}},
-                   Task{102, TaskSpec{KindId::download, 0, 7.5, "av.avi"}}};
+  b.tasks.tasks = {Task{100, model_test::square_spec(-12)},
+                   Task{101, model_test::crunch_spec(1000)},
+                   Task{102, model_test::download_spec("av.avi", 7.5)}};
   b.results.rank = 3;
-  b.results.values = {144, 1000, 0};
-  b.results.metrics = {0, 0.25, 7.5};
+  // Mixed kinds: outputs without a stride; the failed download's is empty.
+  model_test::set_outputs(
+      b.results, {model_test::i64_output(144), model_test::pair_output(1000, 0.25), ""});
   for (std::uint32_t i = 0; i < 3; ++i) b.results.spans.push_back(Span{i, 1, i, 0, 10, 20 + i});
   b.results.failures = {Failure{2, "download of av.avi failed: simulated"}};
   b.results.attempts = {1, 2, 3};

@@ -2,6 +2,7 @@
 #include <gtest/gtest.h>
 
 #include <string>
+#include <tuple>
 #include <vector>
 
 #include "report_test_util.hpp"
@@ -10,6 +11,9 @@ namespace drover {
 namespace {
 
 using namespace report_test;
+using model_test::crunch_id;
+using model_test::download_id;
+using model_test::square_id;
 
 TEST(RunReport, RangeBatchesWithoutSinkUpdateTotals) {
   RunReport report(two_ranks(), squares_from(0, 1000), nullptr);
@@ -19,11 +23,11 @@ TEST(RunReport, RangeBatchesWithoutSinkUpdateTotals) {
   report.consume(b0, r0);
   EXPECT_EQ(report.tasks(), 1000u);
   EXPECT_EQ(report.failed(), 0u);
-  const KindTotals& sq = report.per_kind()[0];
+  const KindTotals& sq = report.per_kind()[square_id()];
   EXPECT_EQ(sq.tasks, 1000u);
   EXPECT_EQ(sq.value_sum, 332833500u);  // sum of i^2 for i < 1000
   EXPECT_EQ(sq.busy_us, 10 * 10);
-  EXPECT_EQ(report.per_kind()[1].tasks, 0u);
+  EXPECT_EQ(report.per_kind()[crunch_id()].tasks, 0u);
   EXPECT_EQ(report.tasks_per_rank(), (std::vector<std::uint64_t>{500, 500}));
 
   const std::string text = summary_of(report, 0.5);
@@ -42,16 +46,16 @@ TEST(RunReport, FailuresAreCountedListedAndLeftOutOfTheSum) {
   RunReport report(two_ranks(), squares_from(0, 100), nullptr);
   auto [batch, results] = square_range_batch(0, 20, 7);  // rank 7 sent no Hello
   for (std::uint32_t i = 0; i < 12; ++i) {
-    results.values[i] = 0;
+    model_test::clear_output(results, i);
     results.failures.push_back({i, "boom " + std::to_string(i)});
   }
-  results.values[3] = 12345;  // even a stray value of a failed task stays out of the sum
+  model_test::set_value(results, 3, 12345);  // even a stray value of a failed task stays out of the sum
   report.consume(batch, results);
   EXPECT_EQ(report.failed(), 12u);
-  EXPECT_EQ(report.per_kind()[0].failed, 12u);
+  EXPECT_EQ(report.per_kind()[square_id()].failed, 12u);
   std::uint64_t expected = 0;
   for (std::uint64_t n = 12; n < 20; ++n) expected += n * n;
-  EXPECT_EQ(report.per_kind()[0].value_sum, expected);
+  EXPECT_EQ(report.per_kind()[square_id()].value_sum, expected);
   ASSERT_EQ(report.first_failures().size(), 10u);
   EXPECT_EQ(report.first_failures()[9].id, 9u);
   EXPECT_EQ(report.first_failures()[9].rank, 7);
@@ -74,30 +78,33 @@ TEST(RunReport, ExplicitBatchesSplitTotalsByKind) {
   RunReport report(two_ranks(), Generator{}, &sink);
   TaskBatch batch;
   batch.first_id = 4;
-  batch.tasks = {{4, {KindId::square, 3, 0, ""}},
-                 {5, {KindId::crunch, 50, 0, ""}},
-                 {6, {KindId::square, 4000000000, 0, ""}}};
+  batch.tasks = {{4, model_test::square_spec(3)},
+                 {5, model_test::crunch_spec(50)},
+                 {6, model_test::square_spec(4000000000)}};
   ResultBatch results;
   results.rank = 1;
-  results.values = {9, 50, 0};
-  results.metrics = {0, 0.5, 0};
+  // Mixed kinds: outputs without a stride; the failed square's is empty.
+  model_test::set_outputs(results,
+                          {model_test::i64_output(9), model_test::pair_output(50, 0.5), ""});
   results.spans = {span(0, 2, 1, 100, 110), span(2, 1, 0, 120, 123)};
   results.failures = {{2, "square of 4000000000 overflows int64"}};
   report.consume(batch, results);
 
-  EXPECT_EQ(report.per_kind()[0].tasks, 2u);
-  EXPECT_EQ(report.per_kind()[0].failed, 1u);
-  EXPECT_EQ(report.per_kind()[0].value_sum, 9u);
-  EXPECT_EQ(report.per_kind()[0].busy_us, 5 + 3);
-  EXPECT_EQ(report.per_kind()[1].value_sum, 50u);
-  EXPECT_EQ(report.per_kind()[1].busy_us, 5);
+  EXPECT_EQ(report.per_kind()[square_id()].tasks, 2u);
+  EXPECT_EQ(report.per_kind()[square_id()].failed, 1u);
+  EXPECT_EQ(report.per_kind()[square_id()].value_sum, 9u);
+  EXPECT_EQ(report.per_kind()[square_id()].busy_us, 5 + 3);
+  EXPECT_EQ(report.per_kind()[crunch_id()].value_sum, 50u);
+  EXPECT_EQ(report.per_kind()[crunch_id()].busy_us, 5);
   EXPECT_EQ(report.first_failures().at(0).id, 6u);
 
   ASSERT_EQ(sink.rows.size(), 3u);
   EXPECT_EQ(sink.rows[0].id, 4u);
   EXPECT_EQ(sink.rows[0].spec, batch.tasks[0].spec);
+  EXPECT_EQ(sink.rows[0].value, 9);
   EXPECT_FALSE(sink.rows[0].has_metric);  // squares have no metric
   EXPECT_TRUE(sink.rows[1].has_metric);
+  EXPECT_EQ(sink.rows[1].value, 50);
   EXPECT_EQ(sink.rows[1].metric, 0.5);
   EXPECT_EQ(sink.rows[1].host, "n1");
   EXPECT_EQ(sink.rows[1].pid, 101);
@@ -113,28 +120,23 @@ TEST(RunReport, ExplicitBatchesSplitTotalsByKind) {
 
 TEST(RunReport, RangeRowsAreRebuiltFromTheGenerator) {
   RecordingSink sink;
-  Generator g;
-  g.kind = KindId::download;
-  g.total = 10;
-  g.seed = 5;
+  const Generator g = download_generator(10, 5.0, 10.0, 5);
   RunReport report(two_ranks(), g, &sink);
-  TaskBatch batch;
-  batch.first_id = 3;
-  batch.count = 2;
-  batch.lane = Lane::io;
+  const TaskBatch batch = model_test::generated_range(g, 3, 2);
+  ASSERT_EQ(batch.lane, Lane::io);
   ResultBatch results;
   results.rank = 0;
-  results.values = {0, 0};
-  results.metrics = {g.make(3).seconds, g.make(4).seconds};
+  model_test::set_values_and_metrics(
+      results, {0, 0}, {model_test::input_seconds(g.make(3)), model_test::input_seconds(g.make(4))});
   results.spans = {span(0, 1, 2, 10, 20), span(1, 1, 2, 11, 31)};
   report.consume(batch, results);
   ASSERT_EQ(sink.rows.size(), 2u);
-  EXPECT_EQ(sink.rows[0].spec.name, "file-0004.bin");
+  EXPECT_EQ(model_test::input_name(sink.rows[0].spec), "file-0004.bin");
   EXPECT_EQ(sink.rows[1].spec, g.make(4));
-  EXPECT_EQ(sink.rows[1].metric, g.make(4).seconds);
+  EXPECT_EQ(sink.rows[1].metric, model_test::input_seconds(g.make(4)));
   EXPECT_EQ(sink.rows[1].host, "n0");
   EXPECT_EQ(sink.rows[1].start_us, 11);
-  EXPECT_EQ(report.per_kind()[2].busy_us, 30);
+  EXPECT_EQ(report.per_kind()[download_id()].busy_us, 30);
   const std::string text = summary_of(report, 0);
   EXPECT_NE(text.find("  download          2        0                    0      0.000\n"),
             std::string::npos)
@@ -157,7 +159,11 @@ TEST(RunReport, ManyRanksAreSummarisedBySpread) {
 TEST(RunReport, MismatchedResultsAreRejected) {
   RunReport report(two_ranks(), squares_from(0, 10), nullptr);
   auto [batch, results] = square_range_batch(0, 10, 0);
-  results.values.pop_back();
+  results.count = 9;  // one result short
+  results.outputs.resize(9 * 8);
+  EXPECT_THROW(report.consume(batch, results), std::logic_error);
+  std::tie(batch, results) = square_range_batch(0, 10, 0);
+  results.outputs.pop_back();  // packed outputs that do not fit count x stride
   EXPECT_THROW(report.consume(batch, results), std::logic_error);
 }
 

@@ -17,7 +17,7 @@ TEST(RunReport, AttemptsReachRowsAndCountRetries) {
   RunReport report(two_ranks(), squares_from(0, 100), &sink);
   auto [b0, r0] = square_range_batch(0, 5, 1);
   r0.attempts = {1, 3, 2, 1, 4};
-  r0.values[2] = 0;
+  model_test::clear_output(r0, 2);
   r0.failures = {{2, "boom"}};
   report.consume(b0, r0);
   auto [b1, r1] = square_range_batch(5, 2, 0);  // no attempts: every task ran once
@@ -48,7 +48,7 @@ TEST(RunReport, ReplayedBatchesKeepTheirOwnHostAndPid) {
   old.host = "old-node";
   old.pid = 777;
   old.results.attempts = {1, 2, 1};
-  old.results.values[2] = 0;
+  model_test::clear_output(old.results, 2);
   old.results.failures = {{2, "boom"}};
   report.consume_replayed(old);
   auto [batch, results] = square_range_batch(0, 10, 1);
@@ -59,8 +59,8 @@ TEST(RunReport, ReplayedBatchesKeepTheirOwnHostAndPid) {
   EXPECT_EQ(report.replayed(), 3u);
   EXPECT_EQ(report.retried(), 1u);
   EXPECT_EQ(report.recovered(), 1u);
-  EXPECT_EQ(report.per_kind()[0].tasks, 13u);
-  EXPECT_EQ(report.per_kind()[0].value_sum, 285u + 100 + 121);  // 0..9 squared, then 10, 11
+  EXPECT_EQ(report.per_kind()[model_test::square_id()].tasks, 13u);
+  EXPECT_EQ(report.per_kind()[model_test::square_id()].value_sum, 285u + 100 + 121);  // 0..9 squared, then 10, 11
   EXPECT_EQ(report.tasks_per_rank(), (std::vector<std::uint64_t>{0, 10}));  // this run's work
   ASSERT_EQ(sink.rows.size(), 13u);
   EXPECT_EQ(sink.rows[0].id, 10u);

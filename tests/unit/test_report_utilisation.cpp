@@ -15,25 +15,19 @@ using namespace report_test;
 // A range batch of `count` crunch tasks on `rank`, one span per task of `us` microseconds.
 std::pair<TaskBatch, ResultBatch> crunch_batch(std::uint64_t first, std::uint32_t count,
                                                std::int32_t rank, std::int64_t us) {
-  TaskBatch batch;
-  batch.first_id = first;
-  batch.count = count;
+  const TaskBatch batch = model_test::generated_range(crunch_generator(first + count, 100), first, count);
   ResultBatch results;
   results.rank = rank;
+  model_test::set_values_and_metrics(results, std::vector<std::int64_t>(count, 100),
+                                     std::vector<double>(count, 0.3));
   for (std::uint32_t i = 0; i < count; ++i) {
-    results.values.push_back(100);
-    results.metrics.push_back(0.3);
     results.spans.push_back(span(i, 1, i % 2, 5000 + i * us, 5000 + (i + 1) * us));
   }
   return {batch, results};
 }
 
 Generator crunches(std::uint64_t total) {
-  Generator g;
-  g.kind = KindId::crunch;
-  g.total = total;
-  g.count = 100;
-  return g;
+  return crunch_generator(total, 100);
 }
 
 std::string json_of(const RunReport& report, double seconds, const SummaryNotes& notes = {}) {
@@ -60,20 +54,17 @@ TEST(RunReportUtilisation, BusyTimeIsPerRankAndOnlyThisRunsCpuWork) {
 }
 
 TEST(RunReportUtilisation, DownloadsHoldNoThreadAndAreLeftOut) {
-  Generator g;
-  g.kind = KindId::download;
-  g.total = 2;
+  const Generator g = download_generator(2, 5.0, 10.0, 0);
   RunReport report(two_ranks(), g, nullptr);
-  TaskBatch batch;
-  batch.count = 2;
-  batch.lane = Lane::io;
+  const TaskBatch batch = model_test::generated_range(g, 0, 2);
+  ASSERT_EQ(batch.lane, Lane::io);
   ResultBatch results;
   results.rank = 1;
-  results.values = {500, 600};
+  model_test::set_values_and_metrics(results, {500, 600}, {0.5, 0.6});
   results.spans = {span(0, 1, 2, 0, 500'000), span(1, 1, 2, 0, 600'000)};
   report.consume(batch, results);
   EXPECT_EQ(report.busy_us_per_rank(), (std::vector<std::int64_t>{0, 0}));
-  EXPECT_EQ(report.per_kind()[2].busy_us, 1'100'000);  // the per-kind total still has them
+  EXPECT_EQ(report.per_kind()[model_test::download_id()].busy_us, 1'100'000);  // the per-kind total still has them
   const std::string text = summary_of(report, 0.6);
   EXPECT_EQ(text.find("utilisation"), std::string::npos) << text;
 }
@@ -105,7 +96,7 @@ TEST(RunReportUtilisation, SummaryJsonHasEveryFigure) {
   RunReport report(two_ranks(), crunches(10), nullptr);
   auto [b0, r0] = crunch_batch(0, 4, 0, 250'000);
   auto [b1, r1] = crunch_batch(4, 4, 1, 200'000);
-  r1.values[1] = 0;
+  model_test::clear_output(r1, 1);
   r1.failures = {{1, "boom"}};
   r1.attempts = {1, 3, 2, 1};
   report.consume(b0, r0);

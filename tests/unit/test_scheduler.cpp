@@ -271,7 +271,9 @@ TEST(Scheduler, UnknownOrMismatchedResultsAreProtocolErrors) {
   stray.seq = 999;
   EXPECT_THROW(s.on_results(std::move(stray)), std::logic_error);
   ResultBatch short_batch = answer(sent[0].batch, 0);
-  short_batch.values.push_back(1);
+  std::vector<std::int64_t> values = model_test::values_of(short_batch);
+  values.push_back(1);  // one result more than the batch had tasks
+  model_test::set_values(short_batch, values);
   EXPECT_THROW(s.on_results(std::move(short_batch)), std::logic_error);
 }
 

@@ -38,7 +38,7 @@ ResultBatch answer(const Sent& sent, Fails fails) {
   ResultBatch r = testing::answer(sent.batch, sent.rank, 0);
   for (std::uint32_t i = 0; i < sent.batch.size(); ++i) {
     if (fails(sent.rank, sent.batch.first_id + i)) {
-      r.values[i] = 0;
+      model_test::clear_output(r, i);
       r.failures.push_back(Failure{i, "boom"});
     }
   }

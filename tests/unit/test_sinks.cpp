@@ -2,9 +2,11 @@
 #include <gtest/gtest.h>
 
 #include <cstdio>
+#include <deque>
 #include <filesystem>
 #include <fstream>
 #include <limits>
+#include <span>
 #include <sstream>
 #include <string>
 #include <string_view>
@@ -12,20 +14,38 @@
 
 #include "core/errors.hpp"
 #include "core/sinks.hpp"
+#include "model_test_util.hpp"
 
 namespace drover {
 namespace {
 
-const TaskSpec kSquare{KindId::square, 12, 0, ""};
-const TaskSpec kBig{KindId::square, 4000000000, 0, ""};
-const TaskSpec kCrunch{KindId::crunch, 1000, 0, ""};
-const TaskSpec kDownload{KindId::download, 0, 2.5, "a,\"b\".bin"};
+// The specs rows point at. Built on first use, not at static initialisation:
+// the first lookup of a kind seals the registry.
+struct Specs {
+  TaskSpec square = model_test::square_spec(12);
+  TaskSpec big = model_test::square_spec(4000000000);
+  TaskSpec crunch = model_test::crunch_spec(1000);
+  TaskSpec download = model_test::download_spec("a,\"b\".bin", 2.5);
+};
+const Specs& specs() {
+  static const Specs s;
+  return s;
+}
 
-ResultRow row(std::uint64_t id, const TaskSpec& spec, std::int64_t value) {
+// A row's output is a view, as into a batch: the bytes are kept here.
+std::span<const char> kept(std::string bytes) {
+  static std::deque<std::string> store;  // deque: earlier elements never move
+  store.push_back(std::move(bytes));
+  return store.back();
+}
+
+// The kind's output: a square's int64, or a crunch's or download's {value, metric}.
+ResultRow row(std::uint64_t id, const TaskSpec& spec, std::int64_t value, double metric = 0) {
   ResultRow r;
   r.id = id;
   r.spec = &spec;
-  r.value = value;
+  r.output = spec.kind == model_test::square_id() ? kept(model_test::i64_output(value))
+                                                   : kept(model_test::pair_output(value, metric));
   r.rank = 1;
   r.host = "n1";
   r.pid = 42;
@@ -36,18 +56,14 @@ ResultRow row(std::uint64_t id, const TaskSpec& spec, std::int64_t value) {
 }
 
 std::vector<ResultRow> sample_rows() {
-  ResultRow failed = row(1, kBig, 0);
+  ResultRow failed = row(1, specs().big, 0);
   failed.ok = false;
   failed.error = "square of 4000000000 overflows int64";
   failed.attempts = 3;
-  ResultRow crunched = row(2, kCrunch, 1000);
-  crunched.has_metric = true;
-  crunched.metric = 0.3125;
-  ResultRow downloaded = row(3, kDownload, 0);
-  downloaded.has_metric = true;
-  downloaded.metric = 2.5;
+  const ResultRow crunched = row(2, specs().crunch, 1000, 0.3125);
+  ResultRow downloaded = row(3, specs().download, 0, 2.5);
   downloaded.host = "node \"7\"";
-  return {row(0, kSquare, 144), failed, crunched, downloaded};
+  return {row(0, specs().square, 144), failed, crunched, downloaded};
 }
 
 std::string write_rows(OutputFormat format, const std::vector<ResultRow>& rows,
@@ -172,24 +188,26 @@ TEST(Sinks, ChosenColumnsAreWrittenInTheirOrder) {
             "\n");
 }
 
+// Without a spec there is no kind to read the output with: value and metric are null too.
 TEST(Sinks, RowsWithoutASpecHaveNullKindAndInput) {
-  ResultRow r = row(9, kSquare, 81);
+  ResultRow r = row(9, specs().crunch, 81, 0.5);
   r.spec = nullptr;
-  const std::vector<Column> columns = {Column::id, Column::kind, Column::input, Column::value};
+  const std::vector<Column> columns = {Column::id, Column::kind, Column::input, Column::value,
+                                       Column::metric, Column::ok};
   EXPECT_EQ(write_rows(OutputFormat::jsonl, {r}, columns),
-            R"({"id":9,"kind":null,"input":null,"value":81})"
+            R"({"id":9,"kind":null,"input":null,"value":null,"metric":null,"ok":true})"
             "\n");
-  EXPECT_EQ(write_rows(OutputFormat::csv, {r}, columns), "id,kind,input,value\n9,,,81\n");
+  EXPECT_EQ(write_rows(OutputFormat::csv, {r}, columns),
+            "id,kind,input,value,metric,ok\n9,,,,,true\n");
 }
 
 TEST(Sinks, ExtremeNumbersAreWrittenWhole) {
-  ResultRow r = row(std::numeric_limits<std::uint64_t>::max(), kSquare,
-                    std::numeric_limits<std::int64_t>::min());
+  // A crunch's output: an int64 value and a double metric.
+  ResultRow r = row(std::numeric_limits<std::uint64_t>::max(), specs().crunch,
+                    std::numeric_limits<std::int64_t>::min(), -1.23456789e-300);
   r.rank = std::numeric_limits<std::int32_t>::min();
   r.attempts = std::numeric_limits<std::uint32_t>::max();
   r.start_us = std::numeric_limits<std::int64_t>::max();
-  r.has_metric = true;
-  r.metric = -1.23456789e-300;
   const std::vector<Column> columns = {Column::id,       Column::value,    Column::rank,
                                        Column::attempts, Column::start_us, Column::metric};
   EXPECT_EQ(write_rows(OutputFormat::csv, {r}, columns),
@@ -199,7 +217,7 @@ TEST(Sinks, ExtremeNumbersAreWrittenWhole) {
 }
 
 TEST(Sinks, CsvQuotesLineBreaksInErrors) {
-  ResultRow failed = row(5, kSquare, 0);
+  ResultRow failed = row(5, specs().square, 0);
   failed.ok = false;
   failed.error = "two\nlines, \"quoted\"";
   const std::string text = write_rows(OutputFormat::csv, {failed});
@@ -207,17 +225,20 @@ TEST(Sinks, CsvQuotesLineBreaksInErrors) {
 }
 
 TEST(Sinks, MetricsKeepPrecisionAndNonFiniteBecomesNull) {
-  ResultRow r = row(0, kCrunch, 1);
-  r.has_metric = true;
-  r.metric = 7.123456789;
+  ResultRow r = row(0, specs().crunch, 1, 7.123456789);
   EXPECT_NE(write_rows(OutputFormat::jsonl, {r}).find("\"metric\":7.12345679,"), std::string::npos);
-  r.metric = std::numeric_limits<double>::infinity();
+  r = row(0, specs().crunch, 1, std::numeric_limits<double>::infinity());
   EXPECT_NE(write_rows(OutputFormat::jsonl, {r}).find("\"metric\":null,"), std::string::npos);
+  EXPECT_EQ(write_rows(OutputFormat::csv, {r}, {Column::value, Column::metric}),
+            "value,metric\n1,\n");
+  // A square has no metric at all.
+  EXPECT_NE(write_rows(OutputFormat::jsonl, {row(0, specs().square, 1)}).find("\"metric\":null,"),
+            std::string::npos);
 }
 
 TEST(Sinks, LargeOutputIsWrittenCompletely) {
   std::vector<ResultRow> rows;
-  for (std::uint64_t i = 0; i < 30000; ++i) rows.push_back(row(i, kSquare, 144));
+  for (std::uint64_t i = 0; i < 30000; ++i) rows.push_back(row(i, specs().square, 144));
   const std::string text = write_rows(OutputFormat::jsonl, rows);
   std::istringstream lines(text);
   std::uint64_t count = 0;
@@ -230,7 +251,7 @@ TEST(Sinks, LargeOutputIsWrittenCompletely) {
 TEST(Sinks, OpenSinkWritesAFileAndNamesBadPaths) {
   const auto path = std::filesystem::temp_directory_path() / "drover-test-sink.csv";
   auto sink = open_sink(path.string(), OutputFormat::csv);
-  sink->write(row(0, kSquare, 144));
+  sink->write(row(0, specs().square, 144));
   sink->close();
   std::ifstream in(path);
   std::stringstream text;
@@ -251,7 +272,7 @@ TEST(Sinks, CloseReportsAFullDisk) {
   std::FILE* full = std::fopen("/dev/full", "wb");
   if (full == nullptr) GTEST_SKIP() << "no /dev/full";
   auto sink = make_sink(full, OutputFormat::jsonl);
-  sink->write(row(0, kSquare, 144));
+  sink->write(row(0, specs().square, 144));
   try {
     sink->close();
     ADD_FAILURE() << "no error";
@@ -267,7 +288,7 @@ TEST(Sinks, WriteFailsFastOnAFullDisk) {
   auto sink = make_sink(full, OutputFormat::jsonl);
   // More than one buffer's worth: the first block write fails inside write().
   EXPECT_THROW(
-      for (int i = 0; i < 20000; ++i) sink->write(row(static_cast<std::uint64_t>(i), kSquare, 1)),
+      for (int i = 0; i < 20000; ++i) sink->write(row(static_cast<std::uint64_t>(i), specs().square, 1)),
       std::runtime_error);
   EXPECT_THROW(sink->close(), std::runtime_error);
   std::fclose(full);

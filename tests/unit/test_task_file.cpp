@@ -8,9 +8,12 @@
 
 #include "core/errors.hpp"
 #include "core/workload.hpp"
+#include "model_test_util.hpp"
 
 namespace drover {
 namespace {
+
+using namespace model_test;
 
 namespace fs = std::filesystem;
 
@@ -52,11 +55,11 @@ class TaskFileTest : public ::testing::Test {
 
 TEST(ParseTaskLine, ParsesEachKind) {
   EXPECT_EQ(parse_task_line(R"({"kind":"square","n":12})", "f", 1),
-            (TaskSpec{KindId::square, 12, 0, ""}));
+            (square_spec(12)));
   EXPECT_EQ(parse_task_line(R"( {"count": 5, "kind": "crunch"} )", "f", 1),
-            (TaskSpec{KindId::crunch, 5, 0, ""}));
+            (crunch_spec(5)));
   EXPECT_EQ(parse_task_line(R"({"kind":"download","name":"x.bin","seconds":1.25})", "f", 1),
-            (TaskSpec{KindId::download, 0, 1.25, "x.bin"}));
+            (download_spec("x.bin", 1.25)));
 }
 
 TEST(ParseTaskLine, ErrorsNameFileLineAndCause) {
@@ -65,7 +68,7 @@ TEST(ParseTaskLine, ErrorsNameFileLineAndCause) {
   EXPECT_EQ(line_error("[1,2]"), "t.jsonl:7: a task must be a JSON object");
   EXPECT_EQ(line_error("12"), "t.jsonl:7: a task must be a JSON object");
   EXPECT_EQ(line_error(R"({"kind":"cube","n":2})"),
-            R"(t.jsonl:7: unknown kind "cube" (known: square, crunch, download))");
+            R"(t.jsonl:7: unknown kind "cube" (known: crunch, download, square))");
   EXPECT_EQ(line_error(R"({"n":2})"), R"(t.jsonl:7: missing field "kind")");
   EXPECT_EQ(line_error(R"({"kind":1,"n":2})"), R"(t.jsonl:7: "kind" must be a string)");
   EXPECT_EQ(line_error(R"({"kind":"square"})"), R"(t.jsonl:7: missing field "n" for kind square)");
@@ -107,9 +110,9 @@ TEST_F(TaskFileTest, ValidateCountsTasksSkippingBlankLinesAndCrlf) {
                                  "{\"kind\":\"square\",\"n\":2}");  // no final newline
   const TaskFileSummary summary = validate_task_file(path);
   EXPECT_EQ(summary.tasks, 3u);
-  EXPECT_EQ(summary.per_kind[0], 2u);
-  EXPECT_EQ(summary.per_kind[1], 0u);
-  EXPECT_EQ(summary.per_kind[2], 1u);
+  EXPECT_EQ(summary.per_kind[square_id()], 2u);
+  EXPECT_EQ(summary.per_kind[crunch_id()], 0u);
+  EXPECT_EQ(summary.per_kind[download_id()], 1u);
 }
 
 TEST_F(TaskFileTest, ValidateNamesTheBadLine) {
@@ -152,25 +155,25 @@ TEST_F(TaskFileTest, SourceGroupsConsecutiveTasksOfOneLane) {
   TaskBatch batch;
   batch.seq = 9;
 
-  EXPECT_EQ(source.peek_kind(), KindId::square);
+  EXPECT_EQ(source.peek_kind(), square_id());
   ASSERT_TRUE(source.next_batch(2, batch));  // capped by max_tasks
   EXPECT_EQ(batch.lane, Lane::cpu);
   EXPECT_EQ(batch.first_id, 0u);
   ASSERT_EQ(batch.size(), 2u);
-  EXPECT_EQ(batch.tasks[0], (Task{0, TaskSpec{KindId::square, 1, 0, ""}}));
-  EXPECT_EQ(batch.tasks[1], (Task{1, TaskSpec{KindId::crunch, 2, 0, ""}}));
+  EXPECT_EQ(batch.tasks[0], (Task{0, square_spec(1)}));
+  EXPECT_EQ(batch.tasks[1], (Task{1, crunch_spec(2)}));
   EXPECT_EQ(batch.seq, 9u);
 
   ASSERT_TRUE(source.next_batch(10, batch));  // stops before the io task
   EXPECT_EQ(batch.first_id, 2u);
   ASSERT_EQ(batch.size(), 1u);
-  EXPECT_EQ(batch.tasks[0], (Task{2, TaskSpec{KindId::square, 3, 0, ""}}));
+  EXPECT_EQ(batch.tasks[0], (Task{2, square_spec(3)}));
 
-  EXPECT_EQ(source.peek_kind(), KindId::download);
+  EXPECT_EQ(source.peek_kind(), download_id());
   ASSERT_TRUE(source.next_batch(10, batch));
   EXPECT_EQ(batch.lane, Lane::io);
   ASSERT_EQ(batch.size(), 2u);
-  EXPECT_EQ(batch.tasks[1], (Task{4, TaskSpec{KindId::download, 0, 2, "b"}}));
+  EXPECT_EQ(batch.tasks[1], (Task{4, download_spec("b", 2)}));
 
   ASSERT_TRUE(source.next_batch(10, batch));
   EXPECT_EQ(batch.lane, Lane::cpu);

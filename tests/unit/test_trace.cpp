@@ -83,11 +83,11 @@ TEST_F(TraceWriterTest, ExplicitTasksNameTheirKindInputAndFailures) {
   TaskBatch batch;
   batch.first_id = 7;
   batch.lane = Lane::io;
-  batch.tasks = {{7, {KindId::download, 0, 1.5, "a.bin"}},
-                 {8, {KindId::download, 0, 2.0, "b.bin"}}};
+  batch.tasks = {{7, model_test::download_spec("a.bin", 1.5)},
+                 {8, model_test::download_spec("b.bin", 2.0)}};
   ResultBatch results;
   results.rank = 0;
-  results.values = {1500, 0};
+  model_test::set_values_and_metrics(results, {1500, 0}, {1.5, 0});
   results.failures = {{1, "lost"}};
   results.spans = {span(0, 1, 2, 10, 1'500'010), span(1, 1, 2, 20, 2'000'020)};
   trace.consume(batch, results);

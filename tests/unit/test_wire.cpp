@@ -4,18 +4,21 @@
 #include <cstring>
 
 #include "core/wire.hpp"
+#include "model_test_util.hpp"
 
 namespace drover {
 namespace {
+
+using namespace model_test;
 
 TaskBatch explicit_batch() {
   TaskBatch b;
   b.seq = 42;
   b.first_id = 1000;
   b.lane = Lane::cpu;
-  b.tasks.push_back(Task{1000, TaskSpec{KindId::square, -12, 0, ""}});
-  b.tasks.push_back(Task{1001, TaskSpec{KindId::crunch, 10'000'000, 0, ""}});
-  b.tasks.push_back(Task{1002, TaskSpec{KindId::download, 0, 7.5, "av.avi"}});
+  b.tasks.push_back(Task{1000, square_spec(-12)});
+  b.tasks.push_back(Task{1001, crunch_spec(10'000'000)});
+  b.tasks.push_back(Task{1002, download_spec("av.avi", 7.5)});
   return b;
 }
 
@@ -23,8 +26,7 @@ ResultBatch result_batch() {
   ResultBatch r;
   r.seq = 7;
   r.rank = 3;
-  r.values = {1, 4, 0, 16};
-  r.metrics = {0.5, 0.25, 0, 1e-9};
+  set_values_and_metrics(r, {1, 4, 0, 16}, {0.5, 0.25, 0, 1e-9});
   r.spans = {Span{0, 2, 1, 0, 100, 200}, Span{2, 2, 0, 0, 150, 300}};
   r.failures = {Failure{2, "square of 3037000500 overflows int64"}};
   return r;
@@ -57,9 +59,42 @@ TEST(Wire, RangeBatchesAreTinyWhateverTheirSize) {
   EXPECT_LT(bytes.size(), 64u);
 }
 
+ResultBatch variable_batch() {
+  ResultBatch r;
+  r.seq = 8;
+  r.rank = 1;
+  r.count = 3;
+  r.outputs = "abcdefg";
+  r.ends = {3, 3, 7};  // "abc", nothing, "defg"
+  r.spans = {Span{0, 3, 0, 0, 1, 2}};
+  return r;
+}
+
 TEST(Wire, ResultBatchesRoundTrip) {
   EXPECT_EQ(round_trip(result_batch()), result_batch());
+  EXPECT_EQ(round_trip(variable_batch()), variable_batch());
   EXPECT_EQ(round_trip(ResultBatch{}), ResultBatch{});
+  const ResultBatch v = round_trip(variable_batch());
+  EXPECT_EQ(std::string(v.output(0).data(), v.output(0).size()), "abc");
+  EXPECT_TRUE(v.output(1).empty());
+  EXPECT_EQ(std::string(v.output(2).data(), v.output(2).size()), "defg");
+}
+
+TEST(Wire, OutputsThatDoNotFitTheirShapeAreRefused) {
+  std::vector<char> bytes;
+  ResultBatch r = variable_batch();
+  r.ends = {3, 2, 7};  // out of order
+  encode(r, bytes);
+  ResultBatch out;
+  EXPECT_THROW(decode(bytes, out), WireError);
+  r = variable_batch();
+  r.ends = {3, 3, 9};  // past the outputs
+  encode(r, bytes);
+  EXPECT_THROW(decode(bytes, out), WireError);
+  r = result_batch();
+  r.count = 5;  // a stride of 16 over 4 outputs' bytes
+  encode(r, bytes);
+  EXPECT_THROW(decode(bytes, out), WireError);
 }
 
 TEST(Wire, DecodingResultsClearsRankZerosOwnAttempts) {
@@ -79,18 +114,14 @@ TEST(Wire, HelloAndWelcomeRoundTrip) {
   h.threads = 8;
   h.bound_cpus = 2;
   h.node_share = 16;
-  h.kinds_mask = 7;
+  h.registry = registry_fingerprint();
   h.ok = false;
   h.error = "no threads";
   EXPECT_EQ(round_trip(h), h);
 
   to_worker::Welcome w;
   w.ok = true;
-  w.plan.generator.kind = KindId::download;
-  w.plan.generator.total = 20;
-  w.plan.generator.min_seconds = 0.5;
-  w.plan.generator.max_seconds = 1.5;
-  w.plan.generator.seed = 7;
+  w.plan.generator = download_generator(20, 0.5, 1.5, 7);
   w.plan.announce = false;
   EXPECT_EQ(round_trip(w), w);
 }
@@ -128,18 +159,20 @@ TEST(Wire, TrailingBytesAndBadKindsThrow) {
   EXPECT_THROW(decode(bytes, out), WireError);
 
   encode(explicit_batch(), bytes);
-  // The first task's kind byte sits after seq, first_id, count, lane and the task count.
-  const std::size_t kind_at = 8 + 8 + 4 + 1 + 8 + 8;
-  bytes[kind_at] = 99;
+  // The first task's kind id sits after seq, first_id, count, lane, the range's kind and
+  // (empty) parameters, its first item, the task count and the task's id.
+  const std::size_t kind_at = 8 + 8 + 4 + 1 + 2 + 4 + 8 + 8 + 8;
+  const KindId unknown = static_cast<KindId>(all_kinds().size());
+  std::memcpy(bytes.data() + kind_at, &unknown, sizeof unknown);
   EXPECT_THROW(decode(bytes, out), WireError);
 }
 
 TEST(Wire, HugeCountsInCorruptMessagesDoNotAllocate) {
   std::vector<char> bytes;
   encode(result_batch(), bytes);
-  // Overwrite the values array length (after seq and rank) with a huge number.
-  const std::uint64_t huge = 1ull << 60;
-  std::memcpy(bytes.data() + 12, &huge, sizeof huge);
+  // Overwrite the outputs' length (after seq, rank, count and stride) with a huge number.
+  const std::uint32_t huge = 0xFFFFFFF0u;
+  std::memcpy(bytes.data() + 20, &huge, sizeof huge);
   ResultBatch out;
   EXPECT_THROW(decode(bytes, out), WireError);
 }

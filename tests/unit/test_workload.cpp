@@ -7,46 +7,39 @@
 
 #include "core/kinds.hpp"
 #include "core/workload.hpp"
+#include "model_test_util.hpp"
 
 namespace drover {
 namespace {
 
-Generator downloads(std::uint64_t seed) {
-  Generator g;
-  g.kind = KindId::download;
-  g.total = 1000;
-  g.min_seconds = 5;
-  g.max_seconds = 10;
-  g.seed = seed;
-  return g;
+using namespace model_test;
+
+Generator downloads(std::uint64_t seed, double min = 5, double max = 10) {
+  return download_generator(1000, min, max, seed);
 }
 
 TEST(Generator, SquareInputsFollowTheId) {
-  Generator g;
-  g.kind = KindId::square;
-  g.from = -3;
-  EXPECT_EQ(g.make(0), (TaskSpec{KindId::square, -3, 0, ""}));
-  EXPECT_EQ(g.make(10).n, 7);
-  g.from = std::numeric_limits<std::int64_t>::min();
-  EXPECT_EQ(g.make(5).n, std::numeric_limits<std::int64_t>::min() + 5);
-  g.from = std::numeric_limits<std::int64_t>::max() - 1;
-  EXPECT_EQ(g.make(1).n, std::numeric_limits<std::int64_t>::max());
+  Generator g = square_generator(100, -3);
+  EXPECT_EQ(g.make(0), square_spec(-3));
+  EXPECT_EQ(input_n(g.make(10)), 7);
+  g = square_generator(100, std::numeric_limits<std::int64_t>::min());
+  EXPECT_EQ(input_n(g.make(5)), std::numeric_limits<std::int64_t>::min() + 5);
+  g = square_generator(100, std::numeric_limits<std::int64_t>::max() - 1);
+  EXPECT_EQ(input_n(g.make(1)), std::numeric_limits<std::int64_t>::max());
 }
 
 TEST(Generator, CrunchUsesTheCount) {
-  Generator g;
-  g.kind = KindId::crunch;
-  g.count = 12345;
-  EXPECT_EQ(g.make(0), (TaskSpec{KindId::crunch, 12345, 0, ""}));
-  EXPECT_EQ(g.make(99).n, 12345);
+  const Generator g = crunch_generator(100, 12345);
+  EXPECT_EQ(g.make(0), crunch_spec(12345));
+  EXPECT_EQ(input_n(g.make(99)), 12345);
 }
 
 TEST(Generator, DownloadNamesCountFromOne) {
   const Generator g = downloads(1);
-  EXPECT_EQ(g.make(0).name, "file-0001.bin");
-  EXPECT_EQ(g.make(41).name, "file-0042.bin");
-  EXPECT_EQ(g.make(9999).name, "file-10000.bin");
-  EXPECT_EQ(g.make(0).kind, KindId::download);
+  EXPECT_EQ(input_name(g.make(0)), "file-0001.bin");
+  EXPECT_EQ(input_name(g.make(41)), "file-0042.bin");
+  EXPECT_EQ(input_name(g.make(9999)), "file-10000.bin");
+  EXPECT_EQ(g.make(0).kind, download_id());
 }
 
 TEST(Generator, DownloadDurationsAreDeterministicAndSpread) {
@@ -56,10 +49,10 @@ TEST(Generator, DownloadDurationsAreDeterministicAndSpread) {
   double sum = 0;
   std::set<double> distinct;
   for (std::uint64_t id = 0; id < 2000; ++id) {
-    const double s = g.make(id).seconds;
+    const double s = input_seconds(g.make(id));
     ASSERT_GE(s, 5.0);
     ASSERT_LE(s, 10.0);
-    EXPECT_EQ(s, g.make(id).seconds);
+    EXPECT_EQ(s, input_seconds(g.make(id)));
     low = std::min(low, s);
     high = std::max(high, s);
     sum += s;
@@ -73,27 +66,23 @@ TEST(Generator, DownloadDurationsAreDeterministicAndSpread) {
   // Another seed draws other durations.
   const Generator other = downloads(43);
   int same = 0;
-  for (std::uint64_t id = 0; id < 100; ++id) same += other.make(id).seconds == g.make(id).seconds;
+  for (std::uint64_t id = 0; id < 100; ++id) same += input_seconds(other.make(id)) == input_seconds(g.make(id));
   EXPECT_EQ(same, 0);
 }
 
 TEST(Generator, FixedDurationWhenMinEqualsMax) {
-  Generator g = downloads(7);
-  g.min_seconds = g.max_seconds = 3;
-  EXPECT_EQ(g.make(5).seconds, 3.0);
+  const Generator g = downloads(7, 3, 3);
+  EXPECT_EQ(input_seconds(g.make(5)), 3.0);
 }
 
 TEST(GeneratedSource, BatchesCoverAllIdsOnce) {
-  Generator g;
-  g.kind = KindId::square;
-  g.total = 1003;
-  GeneratedSource source(g);
+  GeneratedSource source(square_generator(1003, 0));
   EXPECT_EQ(source.total(), 1003u);
   std::uint64_t next = 0;
   TaskBatch batch;
   batch.seq = 77;
   while (source.peek_kind()) {
-    EXPECT_EQ(source.peek_kind(), KindId::square);
+    EXPECT_EQ(source.peek_kind(), square_id());
     ASSERT_TRUE(source.next_batch(100, batch));
     EXPECT_TRUE(batch.is_range());
     EXPECT_EQ(batch.first_id, next);
@@ -117,9 +106,7 @@ TEST(GeneratedSource, DownloadBatchesGoToTheIoLane) {
 }
 
 TEST(GeneratedSource, EmptyGeneratorHasNoBatches) {
-  Generator g;
-  g.total = 0;
-  GeneratedSource source(g);
+  GeneratedSource source(square_generator(0, 0));
   TaskBatch batch;
   EXPECT_FALSE(source.peek_kind());
   EXPECT_FALSE(source.next_batch(10, batch));

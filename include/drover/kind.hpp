@@ -1,0 +1,111 @@
+// What a kind of task is to drover: a registered name, a lane, and typed input and output as bytes.
+//
+// Every kind, the built-in square, crunch and download as much as a user's
+// own, is one KindOps given to register_kind() before the runtime starts. The
+// typed layer (drover/task.hpp, DROVER_TASK) builds a KindOps from a plain C++
+// function; this header is the untyped record underneath, for kinds that need
+// more (a block kernel, an IO kind on the async lane, a task-file parser).
+#pragma once
+
+#include <chrono>
+#include <cstddef>
+#include <cstdint>
+#include <functional>
+#include <nlohmann/json_fwd.hpp>
+#include <span>
+#include <string>
+#include <string_view>
+
+namespace drover {
+
+// Where a kind's tasks run: CPU kinds on the rank's thread pool, IO kinds on
+// its async lane, whose concurrency is not capped by the number of cores.
+enum class Lane : std::uint8_t { cpu = 0, io = 1 };
+
+// A kind's position in the registry sorted by name: every rank of one binary
+// derives the same ids whatever the order of static initialisation.
+using KindId = std::uint16_t;
+
+// A batch of one IO kind's tasks, handed to KindOps::start on the async lane's
+// thread. Every method is for that thread only. The batch stays alive until
+// each of its tasks got finish() or fail() exactly once.
+class IoBatch {
+ public:
+  using Clock = std::chrono::steady_clock;
+  virtual ~IoBatch() = default;
+  virtual std::size_t size() const = 0;
+  // The encoded input of task i (valid until the next call of input()).
+  virtual std::span<const char> input(std::size_t i) = 0;
+  // Task i is done: its encoded output, and when it started and ended.
+  virtual void finish(std::size_t i, std::span<const char> output, Clock::time_point started,
+                      Clock::time_point ended) = 0;
+  // Task i failed: failures are data, the rank carries on.
+  virtual void fail(std::size_t i, std::string_view message) = 0;
+  // Calls `then` on the lane thread at `deadline` (at once if it has passed).
+  virtual void at(Clock::time_point deadline, std::function<void()> then) = 0;
+  // Whether per-task lines are wanted (the CLI's -q turns them off), and one
+  // whole line to print, prefixed with the rank, pid and lane.
+  virtual bool announcing() const = 0;
+  virtual void announce(std::string_view line) = 0;
+};
+
+struct KindOps {
+  std::string name;  // what task files, the CLI and the result rows call it
+  Lane lane = Lane::cpu;
+  // Readable shapes of the encoded input and output ("i64", "{str,f64}"): part
+  // of the registry fingerprint that every rank must agree on.
+  std::string input_type;
+  std::string output_type;
+  // Encoded sizes when every input (output) has the same size, else 0. A
+  // fixed output size lets a batch's outputs travel as one packed array.
+  std::uint32_t input_size = 0;
+  std::uint32_t output_size = 0;
+  // True when every task costs about the same whatever its input, so a
+  // measured cost of one predicts the next (cheap batches may then run on
+  // the comm thread). False for kinds like crunch, whose input is its cost.
+  bool uniform_cost = false;
+
+  // CPU kinds: runs one task, appending its encoded output to `output`
+  // (empty on entry). Throws to fail the task with the exception's message.
+  std::function<void(std::span<const char> input, std::string& output)> run;
+  // Optional, for fixed-size inputs and outputs: runs n tasks whose inputs lie
+  // packed in `inputs`, writing packed outputs, and returns how many from the
+  // start succeeded; the task after those is run again through `run`, whose
+  // throw gives its message. For kernels too cheap for a call each.
+  std::function<std::size_t(const char* inputs, std::size_t n, char* outputs)> run_block;
+
+  // IO kinds: starts a batch on the async lane (see IoBatch). Never blocks.
+  std::function<void(IoBatch& batch)> start;
+
+  // Task files: the encoded input from one line's JSON object (its "kind"
+  // included). Throws InputError naming the field; the caller adds file:line.
+  std::function<void(const nlohmann::json& object, std::string& input)> parse_json;
+  // Result rows: the input and the value as JSON values.
+  std::function<void(std::span<const char> input, std::string& out)> input_json;
+  std::function<void(std::span<const char> output, std::string& out)> value_json;
+  // Optional second figure of a result (crunch: ns per increment), appended as
+  // a JSON value; returns false when there is none. metric_name says what it is.
+  std::function<bool(std::span<const char> output, std::string& out)> metric_json;
+  std::string metric_name;
+  // A 64-bit figure of an output whose wrapping sum per kind is a cheap check
+  // that two runs agree (an integer output's value, else a hash of its bytes).
+  std::function<std::uint64_t(std::span<const char> output)> checksum;
+
+  // Generated workloads (drover run KIND --count N): the input of task `id`
+  // from the generator's encoded parameters. Optional.
+  std::function<void(std::span<const char> params, std::uint64_t id, std::string& input)> generate;
+  // Optional, with fixed-size inputs: n consecutive generated inputs, packed.
+  std::function<void(std::span<const char> params, std::uint64_t first_id, std::size_t n,
+                     char* inputs)>
+      generate_block;
+
+  KindId id = 0;  // set by the registry when it is sealed
+};
+
+// Adds a kind. Call before the runtime starts (a static initialiser is the
+// usual place: DROVER_TASK does that). Throws std::logic_error for a name
+// already taken, an empty name, a kind without run (CPU) or start (IO), or a
+// registry already sealed by a running job.
+void register_kind(KindOps ops);
+
+}  // namespace drover

@@ -1,0 +1,56 @@
+// drover::Runtime: MPI, every rank's pool, the all-or-nothing start-up, and the leader's Pool.
+//
+//   int main(int argc, char** argv) {
+//     drover::Runtime rt(argc, argv);          // every rank
+//     if (!rt.is_leader()) return rt.serve();  // workers run tasks until the leader is done
+//     auto sq = rt.pool().map<square>(drover::iota(1, 6));  // {1, 4, 9, 16, 25}
+//   }
+//
+// Rank 0 leads and works too. One thread per rank talks to MPI: on rank 0 a
+// thread of the runtime's own, so the caller's thread may block in get() or
+// map() while work goes on.
+#pragma once
+
+#include <cstdint>
+#include <memory>
+
+#include "drover/pool.hpp"
+
+namespace drover {
+
+struct Options {
+  // Pool threads per rank; 0: SLURM_CPUS_PER_TASK, else the node's cores
+  // shared among its ranks, never more than the rank's CPU binding allows.
+  unsigned threads = 0;
+  std::uint32_t batch = 0;          // tasks per message; 0 sizes batches by measured cost
+  std::uint32_t retries = 0;        // how many more times a failed task runs, elsewhere
+  std::uint32_t exclude_after = 3;  // a rank whose failures succeed elsewhere this often is dropped
+  std::uint64_t max_pending = 1 << 20;  // submitted tasks not yet finished before submit() waits
+};
+
+class Runtime {
+ public:
+  // Collective: every rank constructs one. Starts MPI, checks every rank's
+  // set-up and kind registry (a mismatch stops every rank with one message
+  // naming the kind, exit code 2), and starts the pools. Also makes an
+  // exception that escapes main end the whole job with a message.
+  Runtime(int& argc, char**& argv, Options options = {});
+  // Rank 0: waits for every task submitted, stops the workers. Every rank: MPI_Finalize.
+  ~Runtime();
+  Runtime(const Runtime&) = delete;
+  Runtime& operator=(const Runtime&) = delete;
+
+  bool is_leader() const noexcept;
+  int rank() const noexcept;
+  int size() const noexcept;
+  // The leader's pool over every rank (throws usage_error on other ranks).
+  Pool pool();
+  // Worker ranks: run tasks until the leader is done; returns the exit code for main.
+  int serve();
+
+ private:
+  struct Impl;
+  std::unique_ptr<Impl> impl_;
+};
+
+}  // namespace drover

@@ -1,0 +1,92 @@
+// The library's task queue on rank 0: callers submit, the scheduler pulls, results go back by call.
+#pragma once
+
+#include <drover/detail/channel.hpp>
+
+#include <condition_variable>
+#include <cstdint>
+#include <deque>
+#include <functional>
+#include <memory>
+#include <mutex>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "core/consumer.hpp"
+#include "core/report.hpp"
+#include "core/workload.hpp"
+
+namespace drover {
+
+// Three faces of one queue: detail::Service for the callers' threads, a
+// TaskSource for the scheduler and a ResultConsumer for what it hands on
+// (both on the comm thread). Tasks get consecutive ids as they are
+// submitted; each submission is an entry that remembers its call's channel,
+// so results find their way back with one lookup per run of ids.
+class LiveSource final : public TaskSource, public ResultConsumer, public detail::Service {
+ public:
+  // `wake` tells the comm thread that there is something new (tasks, or the close).
+  LiveSource(std::uint64_t max_pending, std::function<void()> wake);
+
+  // --- detail::Service: any caller thread ---
+  void submit(KindId kind, std::vector<std::string>& inputs, std::shared_ptr<detail::Channel> channel,
+              std::uint64_t first_index) override;
+  void submit_range(KindId kind, std::uint64_t count, const std::string& params,
+                    std::shared_ptr<detail::Channel> channel, std::uint64_t first_index) override;
+  KindId kind_named(const char* name) const override;
+  // No more submissions: the scheduler sees the source end once it is empty.
+  void close();
+  // Every call still waiting is told why it will not finish (the comm thread failed).
+  void abort(const std::string& why);
+  // Rank hosts, for the errors callers get.
+  void set_ranks(std::vector<RankInfo> ranks) { ranks_ = std::move(ranks); }
+  // True once since the last call when something was submitted or closed.
+  bool take_news();
+
+  // --- TaskSource: the comm thread ---
+  std::optional<std::uint64_t> total() const override { return std::nullopt; }
+  std::optional<KindId> peek_kind() override;
+  bool may_grow() const override;
+  bool next_batch(std::size_t max_tasks, TaskBatch& batch) override;
+  std::uint64_t next_id() const override;
+  void skip_to(std::uint64_t) override {}
+  std::optional<TaskSpec> spec_of(std::uint64_t id) const override;
+
+  // --- ResultConsumer: the comm thread ---
+  void consume(const TaskBatch& tasks, const ResultBatch& results) override;
+
+ private:
+  struct Entry {
+    std::uint64_t first_id = 0;
+    std::uint64_t count = 0;
+    KindId kind = 0;
+    std::shared_ptr<detail::Channel> channel;
+    std::uint64_t first_index = 0;  // the call's index of the entry's first item
+    bool range = false;
+    std::string params;               // range entries
+    std::vector<std::string> inputs;  // explicit entries; moved out as taken
+    std::uint64_t taken = 0;          // handed to the scheduler
+    std::uint64_t delivered = 0;      // results handed to the channel
+  };
+  void push(Entry&& entry);
+  Entry* entry_of(std::uint64_t id);  // under mutex_
+  const Entry* entry_of(std::uint64_t id) const;
+  void deliver(Entry& entry, const TaskBatch& tasks, const ResultBatch& results, std::size_t begin,
+               std::size_t end);
+
+  const std::uint64_t max_pending_;
+  std::function<void()> wake_;
+  mutable std::mutex mutex_;
+  std::condition_variable room_;   // pending_ fell: a waiting submit may go on
+  std::deque<Entry> entries_;      // in id order; the front is dropped once delivered
+  std::size_t next_entry_ = 0;     // first entry with tasks not yet taken
+  std::uint64_t next_id_ = 0;      // the id the next submission starts at
+  std::uint64_t taken_id_ = 0;     // the id the next batch starts at
+  std::uint64_t pending_ = 0;      // submitted, not yet delivered
+  bool closed_ = false;
+  bool news_ = false;
+  std::vector<RankInfo> ranks_;
+};
+
+}  // namespace drover
