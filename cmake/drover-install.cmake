@@ -1,7 +1,8 @@
 # Install rules and the CMake package (included from the root CMakeLists.txt when
 # DROVER_INSTALL is ON). After `cmake --install <build> --prefix P`:
 #   P/include/drover/...             the public headers (never src/)
-#   P/lib/libdrover_core.a, libdrover_runtime.a
+#   P/lib/libdrover_core.a, libdrover_runtime.a, libdrover_cli.a, libdrover_compare.a,
+#   libdrover_app.a                  (cli_main: the whole command line)
 #   P/bin/drover                     the executable
 #   P/lib/cmake/drover/              drover-config.cmake, drover-config-version.cmake,
 #                                    drover-targets*.cmake
@@ -13,12 +14,16 @@ set(DROVER_INSTALL_CMAKEDIR "${CMAKE_INSTALL_LIBDIR}/cmake/drover")
 
 set_target_properties(drover_core PROPERTIES EXPORT_NAME core)
 set_target_properties(drover_runtime PROPERTIES EXPORT_NAME runtime)
+set_target_properties(drover_cli PROPERTIES EXPORT_NAME cli)
+set_target_properties(drover_compare PROPERTIES EXPORT_NAME compare)
+set_target_properties(drover_app PROPERTIES EXPORT_NAME app)
 set_target_properties(drover_library PROPERTIES EXPORT_NAME drover)
 # Only here because the static libraries' private link to it is recorded in their
 # export as $<LINK_ONLY:drover::warnings>; its flags are BUILD_INTERFACE only.
 set_target_properties(drover_warnings PROPERTIES EXPORT_NAME warnings)
 
-install(TARGETS drover_core drover_runtime drover_library drover_warnings
+install(TARGETS drover_core drover_runtime drover_cli drover_compare drover_app drover_library
+  drover_warnings
   EXPORT drover-targets
   ARCHIVE DESTINATION ${CMAKE_INSTALL_LIBDIR}
   LIBRARY DESTINATION ${CMAKE_INSTALL_LIBDIR}

@@ -13,6 +13,7 @@
 #include <cstdint>
 #include <cstring>
 #include <span>
+#include <stdexcept>
 #include <string>
 #include <type_traits>
 #include <utility>
@@ -83,6 +84,19 @@ KindOps make_kind(std::string name) {
   };
   k.input_json = [](std::span<const char> input, std::string& out) {
     append_json(decode<In>(input), out);
+  };
+  // Task files: {"kind": name, "input": <In as JSON>} (drover/json.hpp's shapes).
+  k.parse_json = [](const nlohmann::json& object, std::string& input) {
+    for (const auto& [key, value] : object.items()) {
+      if (key != "kind" && key != "input") {
+        throw std::invalid_argument("unknown field \"" + key + "\" (a task is {\"kind\", \"input\"})");
+      }
+    }
+    const auto it = object.find("input");
+    if (it == object.end()) throw std::invalid_argument("missing field \"input\"");
+    In value{};
+    from_json(*it, value);
+    encode(value, input);
   };
   k.value_json = [](std::span<const char> output, std::string& out) {
     append_json(decode<Out>(output), out);

@@ -106,9 +106,13 @@ Generator make_generator(const po::variables_map& vm, const std::string& kind_na
     throw InputError("unknown kind \"" + kind_name + "\" (known: " + kind_names() + ")");
   }
   constexpr std::int64_t kMaxTasks = 1'000'000'000'000'000;  // 1e15: days of squares
-  // The CLI's own flags for the built-in kinds' generators.
-  if (kind->name == "square") {
-    reject_foreign(vm, "square", {"tasks", "min", "max", "seed"});
+  // The CLI's own flags for the built-in kinds' generators; any other kind
+  // with a generator counts up from --from, as square does (an integer argument).
+  if (kind->name != "crunch" && kind->name != "download") {
+    if (!kind->generate) {
+      throw InputError("kind " + kind->name + " has no generator here: give it a --tasks-file");
+    }
+    reject_foreign(vm, kind->name, {"tasks", "min", "max", "seed"});
     const std::int64_t count = int_in(vm, "count", 10, 0, kMaxTasks);
     const std::int64_t from =
         int_in(vm, "from", 0, std::numeric_limits<std::int64_t>::min(), kI64Max);
@@ -116,7 +120,9 @@ Generator make_generator(const po::variables_map& vm, const std::string& kind_na
       throw InputError("--from " + std::to_string(from) + " with --count " +
                        std::to_string(count) + " runs past the largest 64-bit integer");
     }
-    return square_generator(static_cast<std::uint64_t>(count), from);
+    Generator g = square_generator(static_cast<std::uint64_t>(count), from);
+    g.kind = kind->id;  // the same parameters: the input of task 0
+    return g;
   }
   if (kind->name == "crunch") {
     reject_foreign(vm, "crunch", {"from", "min", "max", "seed"});

@@ -87,6 +87,13 @@ void register_kind(KindOps ops) {
   r.pending.push_back(std::move(ops));
 }
 
+bool kind_registered(std::string_view name) {
+  Registry& r = registry();
+  std::lock_guard lock(r.mutex);
+  const auto& kinds = r.sealed.load(std::memory_order_relaxed) ? r.kinds : r.pending;
+  return std::any_of(kinds.begin(), kinds.end(), [&](const KindInfo& k) { return k.name == name; });
+}
+
 const KindInfo& kind_info(KindId id) {
   const auto& kinds = sealed_kinds();
   if (id >= kinds.size()) throw std::out_of_range("kind_info: unknown kind id " + std::to_string(id));

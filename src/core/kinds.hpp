@@ -34,10 +34,13 @@ std::string registry_difference(std::string_view ours, std::string_view theirs,
                                 std::string_view here = "here", std::string_view there = "there");
 
 // The built-in kinds (square, crunch, download: src/kinds), through
-// register_kind as a user's are. The drover CLI calls this first thing; a
-// library user's program has only its own kinds unless it calls it too.
-// Called explicitly because a static initialiser in a static library is
-// dropped when nothing refers to its file. Once per process.
+// register_kind as a user's are, each unless a kind of its name is already
+// registered (a program's own "square" wins). cli_main calls this first
+// thing; a library user's program has only its own kinds unless it calls it
+// too. Called explicitly because a static initialiser in a static library is
+// dropped when nothing refers to its file. A second call does nothing.
 void register_builtin_kinds();
+// Whether a kind of this name has been registered (sealed or not).
+bool kind_registered(std::string_view name);
 
 }  // namespace drover

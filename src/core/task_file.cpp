@@ -125,7 +125,14 @@ TaskSpec parse_task_line(std::string_view text, const std::string& file, std::ui
     if (!info->parse_json) throw InputError("kind " + info->name + " cannot be read from a task file");
     TaskSpec spec;
     spec.kind = info->id;
-    info->parse_json(object, spec.input);
+    try {
+      info->parse_json(object, spec.input);
+    } catch (const InputError&) {
+      throw;
+    } catch (const std::exception& e) {
+      // A user kind's parser (drover/task.hpp) says what is wrong its own way.
+      throw InputError(e.what());
+    }
     return spec;
   } catch (const InputError& e) {
     throw InputError(where(file, line) + e.what());

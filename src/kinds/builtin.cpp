@@ -5,9 +5,9 @@
 namespace drover {
 
 void register_builtin_kinds() {
-  builtin::register_square();
-  builtin::register_crunch();
-  builtin::register_download();
+  if (!kind_registered("square")) builtin::register_square();
+  if (!kind_registered("crunch")) builtin::register_crunch();
+  if (!kind_registered("download")) builtin::register_download();
 }
 
 }  // namespace drover

@@ -54,10 +54,12 @@ step() { echo "== check.sh: $*"; }
 # Build and run the consumer in $1 and check what it prints.
 build_and_run() {
   local bin=$1 start=$SECONDS
-  "$cmake" --build "$bin" --target drover_package_app --parallel "$jobs"
+  "$cmake" --build "$bin" --target drover_package_app --parallel "$jobs" \
+    ${build_type:+--config "$build_type"}
   step "built in $((SECONDS - start)) s; running under $mpiexec -np 2"
-  local out
-  out=$(cd "$bin" && timeout -k 10 120 "$mpiexec" -np 2 ./drover_package_app)
+  local app=$bin/drover_package_app out
+  [ -x "$app" ] || app=$bin/$build_type/drover_package_app  # multi-config generators
+  out=$(cd "$bin" && timeout -k 10 120 "$mpiexec" -np 2 "$app")
   printf '%s\n' "$out"
   if ! grep -qx 'cubes: 1 8 27 64 125' <<<"$out"; then
     echo "check.sh: expected the line 'cubes: 1 8 27 64 125'" >&2
@@ -69,7 +71,7 @@ check_install() {
   [ -n "$build_dir" ] || { echo "check.sh: install needs --build-dir" >&2; return 2; }
   local prefix=$tmp/prefix bin=$tmp/install-consumer
   step "installing $build_dir into $prefix"
-  "$cmake" --install "$build_dir" --prefix "$prefix"
+  "$cmake" --install "$build_dir" --prefix "$prefix" ${build_type:+--config "$build_type"}
   # The package is self-contained: public headers only, no paths into the trees.
   local f
   for f in include/drover/drover.hpp bin/drover lib/cmake/drover/drover-config.cmake \
@@ -95,7 +97,7 @@ check_install() {
 check_subdir() {
   local bin=$tmp/subdir-consumer
   step "configuring $here/subdir (add_subdirectory of $source_dir)"
-  "$cmake" -S "$here/subdir" -B "$bin" "${configure_args[@]}" -DDROVER_SOURCE_DIR="$source_dir" \
+  "$cmake" -S "$here/subdir" -B "$bin" "${configure_args[@]}" -DDROVER_SOURCE_DIR="$source_dir" --no-warn-unused-cli \
     -DCMAKE_DISABLE_FIND_PACKAGE_GTest=ON -DCMAKE_DISABLE_FIND_PACKAGE_benchmark=ON \
     -DCMAKE_DISABLE_FIND_PACKAGE_Python3=ON
   build_and_run "$bin"

@@ -50,8 +50,8 @@ inline JournalBatch explicit_batch(std::uint64_t first) {
                    Task{first + 1, model_test::crunch_spec(10'000'000)},
                    Task{first + 2, model_test::download_spec("av.avi", 7.5)}};
   b.results.rank = 2;
-  model_test::set_outputs(b.results, {model_test::i64_output(144),
-                                      model_test::pair_output(10'000'000, 0.25), ""});
+  model_test::set_outputs(
+      b.results, {model_test::i64_output(144), model_test::pair_output(10'000'000, 0.25), ""});
   for (std::uint32_t i = 0; i < 3; ++i) b.results.spans.push_back(Span{i, 1, i, 0, 10, 20});
   b.results.failures = {Failure{2, "download of av.avi failed: simulated"}};
   b.results.attempts = {1, 1, 3};

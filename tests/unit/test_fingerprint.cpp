@@ -47,7 +47,8 @@ TEST(Fingerprint, DifferentWorkDifferentFingerprint) {
   b.total = 21;
   EXPECT_NE(fingerprint_generated(a), fingerprint_generated(b));
   // The same parameters for another kind are other work.
-  EXPECT_NE(fingerprint_generated(square_generator(5, 1)), fingerprint_generated(crunch_generator(5, 1)));
+  EXPECT_NE(fingerprint_generated(square_generator(5, 1)),
+            fingerprint_generated(crunch_generator(5, 1)));
 }
 
 TEST(Fingerprint, TaskFilesByContent) {
@@ -62,13 +63,12 @@ TEST(Fingerprint, TaskFilesByContent) {
 }
 
 TEST(Fingerprint, GarbageIsNotAGenerator) {
-  for (const char* text :
-       {"", "generated", "generated kind=cube", "generated kind=square total=x",
-        "generated kind=square bogus=1", "task-file bytes=1",
-        "generated kind=square total=1",  // no params
-        "generated kind=square total=1 params=0",  // odd hex
-        "generated kind=square total=1 params=zz00000000000000",
-        "generated kind=cube total=1 params=0000000000000000"}) {
+  for (const char* text : {"", "generated", "generated kind=cube", "generated kind=square total=x",
+                           "generated kind=square bogus=1", "task-file bytes=1",
+                           "generated kind=square total=1",           // no params
+                           "generated kind=square total=1 params=0",  // odd hex
+                           "generated kind=square total=1 params=zz00000000000000",
+                           "generated kind=cube total=1 params=0000000000000000"}) {
     EXPECT_FALSE(generator_from_fingerprint(text)) << text;
   }
 }

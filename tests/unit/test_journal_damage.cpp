@@ -102,8 +102,8 @@ TEST(JournalDamage, AnInconsistentBatchWithAGoodChecksumIsDamage) {
   // Payload: type, first_id, count, range kind, params (u32 length + bytes),
   // first_item, task count, then each task's id, kind and input.
   const JournalBatch explicit_tasks = explicit_batch(10);
-  const std::size_t task_kind_at = 12 + 1 + 8 + 4 + 2 + 4 + explicit_tasks.tasks.params.size() +
-                                   8 + 8 + 8;
+  const std::size_t task_kind_at =
+      12 + 1 + 8 + 4 + 2 + 4 + explicit_tasks.tasks.params.size() + 8 + 8 + 8;
   const std::size_t range_kind_at = 12 + 1 + 8 + 4;
   const std::pair<JournalBatch, std::size_t> cases[] = {{explicit_tasks, task_kind_at},
                                                         {range_batch(10, 3, 1), range_kind_at}};

@@ -113,11 +113,10 @@ TEST(JournalTools, GeneratedJournalSummaryAndExport) {
   const std::string fingerprint = fingerprint_generated(g) + registry_stamp();
   const std::string path = write_journal(fingerprint, {high, low});
 
-  EXPECT_EQ(summary(path), lines({"journal: " + path,
-                                  "  format version: " + std::to_string(kJournalVersion),
-                                  "  fingerprint: " + fingerprint,
-                                  "  batches: 2, tasks: 20, failed: 1", "  ids 0..19 complete",
-                                  "  ends cleanly (no torn record)"}));
+  EXPECT_EQ(summary(path),
+            lines({"journal: " + path, "  format version: " + std::to_string(kJournalVersion),
+                   "  fingerprint: " + fingerprint, "  batches: 2, tasks: 20, failed: 1",
+                   "  ids 0..19 complete", "  ends cleanly (no torn record)"}));
 
   const std::string rows = exported(path);
   EXPECT_EQ(rows, written_by_run(g, {low, high}));
@@ -169,8 +168,8 @@ TEST(JournalTools, TaskFileJournalSummaryAndExport) {
                    Task{102, model_test::download_spec("av.avi", 7.5)}};
   b.results.rank = 3;
   // Mixed kinds: outputs without a stride; the failed download's is empty.
-  model_test::set_outputs(
-      b.results, {model_test::i64_output(144), model_test::pair_output(1000, 0.25), ""});
+  model_test::set_outputs(b.results,
+                          {model_test::i64_output(144), model_test::pair_output(1000, 0.25), ""});
   for (std::uint32_t i = 0; i < 3; ++i) b.results.spans.push_back(Span{i, 1, i, 0, 10, 20 + i});
   b.results.failures = {Failure{2, "download of av.avi failed: simulated"}};
   b.results.attempts = {1, 2, 3};

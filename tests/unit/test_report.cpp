@@ -49,7 +49,8 @@ TEST(RunReport, FailuresAreCountedListedAndLeftOutOfTheSum) {
     model_test::clear_output(results, i);
     results.failures.push_back({i, "boom " + std::to_string(i)});
   }
-  model_test::set_value(results, 3, 12345);  // even a stray value of a failed task stays out of the sum
+  // Even a stray value of a failed task stays out of the sum.
+  model_test::set_value(results, 3, 12345);
   report.consume(batch, results);
   EXPECT_EQ(report.failed(), 12u);
   EXPECT_EQ(report.per_kind()[square_id()].failed, 12u);
@@ -127,7 +128,8 @@ TEST(RunReport, RangeRowsAreRebuiltFromTheGenerator) {
   ResultBatch results;
   results.rank = 0;
   model_test::set_values_and_metrics(
-      results, {0, 0}, {model_test::input_seconds(g.make(3)), model_test::input_seconds(g.make(4))});
+      results, {0, 0},
+      {model_test::input_seconds(g.make(3)), model_test::input_seconds(g.make(4))});
   results.spans = {span(0, 1, 2, 10, 20), span(1, 1, 2, 11, 31)};
   report.consume(batch, results);
   ASSERT_EQ(sink.rows.size(), 2u);

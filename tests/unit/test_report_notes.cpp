@@ -60,7 +60,8 @@ TEST(RunReport, ReplayedBatchesKeepTheirOwnHostAndPid) {
   EXPECT_EQ(report.retried(), 1u);
   EXPECT_EQ(report.recovered(), 1u);
   EXPECT_EQ(report.per_kind()[model_test::square_id()].tasks, 13u);
-  EXPECT_EQ(report.per_kind()[model_test::square_id()].value_sum, 285u + 100 + 121);  // 0..9 squared, then 10, 11
+  // 0..9 squared, then 10, 11
+  EXPECT_EQ(report.per_kind()[model_test::square_id()].value_sum, 285u + 100 + 121);
   EXPECT_EQ(report.tasks_per_rank(), (std::vector<std::uint64_t>{0, 10}));  // this run's work
   ASSERT_EQ(sink.rows.size(), 13u);
   EXPECT_EQ(sink.rows[0].id, 10u);

@@ -15,7 +15,8 @@ using namespace report_test;
 // A range batch of `count` crunch tasks on `rank`, one span per task of `us` microseconds.
 std::pair<TaskBatch, ResultBatch> crunch_batch(std::uint64_t first, std::uint32_t count,
                                                std::int32_t rank, std::int64_t us) {
-  const TaskBatch batch = model_test::generated_range(crunch_generator(first + count, 100), first, count);
+  const TaskBatch batch =
+      model_test::generated_range(crunch_generator(first + count, 100), first, count);
   ResultBatch results;
   results.rank = rank;
   model_test::set_values_and_metrics(results, std::vector<std::int64_t>(count, 100),
@@ -64,7 +65,8 @@ TEST(RunReportUtilisation, DownloadsHoldNoThreadAndAreLeftOut) {
   results.spans = {span(0, 1, 2, 0, 500'000), span(1, 1, 2, 0, 600'000)};
   report.consume(batch, results);
   EXPECT_EQ(report.busy_us_per_rank(), (std::vector<std::int64_t>{0, 0}));
-  EXPECT_EQ(report.per_kind()[model_test::download_id()].busy_us, 1'100'000);  // the per-kind total still has them
+  // The per-kind total still has them.
+  EXPECT_EQ(report.per_kind()[model_test::download_id()].busy_us, 1'100'000);
   const std::string text = summary_of(report, 0.6);
   EXPECT_EQ(text.find("utilisation"), std::string::npos) << text;
 }

@@ -45,7 +45,7 @@ ResultRow row(std::uint64_t id, const TaskSpec& spec, std::int64_t value, double
   r.id = id;
   r.spec = &spec;
   r.output = spec.kind == model_test::square_id() ? kept(model_test::i64_output(value))
-                                                   : kept(model_test::pair_output(value, metric));
+                                                  : kept(model_test::pair_output(value, metric));
   r.rank = 1;
   r.host = "n1";
   r.pid = 42;
@@ -192,8 +192,8 @@ TEST(Sinks, ChosenColumnsAreWrittenInTheirOrder) {
 TEST(Sinks, RowsWithoutASpecHaveNullKindAndInput) {
   ResultRow r = row(9, specs().crunch, 81, 0.5);
   r.spec = nullptr;
-  const std::vector<Column> columns = {Column::id, Column::kind, Column::input, Column::value,
-                                       Column::metric, Column::ok};
+  const std::vector<Column> columns = {Column::id,    Column::kind,   Column::input,
+                                       Column::value, Column::metric, Column::ok};
   EXPECT_EQ(write_rows(OutputFormat::jsonl, {r}, columns),
             R"({"id":9,"kind":null,"input":null,"value":null,"metric":null,"ok":true})"
             "\n");
@@ -287,9 +287,9 @@ TEST(Sinks, WriteFailsFastOnAFullDisk) {
   if (full == nullptr) GTEST_SKIP() << "no /dev/full";
   auto sink = make_sink(full, OutputFormat::jsonl);
   // More than one buffer's worth: the first block write fails inside write().
-  EXPECT_THROW(
-      for (int i = 0; i < 20000; ++i) sink->write(row(static_cast<std::uint64_t>(i), specs().square, 1)),
-      std::runtime_error);
+  EXPECT_THROW(for (int i = 0; i < 20000; ++i)
+                   sink->write(row(static_cast<std::uint64_t>(i), specs().square, 1)),
+               std::runtime_error);
   EXPECT_THROW(sink->close(), std::runtime_error);
   std::fclose(full);
 }
