@@ -2,6 +2,7 @@
 #pragma once
 
 #include <algorithm>
+#include <cstring>
 #include <cstdint>
 #include <map>
 #include <memory>
@@ -105,8 +106,19 @@ class Pool {
   }
 
  private:
-  // Items submitted ahead of those handed on: the bound on what a call holds.
-  static constexpr std::uint64_t kWindow = 1 << 18;
+  // Items submitted ahead of those handed on: the bound on what a call holds
+  // (its results wait there for an earlier one). About 32 MiB of outputs of
+  // a fixed size, 64 Ki items of any other; a range is topped up a quarter
+  // window at a time, so the ranks never wait for the caller.
+  template <class Out>
+  static constexpr std::uint64_t window() {
+    constexpr std::size_t size = fixed_size_v<Out>;
+    if constexpr (size == 0) {
+      return std::uint64_t{1} << 16;
+    } else {
+      return std::clamp<std::uint64_t>((std::uint64_t{32} << 20) / size, 4096, std::uint64_t{1} << 22);
+    }
+  }
   static constexpr std::size_t kChunk = 1024;
   // No failure handler: the first failure is rethrown.
   using FailureHandler = void (*)(std::uint64_t, remote_error&&);
@@ -135,6 +147,7 @@ void Pool::run_map(const Range& inputs, bool ordered, Fn&& on_result,
   using In = typename task_traits<F>::input;
   using Out = typename task_traits<F>::output;
   const KindId kind = kind_of<F>();
+  constexpr std::uint64_t kWindow = window<Out>();
   auto channel = std::make_shared<detail::QueueChannel>();
   std::uint64_t produced = 0;   // items submitted
   std::uint64_t handed = 0;     // items handed on (in order when ordered)
@@ -157,7 +170,13 @@ void Pool::run_map(const Range& inputs, bool ordered, Fn&& on_result,
           first_failure.emplace(std::move(e));
         }
       } else if (!first_failure) {
-        on_result(index, decode<Out>(piece.output(i)));
+        if constexpr (std::is_arithmetic_v<Out>) {
+          Out v;  // a number: its bytes, as the kind wrote them
+          std::memcpy(&v, piece.output(i).data(), sizeof(Out));
+          on_result(index, std::move(v));
+        } else {
+          on_result(index, decode<Out>(piece.output(i)));
+        }
       }
     }
     handed += piece.count;
@@ -185,7 +204,7 @@ void Pool::run_map(const Range& inputs, bool ordered, Fn&& on_result,
     const std::uint64_t total = inputs.size();
     while (produced < total || received < produced) {
       if (produced < total && !first_failure && produced - handed < kWindow) {
-        const std::uint64_t n = std::min<std::uint64_t>(kWindow, total - produced);
+        const std::uint64_t n = std::min<std::uint64_t>(kWindow / 4, total - produced);
         std::string chunk_params;
         encode(static_cast<std::uint64_t>(static_cast<std::int64_t>(inputs.first)) + produced,
                chunk_params);

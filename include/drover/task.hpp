@@ -110,6 +110,24 @@ KindOps make_kind(std::string name) {
       return hash;
     }
   };
+  if constexpr (std::is_arithmetic_v<In> && std::is_arithmetic_v<Out>) {
+    // Numbers in, numbers out: a batch runs as one loop over packed values,
+    // with no call through KindOps per task. A task that throws stops the
+    // loop; the executor runs it once more, alone, through run for its message.
+    k.run_block = [](const char* inputs, std::size_t n, char* outputs) -> std::size_t {
+      for (std::size_t i = 0; i < n; ++i) {
+        In in;
+        std::memcpy(&in, inputs + i * sizeof(In), sizeof(In));
+        try {
+          const Out out = F(in);
+          std::memcpy(outputs + i * sizeof(Out), &out, sizeof(Out));
+        } catch (...) {
+          return i;
+        }
+      }
+      return n;
+    };
+  }
   if constexpr (std::is_integral_v<In> && !std::is_same_v<In, bool>) {
     // drover::iota ranges travel as (first, count): inputs are rebuilt where
     // they run, from params = the input of task id 0, wrapping.

@@ -149,7 +149,7 @@ void Scheduler::finalize(TaskBatch&& tasks, ResultBatch&& results) {
   if (config_.ordered) {
     reorder_.push(std::move(tasks), std::move(results));
   } else {
-    consumer_.consume(tasks, results);
+    consumer_.consume_last(tasks, std::move(results));
   }
 }
 

@@ -186,7 +186,23 @@ void LiveSource::consume(const TaskBatch& tasks, const ResultBatch& results) {
     deliver(*e, tasks, results, begin, end);
     begin = end;
   }
-  // Delivered entries at the front are done with; their room goes back.
+  release(n);
+}
+
+void LiveSource::consume_last(const TaskBatch& tasks, ResultBatch&& results) {
+  Entry* e = nullptr;
+  {
+    std::lock_guard lock(mutex_);
+    e = entry_of(tasks.first_id);
+  }
+  const bool whole = e != nullptr && tasks.first_id + tasks.size() <= e->first_id + e->count;
+  if (!whole) return consume(tasks, results);
+  deliver(*e, tasks, results, 0, tasks.size(), &results.outputs);
+  release(tasks.size());
+}
+
+// Delivered entries at the front are done with; their room goes back.
+void LiveSource::release(std::size_t n) {
   {
     std::lock_guard lock(mutex_);
     while (!entries_.empty() && entries_.front().delivered == entries_.front().count &&
@@ -201,7 +217,7 @@ void LiveSource::consume(const TaskBatch& tasks, const ResultBatch& results) {
 
 // Tasks [begin, end) of the batch, all of entry e, as one piece of its call.
 void LiveSource::deliver(Entry& e, const TaskBatch& tasks, const ResultBatch& results,
-                         std::size_t begin, std::size_t end) {
+                         std::size_t begin, std::size_t end, std::string* take_outputs) {
   detail::Piece piece;
   piece.first_task = tasks.first_id + begin;
   piece.first_index = e.first_index + (piece.first_task - e.first_id);
@@ -211,7 +227,10 @@ void LiveSource::deliver(Entry& e, const TaskBatch& tasks, const ResultBatch& re
                    ? ranks_[results.rank].host
                    : "?";
   piece.stride = results.stride;
-  if (results.stride != 0) {
+  if (take_outputs != nullptr) {  // the whole batch: its outputs move, not copied
+    piece.outputs = std::move(*take_outputs);
+    piece.ends = results.ends;
+  } else if (results.stride != 0) {
     piece.outputs = results.outputs.substr(begin * results.stride, (end - begin) * results.stride);
   } else {
     const std::uint32_t base = begin == 0 ? 0 : results.ends[begin - 1];

@@ -55,6 +55,8 @@ class LiveSource final : public TaskSource, public ResultConsumer, public detail
 
   // --- ResultConsumer: the comm thread ---
   void consume(const TaskBatch& tasks, const ResultBatch& results) override;
+  // Takes the outputs of a batch that goes to one call whole, instead of a copy.
+  void consume_last(const TaskBatch& tasks, ResultBatch&& results) override;
 
  private:
   struct Entry {
@@ -73,7 +75,8 @@ class LiveSource final : public TaskSource, public ResultConsumer, public detail
   Entry* entry_of(std::uint64_t id);  // under mutex_
   const Entry* entry_of(std::uint64_t id) const;
   void deliver(Entry& entry, const TaskBatch& tasks, const ResultBatch& results, std::size_t begin,
-               std::size_t end);
+               std::size_t end, std::string* take_outputs = nullptr);
+  void release(std::size_t tasks);  // drops delivered entries, gives their room back
 
   const std::uint64_t max_pending_;
   std::function<void()> wake_;
