@@ -212,9 +212,6 @@ CliResult parse_run(const std::vector<std::string>& args, const EnvMap& env) {
     o.progress_every = duration_in(vm, "progress");
     if (o.progress_every->count() == 0) throw InputError("--progress must be at least 1s");
   }
-  if (!o.trace.empty() && o.trace == o.output) {
-    throw InputError("--trace and --output name the same file");
-  }
   return r;
 }
 

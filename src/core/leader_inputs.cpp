@@ -4,6 +4,8 @@
 #include <sys/stat.h>
 
 #include <cstdio>
+#include <cstdlib>
+#include <filesystem>
 #include <iterator>
 #include <utility>
 
@@ -21,30 +23,74 @@ bool exists_non_empty(const std::string& path) {
   return ::stat(path.c_str(), &st) == 0 && (st.st_size > 0 || S_ISDIR(st.st_mode));
 }
 
-// Two names for one existing file (the same inode): writing one would destroy the other.
-bool same_file(const std::string& a, const std::string& b) {
-  struct stat sa {}, sb {};
-  return !a.empty() && !b.empty() && ::stat(a.c_str(), &sa) == 0 && ::stat(b.c_str(), &sb) == 0 &&
-         sa.st_dev == sb.st_dev && sa.st_ino == sb.st_ino;
+// Where a path that does not exist yet would be created: a dangling symlink
+// is followed to its target, then the parent directory is resolved through
+// its symlinks and the name appended. Missing parents are resolved lexically.
+std::string creation_point(std::string path) {
+  namespace fs = std::filesystem;
+  for (int hop = 0; hop < 40; ++hop) {  // 40: the kernel's own limit on a chain of links
+    struct stat st {};
+    if (::lstat(path.c_str(), &st) != 0 || !S_ISLNK(st.st_mode)) break;
+    std::error_code ec;
+    const fs::path target = fs::read_symlink(path, ec);
+    if (ec) break;
+    path =
+        target.is_absolute() ? target.string() : (fs::path(path).parent_path() / target).string();
+  }
+  std::error_code ec;
+  const fs::path p = fs::absolute(path, ec);
+  if (ec) return path;
+  const fs::path name = p.filename();
+  if (!name.empty() && name != "." && name != "..") {
+    if (char* parent = ::realpath(p.parent_path().c_str(), nullptr)) {
+      std::string out = parent;
+      std::free(parent);
+      return (fs::path(out) / name).string();
+    }
+  }
+  const fs::path resolved = fs::weakly_canonical(p, ec);
+  return ec ? p.lexically_normal().string() : resolved.string();
 }
 
-// The output, the trace and the journal are written; the task file is read:
-// no two may be the same file, or one run would destroy its own input.
+}  // namespace
+
+bool same_file(const std::string& a, const std::string& b) {
+  if (a == "-" || b == "-") return a == b;
+  struct stat sa {};
+  struct stat sb {};
+  const bool a_exists = ::stat(a.c_str(), &sa) == 0;
+  const bool b_exists = ::stat(b.c_str(), &sb) == 0;
+  if (a_exists && b_exists) return sa.st_dev == sb.st_dev && sa.st_ino == sb.st_ino;
+  if (a_exists != b_exists) return false;
+  return a == b || creation_point(a) == creation_point(b);
+}
+
+// The output, the trace, the summary and the journal are written; the task
+// file is read: no two may be the same file, or one run would destroy its own
+// input or output. "-" is stdout for the outputs (two of them would mix) and
+// stdin for the task file (never one of the outputs).
 void refuse_shared_files(const RunOptions& o) {
-  const std::pair<const char*, const std::string*> files[] = {
-      {"--output", &o.output}, {"--trace", &o.trace}, {"--journal", &o.journal},
-      {"--tasks-file", &o.tasks_file}, {"--summary-json", &o.summary_json}};
+  const std::pair<const char*, const std::string*> files[] = {{"--output", &o.output},
+                                                              {"--trace", &o.trace},
+                                                              {"--journal", &o.journal},
+                                                              {"--tasks-file", &o.tasks_file},
+                                                              {"--summary-json", &o.summary_json}};
+  const auto is_stdin = [&](std::size_t i) {
+    return files[i].second == &o.tasks_file && o.tasks_file == "-";
+  };
   for (std::size_t i = 0; i < std::size(files); ++i) {
     for (std::size_t j = i + 1; j < std::size(files); ++j) {
       const std::string& a = *files[i].second;
       const std::string& b = *files[j].second;
-      if (a.empty() || b.empty() || a == "-" || b == "-") continue;
-      if (a == b || same_file(a, b)) {
-        throw InputError(a + ": named by both " + files[i].first + " and " + files[j].first);
-      }
+      if (a.empty() || b.empty() || is_stdin(i) || is_stdin(j) || !same_file(a, b)) continue;
+      std::string what = a == "-" ? "- (stdout)" : a;
+      if (b != a) what += " and " + b + " are one file";
+      throw InputError(what + ": named by both " + files[i].first + " and " + files[j].first);
     }
   }
 }
+
+namespace {
 
 void open_journal(const RunOptions& options, const std::string& fingerprint, LeaderInputs& in) {
   in.journal_path = options.journal;

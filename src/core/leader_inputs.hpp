@@ -35,4 +35,15 @@ struct LeaderInputs {
 // output, a journal that exists without --resume, or one from another run.
 LeaderInputs prepare_leader_inputs(const RunOptions& options);
 
+// Whether two paths name one file: the same device and inode when both exist;
+// else the same place once resolved (the parent directory through its
+// symlinks, a dangling symlink to its target), so "./a" and "a", or "../d/a"
+// from inside d, are one file before either is created. "-" is only "-".
+bool same_file(const std::string& a, const std::string& b);
+
+// Throws InputError when two of --output, --trace, --journal, --summary-json
+// and --tasks-file name one file (two outputs of "-" are both stdout; a task
+// file "-" is stdin and is compared with none).
+void refuse_shared_files(const RunOptions& options);
+
 }  // namespace drover

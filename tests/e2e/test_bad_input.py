@@ -252,6 +252,40 @@ class BadOutputs(Check):
         path = self.path("same")
         self.check(["run", "square", "--count", "10", "--journal", path, "--output", path], "same")
 
+    def test_one_file_under_two_spellings_is_refused(self):
+        """Issue 11: paths are compared as files, not as strings, before any exists."""
+        os.mkdir(self.path("bad"))
+        os.mkdir(self.path("real"))
+        os.symlink(self.path("real"), self.path("alias"))
+        os.symlink(self.path("target.x"), self.path("dangling"))
+        hard = self.write("made.x", "")
+        os.link(hard, self.path("hard.x"))
+        cases = [
+            (["--output", "./a1.x", "--journal", "a1.x", "--resume"], self.dir,
+             ["./a1.x and a1.x", "--output and --journal"]),
+            (["--output", "../bad/a3.x", "--summary-json", "a3.x"], self.path("bad"),
+             ["--output and --summary-json"]),
+            (["--output", "target.x", "--journal", "dangling"], self.dir,
+             ["--output and --journal"]),
+            (["--trace", "alias/t.json", "--output", "real/t.json"], self.dir,
+             ["--output and --trace"]),
+            (["--trace", "made.x", "--summary-json", "hard.x"], self.dir,
+             ["--trace and --summary-json"]),
+        ]
+        for extra, cwd, fragments in cases:
+            with self.subTest(extra=extra):
+                r = drover("run", "square", "--count", "1000", *extra, cwd=cwd, timeout=60)
+                where = f"{extra}: rc {r.returncode}, stderr {r.stderr!r}"
+                self.assertEqual(r.returncode, 2, where)
+                lines = r.stderr.splitlines()
+                self.assertEqual(len(lines), 1, where)
+                for fragment in ["drover: error: ", "named by both", *fragments]:
+                    self.assertIn(fragment, lines[0], where)
+                self.assertEqual(r.stdout, "", where)
+        for name in ("a1.x", "bad/a3.x", "target.x", "real/t.json"):
+            self.assertFalse(os.path.exists(self.path(name)), f"{name} was created")
+        self.assertEqual(os.path.getsize(hard), 0)
+
     def test_journal_export_write_error(self):
         journal = self.path("j.drj")
         r = drover("run", "square", "--count", "1000", "--journal", journal, timeout=60)

@@ -21,15 +21,17 @@ def mpi_env():
     return env
 
 
-def drover(*args, ranks=None, timeout=120, env=None):
-    """Runs drover (under mpirun when ranks is given), always under a timeout."""
-    cmd = [DROVER, *map(str, args)]
+def drover(*args, ranks=None, timeout=120, env=None, cwd=None, stdin_text=None):
+    """Runs drover (under mpirun when ranks is given), always under a timeout; in `cwd`
+    when given, with `stdin_text` as its stdin (else none)."""
+    cmd = [os.path.abspath(DROVER) if cwd else DROVER, *map(str, args)]
     if ranks is not None:
         cmd = [MPIRUN, "--quiet", "-np", str(ranks), *cmd]
     full_env = mpi_env()
     full_env.update(env or {})
+    stdin = {"input": stdin_text} if stdin_text is not None else {"stdin": subprocess.DEVNULL}
     return subprocess.run(["timeout", "-k", "10", str(timeout), *cmd], capture_output=True,
-                          text=True, env=full_env, stdin=subprocess.DEVNULL)
+                          text=True, env=full_env, cwd=cwd, **stdin)
 
 
 class TempDirTest(unittest.TestCase):
