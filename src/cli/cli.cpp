@@ -78,7 +78,8 @@ po::options_description run_options_description() {
       ("time-limit", po::value<std::string>(), "how long the run may take (90s, 15m, 1h30m, "
        "HH:MM:SS); default: what the Slurm job has left, when it has a limit")
       ("stop-before", po::value<std::string>()->default_value("60s"),
-       "stop dispatching this long before the time limit")
+       "stop dispatching this long before the time limit (a tenth of the limit when that is "
+       "shorter)")
       ("grace", po::value<std::string>()->default_value("20s"),
        "after a stop (signal or time), wait this long for work in flight, then leave it "
        "unfinished for --resume")

@@ -173,6 +173,17 @@ LeaderInputs prepare_leader_inputs(const RunOptions& options) {
   if (!options.journal.empty()) open_journal(options, fingerprint, in);
   if (!options.output.empty()) in.sink = open_sink(options.output, options.format, options.columns);
   in.time_left = options.time_limit ? options.time_limit : slurm_time_left(in.warnings);
+  if (in.time_left) {
+    const StopMargin m = stop_margin(*in.time_left, options.stop_before);
+    in.stop_margin = m.margin;
+    if (m.scaled) {
+      in.warnings.push_back(
+          "--stop-before " + seconds_text(options.stop_before) + " is not shorter than the time " +
+          "limit (" + seconds_text(*in.time_left) +
+          (options.time_limit ? ", --time-limit" : ", what the Slurm job has left") +
+          "): dispatch stops " + seconds_text(m.margin) + " before it instead (a tenth of it)");
+    }
+  }
   return in;
 }
 

@@ -26,8 +26,10 @@ struct LeaderInputs {
   std::vector<std::string> warnings;  // printed by rank 0 before the run
   std::vector<std::string> notes;     // printed by rank 0 before the run, not warnings
   // How long the run may take from now (--time-limit, or what the Slurm job
-  // has left); the leader stops dispatching stop_before ahead of its end.
+  // has left); the leader stops dispatching stop_margin ahead of its end:
+  // --stop-before, or a tenth of the limit when that is no longer (a warning says so).
   std::optional<std::chrono::seconds> time_left;
+  std::chrono::milliseconds stop_margin{0};
 };
 
 // Opens and checks everything rank 0 reads or writes; throws InputError with

@@ -9,6 +9,7 @@
 #include <thread>
 #include <vector>
 
+#include "core/durations.hpp"
 #include "core/errors.hpp"
 #include "core/executor.hpp"
 #include "core/progress.hpp"
@@ -145,10 +146,7 @@ JobOutcome lead(const LoopContext& ctx, LeaderInputs& inputs, const std::vector<
   const auto started = Clock::now();
   // A time limit (--time-limit or the Slurm job's) stops dispatch stop_before ahead of it.
   std::optional<Clock::time_point> dispatch_until;
-  if (inputs.time_left) {
-    dispatch_until =
-        started + std::max(std::chrono::seconds(0), *inputs.time_left - ctx.options.stop_before);
-  }
+  if (inputs.time_left) dispatch_until = started + (*inputs.time_left - inputs.stop_margin);
   std::string stop_reason;
   std::optional<Clock::time_point> grace_until;
   const auto begin_stop = [&](std::string reason) {
@@ -170,8 +168,8 @@ JobOutcome lead(const LoopContext& ctx, LeaderInputs& inputs, const std::vector<
     if (const int signal = stop_signal(); signal != 0) {
       begin_stop(std::string(signal_name(signal)) + " on rank 0");
     } else if (dispatch_until && now >= *dispatch_until) {
-      begin_stop("the time limit is " + std::to_string(ctx.options.stop_before.count()) +
-                 " s away");
+      begin_stop("the time limit is " + seconds_text(inputs.stop_margin) + " away (limit " +
+                 seconds_text(*inputs.time_left) + " after the start)");
     }
     if (grace_until && now >= *grace_until && !scheduler.finished()) scheduler.abandon();
     while (const auto message = ctx.mpi.poll()) {
