@@ -187,7 +187,7 @@ CliResult parse_run(const std::vector<std::string>& args, const EnvMap& env) {
   }
   o.ordered = !vm["unordered"].as<bool>();
   o.batch = static_cast<std::uint32_t>(int_in(vm, "batch", 0, 0, 1 << 20));
-  o.threads = static_cast<unsigned>(int_in(vm, "threads", 0, 0, 4096));
+  o.threads = threads_in(vm, env);
   o.io_window = static_cast<std::uint32_t>(int_in(vm, "io-window", 100'000, 1, 10'000'000));
   o.announce = !vm["quiet"].as<bool>();
   if (vm.count("columns") != 0) o.columns = parse_columns(vm["columns"].as<std::string>());
@@ -227,7 +227,7 @@ CliResult parse_info(const std::vector<std::string>& args, const EnvMap& env) {
     return r;
   }
   r.command = Command::info;
-  r.run.threads = static_cast<unsigned>(int_in(vm, "threads", 0, 0, 4096));
+  r.run.threads = threads_in(vm, env);
   return r;
 }
 

@@ -120,6 +120,26 @@ class BadFlags(Check):
         self.check(["run", "square"], "DROVER_BATCH", env={"DROVER_BATCH": "abc"})
         self.check(["run", "square"], "DROVER_FORMAT", env={"DROVER_FORMAT": "xml"})
 
+    def test_slurm_cpus_per_task_is_checked_like_threads(self):
+        """Issue 11: 100000 failed after start-up (exit 3, "Resource temporarily
+        unavailable"), 5000 started 5000 threads; --threads caps at 4096."""
+        for value in ("100000", "5000", "0", "lots"):
+            with self.subTest(value=value):
+                self.check(["run", "square", "--count", "3"], f"SLURM_CPUS_PER_TASK={value}",
+                           env={"SLURM_CPUS_PER_TASK": value})
+        self.check(["info"], "SLURM_CPUS_PER_TASK=5000", env={"SLURM_CPUS_PER_TASK": "5000"})
+        r = drover("run", "square", "--count", "3", "--threads", "1",
+                   env={"SLURM_CPUS_PER_TASK": "100000"}, timeout=60)
+        self.assertEqual(r.returncode, 0, "--threads wins over the variable: " + r.stderr)
+
+    def test_empty_env_fallbacks_are_unset(self):
+        env = {name: "" for name in ("DROVER_THREADS", "DROVER_BATCH", "DROVER_FORMAT",
+                                     "DROVER_IO_WINDOW", "DROVER_QUIET", "DROVER_OUTPUT")}
+        r = drover("run", "square", "--count", "3", env=env, timeout=60)
+        self.assertEqual(r.returncode, 0, r.stderr)
+        self.assertEqual(r.stderr, "")
+        self.assertIn("3 tasks, 0 failed", r.stdout)
+
     def test_under_mpirun_one_line(self):
         self.check(["run", "square", "--count", "-3"], "--count -3", ranks=3)
         self.check(["run", "square", "--resume"], "--resume needs --journal", ranks=3)
