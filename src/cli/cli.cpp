@@ -49,7 +49,8 @@ po::options_description run_options_description() {
       ("min", po::value<double>(), "download: shortest duration in seconds (default 5)")
       ("max", po::value<double>(), "download: longest duration in seconds (default 10)")
       ("seed", po::value<std::int64_t>(), "download: seed of the durations (default 1)")
-      ("tasks-file", po::value<std::string>(), "JSON Lines tasks, one per line, kinds mixed")
+      ("tasks-file", po::value<std::string>(), "JSON Lines tasks, one per line, kinds mixed "
+       "(- is stdin)")
       ("output,o", po::value<std::string>(), "write one result row per task to FILE (- is stdout)")
       ("format", po::value<std::string>()->default_value("jsonl"), "output format: jsonl or csv")
       ("columns", po::value<std::string>(), "result fields to write, in order (default: id,kind,"
@@ -84,8 +85,9 @@ po::options_description run_options_description() {
        "after a stop (signal or time), wait this long for work in flight, then leave it "
        "unfinished for --resume")
       ("trace", po::value<std::string>(), "write a Chrome trace (Perfetto, chrome://tracing) "
-       "of every task to FILE: a lane per rank and thread")
-      ("summary-json", po::value<std::string>(), "also write the summary to FILE as JSON")
+       "of every task to FILE (- is stdout): a lane per rank and thread")
+      ("summary-json", po::value<std::string>(), "also write the summary to FILE as JSON "
+       "(- is stdout)")
       ("progress", po::value<std::string>(), "a progress line every DURATION on stderr (for "
        "logs); without it, a live line when stderr is a terminal");
   return d;
@@ -194,6 +196,9 @@ CliResult parse_run(const std::vector<std::string>& args, const EnvMap& env) {
   if (vm.count("journal") != 0) {
     o.journal = vm["journal"].as<std::string>();
     if (o.journal.empty()) throw InputError("--journal must name a file");
+    if (o.journal == "-") {
+      throw InputError("--journal -: a journal is read back by --resume; name a file, not stdout");
+    }
   }
   o.resume = vm["resume"].as<bool>();
   if (o.resume && o.journal.empty()) throw InputError("--resume needs --journal FILE");

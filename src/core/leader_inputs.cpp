@@ -1,10 +1,14 @@
 // Rank 0's inputs, checked before any work: the task source, the output, the journal.
 #include "leader_inputs.hpp"
 
+#include <fcntl.h>
 #include <sys/stat.h>
+#include <unistd.h>
 
+#include <cerrno>
 #include <cstdio>
 #include <cstdlib>
+#include <cstring>
 #include <filesystem>
 #include <iterator>
 #include <utility>
@@ -155,6 +159,56 @@ std::optional<std::chrono::seconds> slurm_time_left(std::vector<std::string>& wa
 
 }  // namespace
 
+SpooledStdin SpooledStdin::copy_of(int fd) {
+  const char* tmpdir = std::getenv("TMPDIR");
+  const std::string dir = tmpdir != nullptr && *tmpdir != '\0' ? tmpdir : "/tmp";
+  SpooledStdin spool;
+  // O_TMPFILE has no name at all, so not even a SIGKILL leaves it behind.
+  spool.fd_ = ::open(dir.c_str(), O_TMPFILE | O_RDWR | O_CLOEXEC, 0600);
+  if (spool.fd_ < 0) {  // a file system without O_TMPFILE: a name, removed at once
+    std::string name = dir + "/drover-stdin-XXXXXX";
+    spool.fd_ = ::mkostemp(name.data(), O_CLOEXEC);
+    if (spool.fd_ >= 0) ::unlink(name.c_str());
+  }
+  const auto fail = [&](const char* what) {
+    throw InputError("--tasks-file -: " + std::string(what) + dir + ": " + std::strerror(errno));
+  };
+  if (spool.fd_ < 0) fail("cannot create a temporary file in ");
+  char buffer[1 << 16];
+  while (true) {
+    const ssize_t n = ::read(fd, buffer, sizeof buffer);
+    if (n == 0) break;
+    if (n < 0 && errno == EINTR) continue;
+    if (n < 0)
+      throw InputError(std::string("--tasks-file -: cannot read stdin: ") + std::strerror(errno));
+    for (ssize_t done = 0; done < n;) {
+      const ssize_t w = ::write(spool.fd_, buffer + done, static_cast<std::size_t>(n - done));
+      if (w < 0 && errno == EINTR) continue;
+      if (w < 0) fail("cannot copy stdin to a temporary file in ");
+      done += w;
+    }
+  }
+  return spool;
+}
+
+SpooledStdin::SpooledStdin(SpooledStdin&& other) noexcept : fd_(std::exchange(other.fd_, -1)) {}
+
+SpooledStdin& SpooledStdin::operator=(SpooledStdin&& other) noexcept {
+  if (this != &other) {
+    if (fd_ >= 0) ::close(fd_);
+    fd_ = std::exchange(other.fd_, -1);
+  }
+  return *this;
+}
+
+SpooledStdin::~SpooledStdin() {
+  if (fd_ >= 0) ::close(fd_);
+}
+
+std::string SpooledStdin::path() const {
+  return fd_ < 0 ? std::string() : "/proc/self/fd/" + std::to_string(fd_);
+}
+
 LeaderInputs prepare_leader_inputs(const RunOptions& options) {
   refuse_shared_files(options);
   LeaderInputs in;
@@ -165,9 +219,21 @@ LeaderInputs prepare_leader_inputs(const RunOptions& options) {
     in.source = std::make_unique<GeneratedSource>(in.plan.generator);
     fingerprint = fingerprint_generated(in.plan.generator);
   } else {
-    const TaskFileSummary summary = validate_task_file(options.tasks_file);
-    in.source = std::make_unique<TaskFileSource>(options.tasks_file, summary.tasks);
-    if (!options.journal.empty()) fingerprint = fingerprint_task_file(options.tasks_file);
+    std::string path = options.tasks_file;
+    if (path == "-") {
+      in.stdin_tasks = SpooledStdin::copy_of(STDIN_FILENO);
+      path = in.stdin_tasks.path();
+    }
+    try {
+      const TaskFileSummary summary = validate_task_file(path);
+      in.source = std::make_unique<TaskFileSource>(path, summary.tasks);
+      if (!options.journal.empty()) fingerprint = fingerprint_task_file(path);
+    } catch (const InputError& e) {
+      // Messages name the file ("path:12: ..."): the copy's name means nothing to the user.
+      const std::string message = e.what();
+      if (path == options.tasks_file || message.rfind(path, 0) != 0) throw;
+      throw InputError("<stdin>" + message.substr(path.size()));
+    }
   }
   // The journal first: refusing it must not have truncated the output already.
   if (!options.journal.empty()) open_journal(options, fingerprint, in);

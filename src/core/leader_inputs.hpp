@@ -15,7 +15,28 @@
 
 namespace drover {
 
+// stdin copied for --tasks-file -, so the task file's two passes (validate,
+// then stream) read it as a file: an unlinked temporary file in $TMPDIR (else
+// /tmp), gone with its last descriptor, open as long as this lives.
+class SpooledStdin {
+ public:
+  SpooledStdin() = default;
+  // Copies all of `fd` (stdin) to a new temporary file; throws InputError.
+  static SpooledStdin copy_of(int fd);
+  SpooledStdin(SpooledStdin&& other) noexcept;
+  SpooledStdin& operator=(SpooledStdin&& other) noexcept;
+  SpooledStdin(const SpooledStdin&) = delete;
+  SpooledStdin& operator=(const SpooledStdin&) = delete;
+  ~SpooledStdin();
+  // A name that opens the copy afresh (/proc/self/fd/N); empty when none.
+  std::string path() const;
+
+ private:
+  int fd_ = -1;
+};
+
 struct LeaderInputs {
+  SpooledStdin stdin_tasks;  // --tasks-file -: what the source reads
   to_worker::Plan plan;
   std::unique_ptr<TaskSource> source;  // all tasks of the run
   std::unique_ptr<ResultSink> sink;    // null: summary only

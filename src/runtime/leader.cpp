@@ -77,8 +77,13 @@ class Fanout final : public ResultConsumer {
   std::vector<ResultConsumer*> consumers_;
 };
 
+// "-" is `out` (stdout), after the text summary.
 void write_summary_file(const std::string& path, const RunReport& report, double wall,
-                        const SummaryNotes& notes) {
+                        const SummaryNotes& notes, std::FILE* out) {
+  if (path == "-") {
+    report.write_summary_json(out, wall, notes);
+    return;
+  }
   std::FILE* f = std::fopen(path.c_str(), "w");
   if (f == nullptr) throw std::runtime_error(path + ": cannot write the summary");
   report.write_summary_json(f, wall, notes);
@@ -221,7 +226,7 @@ JobOutcome lead(const LoopContext& ctx, LeaderInputs& inputs, const std::vector<
   report.print_summary(hooks.out, wall, notes);
   std::fflush(hooks.out);
   if (!ctx.options.summary_json.empty())
-    write_summary_file(ctx.options.summary_json, report, wall, notes);
+    write_summary_file(ctx.options.summary_json, report, wall, notes, hooks.out);
 
   JobOutcome outcome;
   outcome.exit_code = report.failed() == 0 ? kExitOk : kExitTasksFailed;

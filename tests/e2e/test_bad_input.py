@@ -247,6 +247,14 @@ class BadTaskFiles(Check):
         path = self.write("dup.jsonl", '{"kind":"square","n":1,"n":2}\n')
         self.check(["run", "--tasks-file", path], ["dup.jsonl:1:", '"n"'])
 
+    def test_stdin_task_file_errors_name_stdin(self):
+        r = drover("run", "--tasks-file", "-", stdin_text='{"kind":"square","n":1}\n{"kind":"cube"}\n',
+                   timeout=60)
+        self.assertEqual(r.returncode, 2, r.stderr)
+        self.assertEqual(r.stderr.splitlines(), [r.stderr.strip()], "one line")
+        self.assertTrue(r.stderr.startswith("drover: error: <stdin>:2: "), r.stderr)
+        self.check(["run", "--tasks-file", "-"], "<stdin>: no tasks")
+
     def test_under_mpirun_one_line(self):
         path = self.write("k.jsonl", '{"kind":"square","n":1}\n{"kind":"cube"}\n')
         self.check(["run", "--tasks-file", path], "k.jsonl:2:", ranks=3)
@@ -305,6 +313,13 @@ class BadOutputs(Check):
         for name in ("a1.x", "bad/a3.x", "target.x", "real/t.json"):
             self.assertFalse(os.path.exists(self.path(name)), f"{name} was created")
         self.assertEqual(os.path.getsize(hard), 0)
+
+    def test_two_outputs_on_stdout_are_one_file_named_twice(self):
+        self.check(["run", "square", "--output", "-", "--summary-json", "-"],
+                   ["- (stdout)", "named by both --output and --summary-json"])
+        self.check(["run", "square", "--trace", "-", "--output", "-"],
+                   ["- (stdout)", "named by both --output and --trace"])
+        self.check(["run", "square", "--journal", "-"], ["--journal -", "stdout"])
 
     def test_journal_export_write_error(self):
         journal = self.path("j.drj")

@@ -128,6 +128,42 @@ class Outputs(TempDirTest):
         self.assertEqual(rows[2]["error"], "square of 3037000500 overflows int64")
         self.assertEqual(rows[3]["input"], "av.avi")
 
+    def test_dash_is_stdout_for_every_output(self):
+        """Issue 11: --summary-json - and --trace - created a file named "-"."""
+        r = drover("run", "square", "--count", "100", "--summary-json", "-", cwd=self.dir)
+        self.assertEqual(r.returncode, 0, r.stderr)
+        summary = json.loads(r.stdout.splitlines()[-1])
+        self.assertEqual((summary["tasks"], summary["failed"]), (100, 0))
+        r = drover("run", "square", "--count", "100", "--trace", "-", cwd=self.dir)
+        self.assertEqual(r.returncode, 0, r.stderr)
+        end = r.stdout.index("\n]\n") + 3
+        events = json.loads(r.stdout[:end])
+        self.assertTrue(any(e.get("ph") == "X" for e in events), r.stdout[:200])
+        self.assertIn("100 tasks, 0 failed", r.stdout[end:])
+        self.assertEqual(os.listdir(self.dir), [], "no file named -")
+
+    def test_dash_is_stdin_for_the_task_file(self):
+        """Issue 11: --tasks-file - failed. stdin is spooled on rank 0, then read twice."""
+        tasks = "".join('{"kind":"square","n":%d}\n' % n for n in range(50)) + \
+            '{"kind":"crunch","count":1000}\n'
+        for ranks in (None, 2):
+            with self.subTest(ranks=ranks):
+                out = self.path(f"stdin{ranks}.jsonl")
+                r = drover("run", "--tasks-file", "-", "--output", out, ranks=ranks,
+                           stdin_text=tasks)
+                self.assertEqual(r.returncode, 0, r.stderr)
+                self.assertIn("51 tasks, 0 failed", r.stdout)
+                rows = [json.loads(line) for line in open(out)]
+                self.assertEqual([row["value"] for row in rows], [n * n for n in range(50)] + [1000])
+        # Resumable like a file: the journal's fingerprint is the content's.
+        journal = self.path("j.drj")
+        first = drover("run", "--tasks-file", "-", "--journal", journal, stdin_text=tasks)
+        self.assertEqual(first.returncode, 0, first.stderr)
+        again = drover("run", "--tasks-file", "-", "--journal", journal, "--resume",
+                       stdin_text=tasks)
+        self.assertEqual(again.returncode, 0, again.stderr)
+        self.assertIn("resumed: 51 tasks from the journal", again.stdout)
+
     def test_info_lists_every_rank(self):
         r = drover("info", ranks=3)
         self.assertEqual(r.returncode, 0, r.stderr)
