@@ -223,6 +223,7 @@ JobOutcome lead(const LoopContext& ctx, LeaderInputs& inputs, const std::vector<
   const std::uint64_t total = inputs.source->total().value_or(report.tasks());
   notes.unfinished = total - std::min(total, report.tasks());
   notes.stop_reason = stop_reason;
+  notes.journal = inputs.journal.has_value();
   report.print_summary(hooks.out, wall, notes);
   std::fflush(hooks.out);
   if (!ctx.options.summary_json.empty())

@@ -108,6 +108,15 @@ class CleanStop(unittest.TestCase):
         done = int(r.stdout.split("drover: ", 1)[1].split(" tasks", 1)[0])
         self.assertGreater(done, 2, "dispatch went on past the first tasks")
 
+    def test_stop_without_a_journal_suggests_one(self):
+        """Issue 11: "resumable with --resume" was printed with no --journal to resume from."""
+        r = drover("run", "crunch", "--tasks", "400", "--count", "200000000", "--threads", "1",
+                   "--time-limit", "2s", "--stop-before", "1s", timeout=120)
+        self.assertEqual(r.returncode, 4, r.stderr)
+        self.assertIn("tasks not run (no --journal to resume from: add --journal FILE next time)",
+                      r.stdout)
+        self.assertNotIn("resumable", r.stdout)
+
     def test_bad_durations_are_usage_errors(self):
         for flag, value in (("--time-limit", "soon"), ("--grace", "-1"), ("--stop-before", "1h30")):
             r = drover("run", "square", flag, value)
