@@ -450,6 +450,15 @@ class BadJournals(Check):
                    "/nonexistent/dir/j.drj")
         self.check(["run", "square", "--journal", self.dir, "--resume"], [self.dir, "directory"])
 
+    def test_journal_on_a_device(self):
+        # Issue 11: "cannot create journal: Invalid argument".
+        for extra in ([], ["--resume"]):
+            self.check(["run", "square", "--journal", "/dev/full", *extra],
+                       ["/dev/full", "is a character device, not a regular file"])
+        fifo = self.path("fifo.drj")
+        os.mkfifo(fifo)
+        self.check(["run", "square", "--journal", fifo], [fifo, "is a FIFO, not a regular file"])
+
     def test_journal_directory_without_resume(self):
         self.check(["run", "square", "--journal", self.dir], [self.dir, "directory"])
 
