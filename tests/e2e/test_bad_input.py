@@ -321,6 +321,15 @@ class BadOutputs(Check):
                    ["- (stdout)", "named by both --output and --trace"])
         self.check(["run", "square", "--journal", "-"], ["--journal -", "stdout"])
 
+    def test_write_error_without_mpirun_is_one_line(self):
+        """Issue 11: a singleton's exit-3 error was followed by Open MPI's 7-line MPI_ABORT
+        banner. With one rank there is nobody to abort: the process exits 3 itself."""
+        r = drover("run", "square", "--count", "100000", "--output", "/dev/full", timeout=60)
+        self.assertEqual(r.returncode, 3, r.stderr)
+        self.assertEqual(r.stderr.splitlines(),
+                         ["drover: error: /dev/full: cannot write output file: "
+                          "No space left on device"])
+
     def test_journal_export_write_error(self):
         journal = self.path("j.drj")
         r = drover("run", "square", "--count", "1000", "--journal", journal, timeout=60)
