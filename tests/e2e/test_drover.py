@@ -199,5 +199,21 @@ class Outputs(TempDirTest):
         self.assertIn("Exit codes", drover("run", "--help").stdout)
 
 
+class Scripts(unittest.TestCase):
+    def test_plot_without_matplotlib_says_what_to_install(self):
+        """Issue 11: scripts/plot.py under a python3 without matplotlib printed a traceback.
+        -I -S: no site directories, so no matplotlib even where Debian's package is there."""
+        plot = os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "..", "scripts",
+                            "plot.py")
+        r = subprocess.run(["timeout", "-k", "10", "60", sys.executable, "-I", "-S", plot],
+                           capture_output=True, text=True, stdin=subprocess.DEVNULL)
+        self.assertEqual(r.returncode, 2, r.stderr)
+        self.assertEqual(len(r.stderr.splitlines()), 1, r.stderr)
+        self.assertIn("apt-get install python3-matplotlib", r.stderr)
+        self.assertIn("/usr/bin/python3", r.stderr)
+        self.assertNotIn("Traceback", r.stderr)
+        self.assertEqual(r.stdout, "")
+
+
 if __name__ == "__main__":
     unittest.main(verbosity=2)
