@@ -16,7 +16,13 @@ import json
 import os
 import sys
 
-import matplotlib
+try:
+    import matplotlib
+except ImportError:
+    print(f"plot.py: error: no matplotlib for {sys.executable}: apt-get install "
+          "python3-matplotlib, which installs it for Debian's /usr/bin/python3; run the "
+          "script with that one", file=sys.stderr)
+    sys.exit(2)
 
 matplotlib.use("Agg")  # files only: no display on a cluster node or in CI
 import matplotlib.image as mpimg  # noqa: E402

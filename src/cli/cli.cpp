@@ -51,7 +51,8 @@ po::options_description run_options_description() {
       ("min", po::value<double>(), "download: shortest duration in seconds (default 5)")
       ("max", po::value<double>(), "download: longest duration in seconds (default 10)")
       ("seed", po::value<std::int64_t>(), "download: seed of the durations (default 1)")
-      ("tasks-file", po::value<std::string>(), "JSON Lines tasks, one per line, kinds mixed")
+      ("tasks-file", po::value<std::string>(), "JSON Lines tasks, one per line, kinds mixed "
+       "(- is stdin)")
       ("output,o", po::value<std::string>(), "write one result row per task to FILE (- is stdout)")
       ("format", po::value<std::string>()->default_value("jsonl"), "output format: jsonl or csv")
       ("columns", po::value<std::string>(), "result fields to write, in order (default: id,kind,"
@@ -80,13 +81,15 @@ po::options_description run_options_description() {
       ("time-limit", po::value<std::string>(), "how long the run may take (90s, 15m, 1h30m, "
        "HH:MM:SS); default: what the Slurm job has left, when it has a limit")
       ("stop-before", po::value<std::string>()->default_value("60s"),
-       "stop dispatching this long before the time limit")
+       "stop dispatching this long before the time limit (a tenth of the limit when that is "
+       "shorter)")
       ("grace", po::value<std::string>()->default_value("20s"),
        "after a stop (signal or time), wait this long for work in flight, then leave it "
        "unfinished for --resume")
       ("trace", po::value<std::string>(), "write a Chrome trace (Perfetto, chrome://tracing) "
-       "of every task to FILE: a lane per rank and thread")
-      ("summary-json", po::value<std::string>(), "also write the summary to FILE as JSON")
+       "of every task to FILE (- is stdout): a lane per rank and thread")
+      ("summary-json", po::value<std::string>(), "also write the summary to FILE as JSON "
+       "(- is stdout)")
       ("progress", po::value<std::string>(), "a progress line every DURATION on stderr (for "
        "logs); without it, a live line when stderr is a terminal");
   return d;
@@ -188,13 +191,16 @@ CliResult parse_run(const std::vector<std::string>& args, const EnvMap& env) {
   }
   o.ordered = !vm["unordered"].as<bool>();
   o.batch = static_cast<std::uint32_t>(int_in(vm, "batch", 0, 0, 1 << 20));
-  o.threads = static_cast<unsigned>(int_in(vm, "threads", 0, 0, 4096));
+  o.threads = threads_in(vm, env);
   o.io_window = static_cast<std::uint32_t>(int_in(vm, "io-window", 100'000, 1, 10'000'000));
   o.announce = !vm["quiet"].as<bool>();
   if (vm.count("columns") != 0) o.columns = parse_columns(vm["columns"].as<std::string>());
   if (vm.count("journal") != 0) {
     o.journal = vm["journal"].as<std::string>();
     if (o.journal.empty()) throw InputError("--journal must name a file");
+    if (o.journal == "-") {
+      throw InputError("--journal -: a journal is read back by --resume; name a file, not stdout");
+    }
   }
   o.resume = vm["resume"].as<bool>();
   if (o.resume && o.journal.empty()) throw InputError("--resume needs --journal FILE");
@@ -214,9 +220,6 @@ CliResult parse_run(const std::vector<std::string>& args, const EnvMap& env) {
     o.progress_every = duration_in(vm, "progress");
     if (o.progress_every->count() == 0) throw InputError("--progress must be at least 1s");
   }
-  if (!o.trace.empty() && o.trace == o.output) {
-    throw InputError("--trace and --output name the same file");
-  }
   return r;
 }
 
@@ -231,7 +234,7 @@ CliResult parse_info(const std::vector<std::string>& args, const EnvMap& env) {
     return r;
   }
   r.command = Command::info;
-  r.run.threads = static_cast<unsigned>(int_in(vm, "threads", 0, 0, 4096));
+  r.run.threads = threads_in(vm, env);
   return r;
 }
 

@@ -1,6 +1,7 @@
 // Shared pieces of the command-line parsers: options from argv and env, and checked numbers.
 #include "cli/cli_common.hpp"
 
+#include <charconv>
 #include <cmath>
 #include <string>
 
@@ -37,7 +38,8 @@ po::variables_map parse_options(const po::options_description& desc,
     // parsed options from `env` instead, so tests can pass their own.
     for (const auto& [variable, value] : env) {
       const std::string name = env_name_mapper(variable);
-      if (name.empty() || desc.find_nothrow(name, false) == nullptr) continue;
+      // DROVER_THREADS= (set, but to nothing) is how shells unset in passing.
+      if (name.empty() || value.empty() || desc.find_nothrow(name, false) == nullptr) continue;
       po::option opt;
       opt.string_key = name;
       opt.value.push_back(value);
@@ -79,6 +81,20 @@ double seconds_in(const po::variables_map& vm, const char* name, double fallback
                      std::to_string(static_cast<long long>(kMaxDownloadSeconds)) + "]");
   }
   return v;
+}
+
+unsigned threads_in(const po::variables_map& vm, const EnvMap& env) {
+  const auto threads = static_cast<unsigned>(int_in(vm, "threads", 0, 0, kMaxThreads));
+  const auto slurm = env.find("SLURM_CPUS_PER_TASK");
+  if (threads != 0 || slurm == env.end() || slurm->second.empty()) return threads;
+  const std::string& text = slurm->second;
+  std::int64_t cpus = 0;
+  const auto [end, ec] = std::from_chars(text.data(), text.data() + text.size(), cpus);
+  if (ec != std::errc() || end != text.data() + text.size() || cpus < 1 || cpus > kMaxThreads) {
+    throw InputError("SLURM_CPUS_PER_TASK=" + text + " is not a thread count in [1, " +
+                     std::to_string(kMaxThreads) + "] (the default of --threads); set --threads N");
+  }
+  return threads;
 }
 
 void reject_foreign(const po::variables_map& vm, const std::string& what,

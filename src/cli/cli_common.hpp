@@ -16,10 +16,12 @@ namespace drover::cli_detail {
 namespace po = boost::program_options;
 
 inline constexpr std::int64_t kI64Max = std::numeric_limits<std::int64_t>::max();
+// The most pool threads per rank, from --threads or SLURM_CPUS_PER_TASK.
+inline constexpr std::int64_t kMaxThreads = 4096;
 
 // Parses a subcommand's arguments, then DROVER_<OPTION> variables from `env`,
-// which only fill options the command line left unset. po errors become
-// InputError "drover <command>: ...".
+// which only fill options the command line left unset (a variable set to the
+// empty string counts as unset). po errors become InputError "drover <command>: ...".
 po::variables_map parse_options(const po::options_description& desc,
                                 const po::positional_options_description& positional,
                                 const std::vector<std::string>& args, const EnvMap& env,
@@ -32,6 +34,10 @@ std::int64_t int_in(const po::variables_map& vm, const char* name, std::int64_t 
 double seconds_in(const po::variables_map& vm, const char* name, double fallback);
 // A duration option (90s, 15m, 1h30m, HH:MM:SS, D-HH:MM:SS).
 std::chrono::seconds duration_in(const po::variables_map& vm, const char* name);
+// The pool size: --threads (0: the default), checked against kMaxThreads; when
+// it is 0, SLURM_CPUS_PER_TASK in `env`, the default's source, is checked the
+// same way, under its own name, so a bad value stops the run before start-up.
+unsigned threads_in(const po::variables_map& vm, const EnvMap& env);
 // Options that belong to another kind are mistakes, not silently ignored.
 void reject_foreign(const po::variables_map& vm, const std::string& what,
                     std::initializer_list<const char*> names);

@@ -1,5 +1,6 @@
 // drover compare's command line: options, defaults from the machine, and the help text.
 #include <boost/program_options.hpp>
+#include <charconv>
 #include <cmath>
 #include <limits>
 #include <sstream>
@@ -43,6 +44,14 @@ constexpr const char* kExplanation =
     "PATH, with --quiet --oversubscribe --bind-to none (Open MPI's options).\n"
     "Exit codes: 0 done; 2 bad options; 3 a run failed or timed out (its output shown).\n";
 
+// A default as the help shows it: the shortest text that reads back as the
+// same double ("0.2"), not boost's 17 digits ("0.20000000000000001").
+std::string as_written(double value) {
+  char text[32];
+  const auto [end, ec] = std::to_chars(text, text + sizeof text, value);
+  return ec == std::errc() ? std::string(text, end) : std::to_string(value);
+}
+
 po::options_description describe_options(unsigned cores) {
   const std::string c = std::to_string(cores);
   po::options_description d("drover compare options");
@@ -61,8 +70,10 @@ po::options_description describe_options(unsigned cores) {
        std::to_string(8 * cores) + ", download " + std::to_string(kDefaultDownloads) + ")").c_str())
       ("count", po::value<std::int64_t>()->default_value(kDefaultCount),
        "crunch: increments per task")
-      ("min", po::value<double>()->default_value(kDefaultMin), "download: shortest duration, s")
-      ("max", po::value<double>()->default_value(kDefaultMax), "download: longest duration, s")
+      ("min", po::value<double>()->default_value(kDefaultMin, as_written(kDefaultMin)),
+       "download: shortest duration, s")
+      ("max", po::value<double>()->default_value(kDefaultMax, as_written(kDefaultMax)),
+       "download: longest duration, s")
       ("seed", po::value<std::int64_t>()->default_value(1), "download: seed of the durations")
       ("csv", po::value<std::string>(), "also write the table to FILE as CSV")
       ("timeout", po::value<std::int64_t>()->default_value(600), "seconds each run may take")

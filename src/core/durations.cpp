@@ -2,6 +2,7 @@
 #include "durations.hpp"
 
 #include <charconv>
+#include <cstdio>
 #include <string>
 #include <vector>
 
@@ -127,6 +128,24 @@ std::optional<std::chrono::seconds> parse_remaining_time(std::string_view out) {
   const auto run = parse_duration(*run_text);
   if (!limit || !run) return std::nullopt;
   return *limit > *run ? *limit - *run : std::chrono::seconds(0);
+}
+
+StopMargin stop_margin(std::chrono::seconds time_left, std::chrono::seconds stop_before) {
+  if (time_left > stop_before) return {stop_before, false};
+  return {std::chrono::duration_cast<std::chrono::milliseconds>(time_left) / 10, true};
+}
+
+std::string seconds_text(std::chrono::milliseconds d) {
+  char text[32];
+  const long long ms = d.count();
+  if (ms % 1000 == 0) {
+    std::snprintf(text, sizeof text, "%lld s", ms / 1000);
+    return text;
+  }
+  std::snprintf(text, sizeof text, "%.3f", static_cast<double>(ms) / 1000);
+  std::string out = text;
+  out.erase(out.find_last_not_of('0') + 1);  // "0.500" -> "0.5"
+  return out + " s";
 }
 
 }  // namespace drover

@@ -28,6 +28,16 @@ constexpr std::uint64_t kMinHeaderBytes = 8 + 4 + 4 + 4;
   throw std::runtime_error(path + ": cannot write journal: " + std::strerror(error));
 }
 
+// What a path that is not a regular file is, for the error that refuses it.
+const char* file_type(mode_t mode) {
+  if (S_ISCHR(mode)) return "a character device";
+  if (S_ISBLK(mode)) return "a block device";
+  if (S_ISFIFO(mode)) return "a FIFO";
+  if (S_ISSOCK(mode)) return "a socket";
+  if (S_ISDIR(mode)) return "a directory";
+  return "a special file";
+}
+
 }  // namespace
 
 // A new file's name is durable only once its directory is synced.
@@ -66,6 +76,14 @@ JournalWriter JournalWriter::create(const std::string& path, const std::string& 
   if (w.file_ == nullptr) {
     if (fd >= 0) ::close(fd);
     throw InputError(path + ": cannot create journal: " + std::strerror(errno));
+  }
+  // A journal is truncated, appended, synced and read back: only a regular file
+  // does all that (ftruncate on /dev/full fails with a bare "Invalid argument").
+  struct stat info {};
+  if (::fstat(fd, &info) == 0 && !S_ISREG(info.st_mode)) {
+    std::fclose(std::exchange(w.file_, nullptr));
+    throw InputError(path + ": is " + file_type(info.st_mode) +
+                     ", not a regular file: a journal must be a regular file");
   }
   lock_journal(w.file_, path);
   if (::ftruncate(fd, 0) != 0) {

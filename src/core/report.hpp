@@ -43,6 +43,7 @@ struct SummaryNotes {
   std::vector<std::pair<int, std::string>> excluded_ranks;
   std::uint64_t unfinished = 0;  // tasks never run because the run stopped early
   std::string stop_reason;       // empty when the run went to the end
+  bool journal = false;          // the run has a --journal, so what did not run is resumable
 };
 
 class RunReport final : public ResultConsumer {

@@ -2,6 +2,8 @@
 // as text for people and as one JSON object for scripts.
 #include <algorithm>
 #include <cerrno>
+#include <cmath>
+#include <cstdio>
 #include <cstring>
 #include <nlohmann/json.hpp>
 #include <optional>
@@ -47,7 +49,9 @@ void print_notes(std::FILE* out, const SummaryNotes& notes, const std::vector<Ra
   if (!notes.stop_reason.empty()) line += one_line(notes.stop_reason);
   if (notes.unfinished > 0) {
     if (!notes.stop_reason.empty()) line += "; ";
-    line += std::to_string(notes.unfinished) + " tasks not run (resumable with --resume)";
+    line += std::to_string(notes.unfinished) + " tasks not run";
+    line += notes.journal ? " (resumable with --resume)"
+                          : " (no --journal to resume from: add --journal FILE next time)";
   }
   std::fprintf(out, "%s\n", line.c_str());
 }
@@ -72,6 +76,15 @@ Utilisation utilisation_of(const std::vector<std::int64_t>& busy_us,
   const double mean = static_cast<double>(total) / static_cast<double>(busy_us.size());
   u.imbalance = static_cast<double>(*std::max_element(busy_us.begin(), busy_us.end())) / mean;
   return u;
+}
+
+// Tasks per second with at least two significant digits: 0.40, 3.5, 42, 4555.
+std::string rate_text(double rate) {
+  char text[48];
+  const int decimals =
+      rate > 0 && rate < 100 ? std::max(0, 1 - static_cast<int>(std::floor(std::log10(rate)))) : 0;
+  std::snprintf(text, sizeof text, "%.*f", decimals, rate);
+  return text;
 }
 
 int percent(double fraction) {
@@ -130,7 +143,8 @@ void RunReport::write_summary_json(std::FILE* out, double wall_seconds,
   j["tasks"] = tasks_;
   j["failed"] = failed_;
   j["wall_seconds"] = wall_seconds;
-  j["tasks_per_second"] = wall_seconds > 0 ? static_cast<double>(tasks_) / wall_seconds : 0.0;
+  const auto run_now = static_cast<double>(tasks_ - replayed_);
+  j["tasks_per_second"] = wall_seconds > 0 ? run_now / wall_seconds : 0.0;
   j["replayed"] = replayed_;
   j["retried"] = retried_;
   j["recovered"] = recovered_;
@@ -172,10 +186,19 @@ void RunReport::write_summary_json(std::FILE* out, double wall_seconds,
 
 void RunReport::print_summary(std::FILE* out, double wall_seconds,
                               const SummaryNotes& notes) const {
-  const double rate = wall_seconds > 0 ? static_cast<double>(tasks_) / wall_seconds : 0;
-  std::fprintf(out, "drover: %llu tasks, %llu failed in %.6f s (%.0f tasks/s)\n",
+  // The rate is this run's: tasks replayed from the journal took no time now.
+  const std::uint64_t run_now = tasks_ - replayed_;
+  const double rate = wall_seconds > 0 ? static_cast<double>(run_now) / wall_seconds : 0;
+  std::string figures = rate_text(rate) + " tasks/s";
+  if (replayed_ > 0 && run_now == 0) {
+    figures = "none run now: all " + std::to_string(replayed_) + " replayed from the journal";
+  } else if (replayed_ > 0) {
+    figures += " over the " + std::to_string(run_now) + " run now; " + std::to_string(replayed_) +
+               " replayed from the journal";
+  }
+  std::fprintf(out, "drover: %llu tasks, %llu failed in %.6f s (%s)\n",
                static_cast<unsigned long long>(tasks_), static_cast<unsigned long long>(failed_),
-               wall_seconds, rate);
+               wall_seconds, figures.c_str());
   if (tasks_ > 0) {
     std::fprintf(out, "  %-8s %10s %8s %20s %10s\n", "kind", "tasks", "failed", "value sum",
                  "busy s");

@@ -58,7 +58,13 @@ TraceWriter::TraceWriter(const std::string& path, std::vector<RankInfo> ranks, G
       ranks_(std::move(ranks)),
       generator_(generator),
       origin_us_(origin_us.value_or(now_epoch_us())) {
-  file_ = std::fopen(path_.c_str(), "w");
+  if (path_ == "-") {
+    path_ = "<stdout>";
+    file_ = stdout;
+    owns_file_ = false;
+  } else {
+    file_ = std::fopen(path_.c_str(), "w");
+  }
   if (file_ == nullptr) {
     throw InputError("cannot create the trace file \"" + path_ + "\": " + std::strerror(errno));
   }
@@ -194,7 +200,7 @@ void TraceWriter::close() {
     write_failed_ = true;
     write_error_ = errno;
   }
-  if (std::fclose(file_) != 0 && !write_failed_) {
+  if (owns_file_ && std::fclose(file_) != 0 && !write_failed_) {
     write_failed_ = true;
     write_error_ = errno;
   }

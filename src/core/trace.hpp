@@ -32,6 +32,7 @@ class TraceWriter final : public ResultConsumer {
   // Perfetto rejects negative timestamps (a span that still starts before the
   // origin, with another host's clock behind, is moved to 0 and says so in
   // its args). Throws InputError naming `path` when it cannot be created.
+  // `path` "-" is stdout (flushed at close, not closed).
   TraceWriter(const std::string& path, std::vector<RankInfo> ranks, Generator generator,
               std::optional<std::int64_t> origin_us = std::nullopt);
   ~TraceWriter() override;
@@ -61,6 +62,7 @@ class TraceWriter final : public ResultConsumer {
   Generator generator_;
   std::int64_t origin_us_;
   std::FILE* file_ = nullptr;
+  bool owns_file_ = true;  // false for stdout
   bool write_failed_ = false;
   int write_error_ = 0;  // errno of the first failed write
   std::string buffer_;

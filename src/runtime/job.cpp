@@ -91,7 +91,12 @@ JobOutcome run_job(const RunOptions& options, const boost::mpi::communicator& wo
       // Past start-up, an error on rank 0 (a write failure, a protocol bug)
       // would leave the workers waiting for Stop forever: end the whole job.
       print_error(hooks, e.what());
-      world.abort(kExitAborted);
+      if (world.size() > 1) world.abort(kExitAborted);
+      // Alone there is nobody to stop, and MPI_Abort would only add Open MPI's
+      // banner: end as an abandoned run does (MPI_Finalize, then exit 3).
+      outcome.exit_code = kExitAborted;
+      outcome.abandoned = true;
+      return outcome;
     }
   } else {
     const StartupOutcome start = startup_worker(mpi, own);

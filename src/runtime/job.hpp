@@ -24,8 +24,9 @@ struct JobOutcome {
   std::uint64_t tasks = 0;
   std::uint64_t failed = 0;
   double wall_seconds = 0;
-  // Tasks were left running on this rank (a stop whose grace ran out): the
-  // process must end without waiting for them (mpi_main does).
+  // Tasks were left running on this rank (a stop whose grace ran out), or a
+  // lone rank 0 failed past start-up: the process must end without waiting
+  // for anything (mpi_main finalizes MPI and exits with exit_code).
   bool abandoned = false;
 };
 

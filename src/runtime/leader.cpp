@@ -9,6 +9,7 @@
 #include <thread>
 #include <vector>
 
+#include "core/durations.hpp"
 #include "core/errors.hpp"
 #include "core/executor.hpp"
 #include "core/progress.hpp"
@@ -56,8 +57,13 @@ class Fanout final : public ResultConsumer {
   std::vector<ResultConsumer*> consumers_;
 };
 
+// "-" is `out` (stdout), after the text summary.
 void write_summary_file(const std::string& path, const RunReport& report, double wall,
-                        const SummaryNotes& notes) {
+                        const SummaryNotes& notes, std::FILE* out) {
+  if (path == "-") {
+    report.write_summary_json(out, wall, notes);
+    return;
+  }
   std::FILE* f = std::fopen(path.c_str(), "w");
   if (f == nullptr) throw std::runtime_error(path + ": cannot write the summary");
   report.write_summary_json(f, wall, notes);
@@ -125,10 +131,7 @@ JobOutcome lead(const LoopContext& ctx, LeaderInputs& inputs, const std::vector<
   const auto started = Clock::now();
   // A time limit (--time-limit or the Slurm job's) stops dispatch stop_before ahead of it.
   std::optional<Clock::time_point> dispatch_until;
-  if (inputs.time_left) {
-    dispatch_until =
-        started + std::max(std::chrono::seconds(0), *inputs.time_left - ctx.options.stop_before);
-  }
+  if (inputs.time_left) dispatch_until = started + (*inputs.time_left - inputs.stop_margin);
   std::string stop_reason;
   std::optional<Clock::time_point> grace_until;
   const auto begin_stop = [&](std::string reason) {
@@ -150,8 +153,8 @@ JobOutcome lead(const LoopContext& ctx, LeaderInputs& inputs, const std::vector<
     if (const int signal = stop_signal(); signal != 0) {
       begin_stop(std::string(signal_name(signal)) + " on rank 0");
     } else if (dispatch_until && now >= *dispatch_until) {
-      begin_stop("the time limit is " + std::to_string(ctx.options.stop_before.count()) +
-                 " s away");
+      begin_stop("the time limit is " + seconds_text(inputs.stop_margin) + " away (limit " +
+                 seconds_text(*inputs.time_left) + " after the start)");
     }
     if (grace_until && now >= *grace_until && !scheduler.finished()) scheduler.abandon();
     while (const auto message = ctx.mpi.poll()) {
@@ -200,10 +203,11 @@ JobOutcome lead(const LoopContext& ctx, LeaderInputs& inputs, const std::vector<
   const std::uint64_t total = inputs.source->total().value_or(report.tasks());
   notes.unfinished = total - std::min(total, report.tasks());
   notes.stop_reason = stop_reason;
+  notes.journal = inputs.journal.has_value();
   report.print_summary(hooks.out, wall, notes);
   std::fflush(hooks.out);
   if (!ctx.options.summary_json.empty())
-    write_summary_file(ctx.options.summary_json, report, wall, notes);
+    write_summary_file(ctx.options.summary_json, report, wall, notes, hooks.out);
 
   JobOutcome outcome;
   outcome.exit_code = report.failed() == 0 ? kExitOk : kExitTasksFailed;

@@ -120,6 +120,26 @@ class BadFlags(Check):
         self.check(["run", "square"], "DROVER_BATCH", env={"DROVER_BATCH": "abc"})
         self.check(["run", "square"], "DROVER_FORMAT", env={"DROVER_FORMAT": "xml"})
 
+    def test_slurm_cpus_per_task_is_checked_like_threads(self):
+        """Issue 11: 100000 failed after start-up (exit 3, "Resource temporarily
+        unavailable"), 5000 started 5000 threads; --threads caps at 4096."""
+        for value in ("100000", "5000", "0", "lots"):
+            with self.subTest(value=value):
+                self.check(["run", "square", "--count", "3"], f"SLURM_CPUS_PER_TASK={value}",
+                           env={"SLURM_CPUS_PER_TASK": value})
+        self.check(["info"], "SLURM_CPUS_PER_TASK=5000", env={"SLURM_CPUS_PER_TASK": "5000"})
+        r = drover("run", "square", "--count", "3", "--threads", "1",
+                   env={"SLURM_CPUS_PER_TASK": "100000"}, timeout=60)
+        self.assertEqual(r.returncode, 0, "--threads wins over the variable: " + r.stderr)
+
+    def test_empty_env_fallbacks_are_unset(self):
+        env = {name: "" for name in ("DROVER_THREADS", "DROVER_BATCH", "DROVER_FORMAT",
+                                     "DROVER_IO_WINDOW", "DROVER_QUIET", "DROVER_OUTPUT")}
+        r = drover("run", "square", "--count", "3", env=env, timeout=60)
+        self.assertEqual(r.returncode, 0, r.stderr)
+        self.assertEqual(r.stderr, "")
+        self.assertIn("3 tasks, 0 failed", r.stdout)
+
     def test_under_mpirun_one_line(self):
         self.check(["run", "square", "--count", "-3"], "--count -3", ranks=3)
         self.check(["run", "square", "--resume"], "--resume needs --journal", ranks=3)
@@ -227,6 +247,14 @@ class BadTaskFiles(Check):
         path = self.write("dup.jsonl", '{"kind":"square","n":1,"n":2}\n')
         self.check(["run", "--tasks-file", path], ["dup.jsonl:1:", '"n"'])
 
+    def test_stdin_task_file_errors_name_stdin(self):
+        r = drover("run", "--tasks-file", "-", stdin_text='{"kind":"square","n":1}\n{"kind":"cube"}\n',
+                   timeout=60)
+        self.assertEqual(r.returncode, 2, r.stderr)
+        self.assertEqual(r.stderr.splitlines(), [r.stderr.strip()], "one line")
+        self.assertTrue(r.stderr.startswith("drover: error: <stdin>:2: "), r.stderr)
+        self.check(["run", "--tasks-file", "-"], "<stdin>: no tasks")
+
     def test_under_mpirun_one_line(self):
         path = self.write("k.jsonl", '{"kind":"square","n":1}\n{"kind":"cube"}\n')
         self.check(["run", "--tasks-file", path], "k.jsonl:2:", ranks=3)
@@ -251,6 +279,56 @@ class BadOutputs(Check):
     def test_output_over_the_journal_is_refused(self):
         path = self.path("same")
         self.check(["run", "square", "--count", "10", "--journal", path, "--output", path], "same")
+
+    def test_one_file_under_two_spellings_is_refused(self):
+        """Issue 11: paths are compared as files, not as strings, before any exists."""
+        os.mkdir(self.path("bad"))
+        os.mkdir(self.path("real"))
+        os.symlink(self.path("real"), self.path("alias"))
+        os.symlink(self.path("target.x"), self.path("dangling"))
+        hard = self.write("made.x", "")
+        os.link(hard, self.path("hard.x"))
+        cases = [
+            (["--output", "./a1.x", "--journal", "a1.x", "--resume"], self.dir,
+             ["./a1.x and a1.x", "--output and --journal"]),
+            (["--output", "../bad/a3.x", "--summary-json", "a3.x"], self.path("bad"),
+             ["--output and --summary-json"]),
+            (["--output", "target.x", "--journal", "dangling"], self.dir,
+             ["--output and --journal"]),
+            (["--trace", "alias/t.json", "--output", "real/t.json"], self.dir,
+             ["--output and --trace"]),
+            (["--trace", "made.x", "--summary-json", "hard.x"], self.dir,
+             ["--trace and --summary-json"]),
+        ]
+        for extra, cwd, fragments in cases:
+            with self.subTest(extra=extra):
+                r = drover("run", "square", "--count", "1000", *extra, cwd=cwd, timeout=60)
+                where = f"{extra}: rc {r.returncode}, stderr {r.stderr!r}"
+                self.assertEqual(r.returncode, 2, where)
+                lines = r.stderr.splitlines()
+                self.assertEqual(len(lines), 1, where)
+                for fragment in ["drover: error: ", "named by both", *fragments]:
+                    self.assertIn(fragment, lines[0], where)
+                self.assertEqual(r.stdout, "", where)
+        for name in ("a1.x", "bad/a3.x", "target.x", "real/t.json"):
+            self.assertFalse(os.path.exists(self.path(name)), f"{name} was created")
+        self.assertEqual(os.path.getsize(hard), 0)
+
+    def test_two_outputs_on_stdout_are_one_file_named_twice(self):
+        self.check(["run", "square", "--output", "-", "--summary-json", "-"],
+                   ["- (stdout)", "named by both --output and --summary-json"])
+        self.check(["run", "square", "--trace", "-", "--output", "-"],
+                   ["- (stdout)", "named by both --output and --trace"])
+        self.check(["run", "square", "--journal", "-"], ["--journal -", "stdout"])
+
+    def test_write_error_without_mpirun_is_one_line(self):
+        """Issue 11: a singleton's exit-3 error was followed by Open MPI's 7-line MPI_ABORT
+        banner. With one rank there is nobody to abort: the process exits 3 itself."""
+        r = drover("run", "square", "--count", "100000", "--output", "/dev/full", timeout=60)
+        self.assertEqual(r.returncode, 3, r.stderr)
+        self.assertEqual(r.stderr.splitlines(),
+                         ["drover: error: /dev/full: cannot write output file: "
+                          "No space left on device"])
 
     def test_journal_export_write_error(self):
         journal = self.path("j.drj")
@@ -384,6 +462,15 @@ class BadJournals(Check):
         self.check(["run", "square", "--journal", "/nonexistent/dir/j.drj", "--resume"],
                    "/nonexistent/dir/j.drj")
         self.check(["run", "square", "--journal", self.dir, "--resume"], [self.dir, "directory"])
+
+    def test_journal_on_a_device(self):
+        # Issue 11: "cannot create journal: Invalid argument".
+        for extra in ([], ["--resume"]):
+            self.check(["run", "square", "--journal", "/dev/full", *extra],
+                       ["/dev/full", "is a character device, not a regular file"])
+        fifo = self.path("fifo.drj")
+        os.mkfifo(fifo)
+        self.check(["run", "square", "--journal", fifo], [fifo, "is a FIFO, not a regular file"])
 
     def test_journal_directory_without_resume(self):
         self.check(["run", "square", "--journal", self.dir], [self.dir, "directory"])

@@ -21,15 +21,17 @@ def mpi_env():
     return env
 
 
-def drover(*args, ranks=None, timeout=120, env=None):
-    """Runs drover (under mpirun when ranks is given), always under a timeout."""
-    cmd = [DROVER, *map(str, args)]
+def drover(*args, ranks=None, timeout=120, env=None, cwd=None, stdin_text=None):
+    """Runs drover (under mpirun when ranks is given), always under a timeout; in `cwd`
+    when given, with `stdin_text` as its stdin (else none)."""
+    cmd = [os.path.abspath(DROVER) if cwd else DROVER, *map(str, args)]
     if ranks is not None:
         cmd = [MPIRUN, "--quiet", "-np", str(ranks), *cmd]
     full_env = mpi_env()
     full_env.update(env or {})
+    stdin = {"input": stdin_text} if stdin_text is not None else {"stdin": subprocess.DEVNULL}
     return subprocess.run(["timeout", "-k", "10", str(timeout), *cmd], capture_output=True,
-                          text=True, env=full_env, stdin=subprocess.DEVNULL)
+                          text=True, env=full_env, cwd=cwd, **stdin)
 
 
 class TempDirTest(unittest.TestCase):
@@ -126,6 +128,42 @@ class Outputs(TempDirTest):
         self.assertEqual(rows[2]["error"], "square of 3037000500 overflows int64")
         self.assertEqual(rows[3]["input"], "av.avi")
 
+    def test_dash_is_stdout_for_every_output(self):
+        """Issue 11: --summary-json - and --trace - created a file named "-"."""
+        r = drover("run", "square", "--count", "100", "--summary-json", "-", cwd=self.dir)
+        self.assertEqual(r.returncode, 0, r.stderr)
+        summary = json.loads(r.stdout.splitlines()[-1])
+        self.assertEqual((summary["tasks"], summary["failed"]), (100, 0))
+        r = drover("run", "square", "--count", "100", "--trace", "-", cwd=self.dir)
+        self.assertEqual(r.returncode, 0, r.stderr)
+        end = r.stdout.index("\n]\n") + 3
+        events = json.loads(r.stdout[:end])
+        self.assertTrue(any(e.get("ph") == "X" for e in events), r.stdout[:200])
+        self.assertIn("100 tasks, 0 failed", r.stdout[end:])
+        self.assertEqual(os.listdir(self.dir), [], "no file named -")
+
+    def test_dash_is_stdin_for_the_task_file(self):
+        """Issue 11: --tasks-file - failed. stdin is spooled on rank 0, then read twice."""
+        tasks = "".join('{"kind":"square","n":%d}\n' % n for n in range(50)) + \
+            '{"kind":"crunch","count":1000}\n'
+        for ranks in (None, 2):
+            with self.subTest(ranks=ranks):
+                out = self.path(f"stdin{ranks}.jsonl")
+                r = drover("run", "--tasks-file", "-", "--output", out, ranks=ranks,
+                           stdin_text=tasks)
+                self.assertEqual(r.returncode, 0, r.stderr)
+                self.assertIn("51 tasks, 0 failed", r.stdout)
+                rows = [json.loads(line) for line in open(out)]
+                self.assertEqual([row["value"] for row in rows], [n * n for n in range(50)] + [1000])
+        # Resumable like a file: the journal's fingerprint is the content's.
+        journal = self.path("j.drj")
+        first = drover("run", "--tasks-file", "-", "--journal", journal, stdin_text=tasks)
+        self.assertEqual(first.returncode, 0, first.stderr)
+        again = drover("run", "--tasks-file", "-", "--journal", journal, "--resume",
+                       stdin_text=tasks)
+        self.assertEqual(again.returncode, 0, again.stderr)
+        self.assertIn("resumed: 51 tasks from the journal", again.stdout)
+
     def test_info_lists_every_rank(self):
         r = drover("info", ranks=3)
         self.assertEqual(r.returncode, 0, r.stderr)
@@ -159,6 +197,22 @@ class Outputs(TempDirTest):
             self.assertEqual(r.returncode, 0, args)
             self.assertTrue(r.stdout.strip())
         self.assertIn("Exit codes", drover("run", "--help").stdout)
+
+
+class Scripts(unittest.TestCase):
+    def test_plot_without_matplotlib_says_what_to_install(self):
+        """Issue 11: scripts/plot.py under a python3 without matplotlib printed a traceback.
+        -I -S: no site directories, so no matplotlib even where Debian's package is there."""
+        plot = os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "..", "scripts",
+                            "plot.py")
+        r = subprocess.run(["timeout", "-k", "10", "60", sys.executable, "-I", "-S", plot],
+                           capture_output=True, text=True, stdin=subprocess.DEVNULL)
+        self.assertEqual(r.returncode, 2, r.stderr)
+        self.assertEqual(len(r.stderr.splitlines()), 1, r.stderr)
+        self.assertIn("apt-get install python3-matplotlib", r.stderr)
+        self.assertIn("/usr/bin/python3", r.stderr)
+        self.assertNotIn("Traceback", r.stderr)
+        self.assertEqual(r.stdout, "")
 
 
 if __name__ == "__main__":

@@ -207,6 +207,9 @@ class Resume(TempDirTest):
                    "--columns", COLUMNS, "-q", ranks=self.RANKS)
         self.assertEqual(r.returncode, ref_rc, "replayed failures still count")
         self.assertIn(f"resumed: {n} tasks from the journal", r.stdout)
+        # Issue 11: no rate for tasks that took no time in this run (it said 4,555 tasks/s).
+        self.assertIn(f"(none run now: all {n} replayed from the journal)", r.stdout)
+        self.assertNotIn("tasks/s", r.stdout)
         self.assertIn("overflows", r.stdout, "the summary lists replayed failures")
         with open(out, "rb") as f:
             self.assertTrue(f.read() == ref)

@@ -90,8 +90,32 @@ class CleanStop(unittest.TestCase):
     def test_time_limit_stops_dispatch_before_the_end(self):
         r = drover(*self.work, "--time-limit", "3s", "--stop-before", "2s", ranks=2, timeout=120)
         self.assertEqual(r.returncode, 4, r.stderr)
-        self.assertIn("the time limit is 2 s away", r.stdout)
+        self.assertIn("the time limit is 2 s away (limit 3 s after the start)", r.stdout)
         self.finish_and_check(ranks=2)
+
+    def test_time_limit_below_stop_before_scales_the_margin_down(self):
+        """Issue 11: --time-limit 5s under the default --stop-before 60s stopped at once
+        (2 tasks) and said the limit was 60 s away. The margin becomes a tenth of the
+        limit, with one warning, and the run works until then."""
+        r = drover("run", "crunch", "--tasks", "400", "--count", "200000000", "--threads", "1",
+                   "--time-limit", "5s", timeout=120)
+        self.assertEqual(r.returncode, 4, r.stderr)
+        warnings = [line for line in r.stderr.splitlines() if "warning" in line]
+        self.assertEqual(len(warnings), 1, r.stderr)
+        self.assertIn("--stop-before 60 s", warnings[0])
+        self.assertIn("0.5 s before", warnings[0])
+        self.assertIn("the time limit is 0.5 s away (limit 5 s after the start)", r.stdout)
+        done = int(r.stdout.split("drover: ", 1)[1].split(" tasks", 1)[0])
+        self.assertGreater(done, 2, "dispatch went on past the first tasks")
+
+    def test_stop_without_a_journal_suggests_one(self):
+        """Issue 11: "resumable with --resume" was printed with no --journal to resume from."""
+        r = drover("run", "crunch", "--tasks", "400", "--count", "200000000", "--threads", "1",
+                   "--time-limit", "2s", "--stop-before", "1s", timeout=120)
+        self.assertEqual(r.returncode, 4, r.stderr)
+        self.assertIn("tasks not run (no --journal to resume from: add --journal FILE next time)",
+                      r.stdout)
+        self.assertNotIn("resumable", r.stdout)
 
     def test_bad_durations_are_usage_errors(self):
         for flag, value in (("--time-limit", "soon"), ("--grace", "-1"), ("--stop-before", "1h30")):

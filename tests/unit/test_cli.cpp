@@ -144,5 +144,34 @@ TEST(Cli, BadEnvironmentValuesAreNamed) {
             std::string::npos);
 }
 
+// Issue 11: SLURM_CPUS_PER_TASK=100000 got past the --threads cap to fail at
+// start-up (exit 3), and 5000 started 5000 threads.
+TEST(Cli, SlurmCpusPerTaskIsCheckedLikeThreads) {
+  for (const char* value : {"100000", "5000", "0", "-2", "8x", "many"}) {
+    const EnvMap env = {{"SLURM_CPUS_PER_TASK", value}};
+    const std::string message = error_of({"run", "square"}, env);
+    EXPECT_EQ(message.rfind("SLURM_CPUS_PER_TASK=" + std::string(value) + " ", 0), 0u) << message;
+    EXPECT_NE(message.find("[1, 4096]"), std::string::npos) << message;
+    EXPECT_NE(error_of({"info"}, env).find("SLURM_CPUS_PER_TASK"), std::string::npos);
+    EXPECT_EQ(parse({"run", "square", "--threads", "2"}, env).run.threads, 2u)
+        << "--threads wins, the variable is not used";
+  }
+  EXPECT_EQ(parse({"run", "square"}, {{"SLURM_CPUS_PER_TASK", "4096"}}).run.threads, 0u);
+  EXPECT_EQ(parse({"run", "square"}, {{"SLURM_CPUS_PER_TASK", ""}}).run.threads, 0u);
+}
+
+TEST(Cli, EmptyEnvironmentFallbacksAreUnset) {
+  const EnvMap env = {{"DROVER_THREADS", ""},   {"DROVER_BATCH", ""}, {"DROVER_FORMAT", ""},
+                      {"DROVER_IO_WINDOW", ""}, {"DROVER_QUIET", ""}, {"DROVER_OUTPUT", ""}};
+  const CliResult r = parse({"run", "square"}, env);
+  EXPECT_EQ(r.run.threads, 0u);
+  EXPECT_EQ(r.run.batch, 0u);
+  EXPECT_EQ(r.run.format, OutputFormat::jsonl);
+  EXPECT_EQ(r.run.io_window, 100'000u);
+  EXPECT_TRUE(r.run.announce);
+  EXPECT_EQ(r.run.output, "");
+  EXPECT_EQ(parse({"info"}, env).command, Command::info);
+}
+
 }  // namespace
 }  // namespace drover

@@ -144,6 +144,15 @@ TEST(CompareOptions, HelpExplainsTheRows) {
   }
 }
 
+// Issue 11: the help showed "(=0.20000000000000001)" for --min.
+TEST(CompareOptions, HelpShowsDefaultsAsWritten) {
+  const std::string help = help_text(2);
+  EXPECT_TRUE(has(help, "--min arg (=0.2)")) << help;
+  EXPECT_TRUE(has(help, "--max arg (=0.4)")) << help;
+  EXPECT_FALSE(has(help, "0.2000")) << help;
+  EXPECT_FALSE(has(help, "0.4000")) << help;
+}
+
 TEST(CompareOptions, BadValuesAreOneLineErrors) {
   const std::vector<Args> bad = {{"--kinds", "square"},
                                  {"--kinds", "crunch,crunch"},

@@ -55,5 +55,28 @@ TEST(Durations, OverrunGivesZero) {
   EXPECT_EQ(parse_remaining_time("RunTime=00:11:00 TimeLimit=00:10:00"), seconds(0));
 }
 
+TEST(StopMargin, StopBeforeWhenTheLimitIsLonger) {
+  const StopMargin m = stop_margin(seconds(600), seconds(60));
+  EXPECT_EQ(m.margin, std::chrono::milliseconds(60'000));
+  EXPECT_FALSE(m.scaled);
+}
+
+// Issue 11: --time-limit 30s under the default --stop-before 60s stopped at once.
+TEST(StopMargin, ATenthOfTheLimitWhenStopBeforeIsNoShorter) {
+  EXPECT_EQ(stop_margin(seconds(30), seconds(60)).margin, std::chrono::milliseconds(3000));
+  EXPECT_TRUE(stop_margin(seconds(30), seconds(60)).scaled);
+  EXPECT_EQ(stop_margin(seconds(60), seconds(60)).margin, std::chrono::milliseconds(6000));
+  EXPECT_EQ(stop_margin(seconds(5), seconds(60)).margin, std::chrono::milliseconds(500));
+  EXPECT_EQ(stop_margin(seconds(0), seconds(60)).margin, std::chrono::milliseconds(0));
+}
+
+TEST(StopMargin, SecondsAsTheMessagesPrintThem) {
+  EXPECT_EQ(seconds_text(std::chrono::milliseconds(60'000)), "60 s");
+  EXPECT_EQ(seconds_text(std::chrono::milliseconds(500)), "0.5 s");
+  EXPECT_EQ(seconds_text(std::chrono::milliseconds(1250)), "1.25 s");
+  EXPECT_EQ(seconds_text(std::chrono::milliseconds(7)), "0.007 s");
+  EXPECT_EQ(seconds_text(seconds(0)), "0 s");
+}
+
 }  // namespace
 }  // namespace drover

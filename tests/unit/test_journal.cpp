@@ -150,6 +150,14 @@ TEST(Journal, CreateNamesAPathItCannotCreate) {
             dir + ": cannot create journal: No such file or directory");
 }
 
+// Issue 11: /dev/full said "cannot create journal: Invalid argument" (ftruncate's EINVAL).
+TEST(Journal, CreateRefusesWhatIsNotARegularFile) {
+  if (::access("/dev/full", W_OK) != 0) GTEST_SKIP() << "no writable /dev/full";
+  EXPECT_EQ(error_of([] { JournalWriter::create("/dev/full", "x", kNoSyncs); }),
+            "/dev/full: is a character device, not a regular file: a journal must be a regular "
+            "file");
+}
+
 TEST(Journal, FsyncFollowsTheRecordCount) {
   JournalWriter w = JournalWriter::create(temp_path(), "fp", FsyncPolicy{1, milliseconds{0}});
   const std::uint64_t at_start = w.syncs();  // the header is synced at creation

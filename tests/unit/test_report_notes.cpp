@@ -92,6 +92,7 @@ TEST(RunReport, NotesSayWhichRanksWereExcludedAndWhyTheRunStopped) {
                           {9, "after a lost\nconnection"}};
   notes.unfinished = 90;
   notes.stop_reason = "interrupted (SIGINT)";
+  notes.journal = true;
   const std::string text = summary_of(report, 1, notes);
   EXPECT_NE(text.find("  ranks: 0:10 1:0\n"
                       "  excluded ranks: 1 (n1) after 3 failures in a row that succeeded "
@@ -103,9 +104,18 @@ TEST(RunReport, NotesSayWhichRanksWereExcludedAndWhyTheRunStopped) {
 
   notes = {};
   notes.unfinished = 7;
+  notes.journal = true;
   EXPECT_NE(summary_of(report, 1, notes)
                 .find("  stopped early: 7 tasks not run (resumable with --resume)\n"),
             std::string::npos);
+  // Issue 11: without a journal there is nothing to resume from.
+  notes.journal = false;
+  const std::string unjournaled = summary_of(report, 1, notes);
+  EXPECT_NE(unjournaled.find("  stopped early: 7 tasks not run (no --journal to resume from: add "
+                             "--journal FILE next time)\n"),
+            std::string::npos)
+      << unjournaled;
+  EXPECT_EQ(unjournaled.find("resumable"), std::string::npos) << unjournaled;
   notes = {};
   notes.stop_reason = "output write failed";
   EXPECT_NE(summary_of(report, 1, notes).find("  stopped early: output write failed\n"),
