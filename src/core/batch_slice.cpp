@@ -60,7 +60,7 @@ void slice_batch(const TaskBatch& tasks, const ResultBatch& results, std::size_t
   for (const Failure& f : results.failures) {
     if (f.index >= begin && f.index < end) {
       out_results.failures.push_back(
-          Failure{static_cast<std::uint32_t>(f.index - begin), f.message});
+          Failure{static_cast<std::uint32_t>(f.index - begin), f.message, f.type});
     }
   }
 }

@@ -149,7 +149,7 @@ void RunReport::add(const TaskBatch& batch, const ResultBatch& results, std::str
   }
   if (!results.attempts.empty()) count_attempts(results);
   if (batch.is_range()) {
-    add_range_totals(per_kind_[generator_.kind], kind_info(generator_.kind), results);
+    add_range_totals(per_kind_[batch.kind], kind_info(batch.kind), results);
   } else {
     add_task_totals(per_kind_, batch, results);
   }
@@ -180,11 +180,15 @@ void RunReport::write_rows(const TaskBatch& batch, const ResultBatch& results,
   const bool has_attempts = !results.attempts.empty();
   std::size_t next_span = 0;
   std::size_t next_failure = 0;
-  if (batch.is_range()) scratch_.kind = generator_.kind;
+  // A range's inputs come from its own kind and parameters (a journal's
+  // records keep them), not from this run's generator.
+  const KindInfo* range_kind = batch.is_range() ? &kind_info(batch.kind) : nullptr;
+  if (range_kind != nullptr) scratch_.kind = batch.kind;
   for (std::size_t i = 0; i < results.size(); ++i) {
     if (batch.is_range()) {
       row.id = batch.first_id + i;
-      generator_.input_of(row.id, scratch_.input);
+      scratch_.input.clear();
+      range_kind->generate(batch.params, batch.first_item + i, scratch_.input);
       row.spec = &scratch_;
     } else {
       row.id = batch.tasks[i].id;

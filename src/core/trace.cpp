@@ -133,8 +133,9 @@ void TraceWriter::write_span(const TaskBatch& batch, const ResultBatch& results,
   const TaskSpec* spec = nullptr;
   if (batch.is_range()) {
     id = batch.first_id + span.first;
-    scratch_.kind = generator_.kind;
-    generator_.input_of(id, scratch_.input);
+    scratch_.kind = batch.kind;
+    scratch_.input.clear();
+    kind_info(batch.kind).generate(batch.params, batch.first_item + span.first, scratch_.input);
     spec = &scratch_;
   } else {
     if (span.first >= batch.tasks.size()) return;
