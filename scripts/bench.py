@@ -14,8 +14,9 @@ import statistics
 import sys
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from bench_lib import (DEBIAN_PYTHON, DROVER, MICROBENCH, REF_PINGPONG, REF_PY, REF_THREADS,  # noqa: E402
-                       ROOT, Stat, Table, drover, json_line, machine, mpirun, repeat, run)
+from bench_lib import (DEBIAN_PYTHON, DROVER, LIBRARY_BENCH, MICROBENCH, REF_PINGPONG,  # noqa: E402
+                       REF_PY, REF_THREADS, ROOT, Stat, Table, drover, json_line, machine,
+                       mpirun, repeat, run)
 
 OUT = os.path.join(ROOT, "out", "bench")
 
@@ -23,10 +24,10 @@ OUT = os.path.join(ROOT, "out", "bench")
 def sizes(quick):
     """Full sizes are the issue's; quick ones only prove every case still runs."""
     if quick:
-        return dict(reps=1, tiny=10_000, mpi4py=2_000, squares=10_000_000, whole=3_000_000,
+        return dict(reps=1, tiny=10_000, mpi4py=2_000, structs=100_000, squares=10_000_000, whole=3_000_000,
                     crunch=10_000_000, downloads=10_000, dl_min=0.05, dl_max=0.1,
                     stream=100_000_000, metg=[400, 40_000, 4_000_000], metg_work=0.1)
-    return dict(reps=5, tiny=100_000, mpi4py=20_000, squares=100_000_000, whole=30_000_000,
+    return dict(reps=5, tiny=100_000, mpi4py=20_000, structs=1_000_000, squares=100_000_000, whole=30_000_000,
                 crunch=100_000_000, downloads=100_000, dl_min=0.5, dl_max=1.0,
                 stream=1_000_000_000, metg=[100, 400, 1_600, 6_400, 25_600, 102_400, 409_600,
                                             4_000_000, 40_000_000], metg_work=0.4)
@@ -188,6 +189,37 @@ def case_metg(t, s, ns_per_inc):
         json.dump(curves, f, indent=1)
 
 
+def case_library(t, s):
+    """The C++ library (tests/bench/library_bench.cpp) against the CLI and references, same run."""
+    n = s["squares"]
+    lib = Stat(repeat(s["reps"], lambda: json_line(
+        run(mpirun(2, LIBRARY_BENCH, "map-squares", n))[1])["results_per_s"]))
+    cli = Stat([n / r["seconds"] for r in repeat(s["reps"], lambda: drover(
+        ["run", "square", "--count", n], ranks=2))])
+    t.add("library", f"map<square> of {n:.0e} (iota, callback), 2 ranks", "results/s", lib,
+          "drover run square, same size", cli, lib.median / cli.median, ">= 0.8x")
+    k = s["tiny"]
+    sub = repeat(s["reps"], lambda: json_line(run(mpirun(2, LIBRARY_BENCH, "submit", k))[1]))
+    batched = Stat([r["batched_us_per_task"] for r in sub])
+    futures = json_line(run(mpirun(2, DEBIAN_PYTHON, "-m", "mpi4py.futures", REF_PY,
+                                   "mpi4py-futures", s["mpi4py"]))[1])
+    if "skipped" not in futures:
+        t.add("library", "submit + get, all submitted first, 2 ranks", "us/task", batched,
+              "mpi4py.futures submit", Stat([futures["us_per_task"]]),
+              futures["us_per_task"] / batched.median, "<= 2 us")
+    else:
+        t.add("library", "submit + get, all submitted first, 2 ranks", "us/task", batched,
+              target="<= 2 us")
+    t.add("library", "submit then get, one at a time, 2 ranks", "us/task",
+          Stat([r["sync_us_per_task"] for r in sub]), note="a round trip each: idle ranks poll")
+    m = s["structs"]
+    st = repeat(s["reps"], lambda: json_line(run(mpirun(2, LIBRARY_BENCH, "structs", m))[1]))
+    rate = Stat([r["bytes_per_s"] for r in st])
+    ref = Stat([r["memcpy_bytes_per_s"] for r in st])
+    t.add("library", f"map of {m:.0e} ~100-byte structs in and out, 2 ranks", "bytes/s", rate,
+          "memcpy of the same bytes", ref, rate.median / ref.median, "cost stated")
+
+
 def case_dispatch(t, s):
     if not os.path.exists(MICROBENCH):
         return
@@ -209,7 +241,7 @@ def main():
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--quick", action="store_true", help="small sizes, one run each (CI smoke)")
     parser.add_argument("--only", help="comma-separated cases: startup,per-task,squares,crunch,"
-                                       "journal,downloads,stream,metg,dispatch")
+                                       "journal,downloads,stream,metg,library,dispatch")
     args = parser.parse_args()
     s = sizes(args.quick)
     only = set(args.only.split(",")) if args.only else None
@@ -236,6 +268,8 @@ def main():
         case_stream(t, s)
     if want("metg"):
         case_metg(t, s, ns_per_inc)
+    if want("library"):
+        case_library(t, s)
     if want("dispatch"):
         case_dispatch(t, s)
     t.print()

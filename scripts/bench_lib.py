@@ -17,6 +17,7 @@ DROVER = os.path.join(BUILD, "drover")
 REF_THREADS = os.path.join(BUILD, "bench", "drover_ref_threads")
 REF_PINGPONG = os.path.join(BUILD, "bench", "drover_ref_pingpong")
 MICROBENCH = os.path.join(BUILD, "bench", "drover_microbench")
+LIBRARY_BENCH = os.path.join(BUILD, "bench", "drover_library_bench")
 REF_PY = os.path.join(ROOT, "scripts", "bench_ref.py")
 DEBIAN_PYTHON = "/usr/bin/python3"  # Debian's, with mpi4py when installed
 SUMMARY = re.compile(r"^drover: (\d+) tasks, (\d+) failed in ([0-9.]+) s", re.M)

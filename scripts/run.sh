@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# The main job: set up (packages, build), then a demo of all three work kinds under mpirun.
+# The main job: set up (packages, build), then a demo of the three work kinds and of the C++ library under mpirun.
 set -euo pipefail
 source "$(dirname "${BASH_SOURCE[0]}")/common.sh"
 cd "$DROVER_ROOT"
@@ -7,7 +7,8 @@ cd "$DROVER_ROOT"
 drover_ensure_packages
 drover_mpi_env
 mkdir -p out
-drover_build build -DCMAKE_BUILD_TYPE=Release -DDROVER_BUILD_TESTS=OFF >out/build.log 2>&1 || {
+drover_build build -DCMAKE_BUILD_TYPE=Release -DDROVER_BUILD_TESTS=OFF -DDROVER_BUILD_EXAMPLES=ON \
+  >out/build.log 2>&1 || {
   tail -40 out/build.log
   exit 1
 }
@@ -40,5 +41,11 @@ set -e
 echo
 echo "first rows of out/results.csv:"
 head -4 out/results.csv
+echo
+echo "== the C++ library: examples/readme.cpp (map, submit, map_unordered) on 3 ranks"
+mpirun_ -np 3 build/examples/example_readme
+echo
+echo "== the C++ library: a struct in and out, a task that throws (examples/user_struct.cpp), 2 ranks"
+mpirun_ -np 2 build/examples/example_user_struct
 echo
 echo "demo complete: outputs in out/"
