@@ -55,7 +55,7 @@ drover_build_bench() {
   local log_dir="$1"
   mkdir -p "$log_dir"
   drover_build build-bench -DCMAKE_BUILD_TYPE=Release -DDROVER_BUILD_TESTS=OFF \
-    -DDROVER_BUILD_BENCH=ON >"$log_dir/build.log" 2>&1 || {
+    -DDROVER_BUILD_EXAMPLES=OFF -DDROVER_BUILD_BENCH=ON >"$log_dir/build.log" 2>&1 || {
     tail -40 "$log_dir/build.log"
     return 1
   }

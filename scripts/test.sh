@@ -13,7 +13,8 @@ drover_mpi_env
 jobs="$(nproc)"
 
 echo "== build (Release, warnings are errors)"
-drover_build build -DCMAKE_BUILD_TYPE=Release -DDROVER_WERROR=ON -DDROVER_BUILD_TESTS=ON
+drover_build build -DCMAKE_BUILD_TYPE=Release -DDROVER_WERROR=ON -DDROVER_BUILD_TESTS=ON \
+  -DDROVER_BUILD_EXAMPLES=ON
 echo "== tests: unit, MPI at 1/2/3/5 ranks, end-to-end"
 ctest --test-dir build -j"$jobs" --output-on-failure --timeout 600
 
@@ -21,7 +22,9 @@ ctest --test-dir build -j"$jobs" --output-on-failure --timeout 600
 
 export UBSAN_OPTIONS="print_stacktrace=1:halt_on_error=1"
 echo "== ASan+UBSan build: unit tests (with leak checks), then MPI tests"
-drover_build build-asan -DCMAKE_BUILD_TYPE=RelWithDebInfo -DDROVER_WERROR=ON -DDROVER_SANITIZE=address
+# The examples are left out of the sanitizer builds: tests/library runs the same library code.
+drover_build build-asan -DCMAKE_BUILD_TYPE=RelWithDebInfo -DDROVER_WERROR=ON -DDROVER_SANITIZE=address \
+  -DDROVER_BUILD_EXAMPLES=OFF
 ASAN_OPTIONS="detect_leaks=1" ctest --test-dir build-asan -j"$jobs" --output-on-failure -L unit --timeout 600
 # Open MPI unloads its plugins in MPI_Finalize, before LeakSanitizer runs, so
 # what they keep has no module name left to suppress: leak checks stay on for
@@ -32,7 +35,8 @@ echo "== TSan build: unit tests (pool, async lane, executor, queues) and MPI tes
 # Open MPI's own internals are suppressed (tests/sanitizers/tsan.supp says
 # which and why); drover's code is not.
 export TSAN_OPTIONS="halt_on_error=1:second_deadlock_stack=1:suppressions=$DROVER_ROOT/tests/sanitizers/tsan.supp"
-drover_build build-tsan -DCMAKE_BUILD_TYPE=RelWithDebInfo -DDROVER_WERROR=ON -DDROVER_SANITIZE=thread
+drover_build build-tsan -DCMAKE_BUILD_TYPE=RelWithDebInfo -DDROVER_WERROR=ON -DDROVER_SANITIZE=thread \
+  -DDROVER_BUILD_EXAMPLES=OFF
 ctest --test-dir build-tsan -j"$jobs" --output-on-failure -L "unit|mpi" --timeout 600
 echo "== fuzzing the task-file and journal readers (libFuzzer, 20 s each, seed corpus in tests/fuzz)"
 scripts/fuzz.sh 20
