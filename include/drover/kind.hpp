@@ -98,6 +98,14 @@ struct KindOps {
   std::function<void(std::span<const char> params, std::uint64_t first_id, std::size_t n,
                      char* inputs)>
       generate_block;
+  // Optional, with a fixed-size output: generates and runs items [first, first + n)
+  // in one pass, writing packed outputs; returns how many from the start
+  // succeeded (as run_block). For kernels that are cheaper than storing their
+  // inputs (square: 0.25 ns a task, a quarter of what writing and reading the
+  // inputs back costs).
+  std::function<std::size_t(std::span<const char> params, std::uint64_t first, std::size_t n,
+                            char* outputs)>
+      run_range;
 
   KindId id = 0;  // set by the registry when it is sealed
 };

@@ -30,12 +30,12 @@ constexpr std::size_t kBlocksPerWorker = 4;
 
 // The one kind of every task of the batch, or null when they mix.
 const KindInfo* single_kind(const TaskBatch& batch) {
-  if (batch.is_range()) return &kind_info(batch.kind);
+  if (batch.is_range()) return &fast_kind_info(batch.kind);
   const KindId first = batch.tasks.front().spec.kind;
   for (const Task& t : batch.tasks) {
     if (t.spec.kind != first) return nullptr;
   }
-  return &kind_info(first);
+  return &fast_kind_info(first);
 }
 
 }  // namespace
@@ -100,10 +100,12 @@ void LocalExecutor::submit(TaskBatch batch) {
 }
 
 // A block kernel needs fixed-size inputs and outputs, and for a generated
-// range a block generator.
+// range a block generator; a range kernel (run_range) needs only a fixed-size output.
 bool LocalExecutor::runs_blocks(const BatchState& state) const {
   const KindInfo* k = state.kind;
-  if (k == nullptr || config_.fail_every_task || !k->run_block) return false;
+  if (k == nullptr || config_.fail_every_task) return false;
+  if (state.batch.is_range() && k->run_range && k->output_size != 0) return true;
+  if (!k->run_block) return false;
   if (k->input_size == 0 || k->output_size == 0) return false;
   return !state.batch.is_range() || static_cast<bool>(k->generate_block);
 }
@@ -157,6 +159,30 @@ void LocalExecutor::run_block_chunk(BatchState& state, std::size_t chunk,
   thread_local std::string inputs;  // the block's packed inputs, reused
   thread_local std::string output;  // one task run through kind.run
   if (inputs.size() < kBlockTasks * in_size) inputs.resize(kBlockTasks * in_size);
+  // A range the kind runs in one pass: outputs straight from the parameters.
+  if (batch.is_range() && kind.run_range) {
+    char* out = state.result.outputs.data();
+    for (std::size_t i = begin; i < end;) {
+      std::size_t done = 0;
+      state.guarded(static_cast<std::uint32_t>(i), [&] {
+        done = kind.run_range(batch.params, batch.first_item + i, end - i, out + i * out_size);
+      });
+      i += done;
+      if (i >= end) break;
+      const auto index = static_cast<std::uint32_t>(i);  // the task it could not do, alone
+      state.guarded(index, [&] {
+        output.clear();
+        inputs.clear();
+        kind.generate(batch.params, batch.first_item + i, inputs);
+        kind.run(inputs, output);
+        state.store(index, output);
+      });
+      inputs.resize(kBlockTasks * in_size);
+      ++i;
+    }
+    finish_chunk(state, chunk, begin, end, start_us);
+    return;
+  }
   for (std::size_t b = begin; b < end; b += kBlockTasks) {
     const std::size_t m = std::min(kBlockTasks, end - b);
     try {
@@ -188,6 +214,11 @@ void LocalExecutor::run_block_chunk(BatchState& state, std::size_t chunk,
       ++j;
     }
   }
+  finish_chunk(state, chunk, begin, end, start_us);
+}
+
+void LocalExecutor::finish_chunk(BatchState& state, std::size_t chunk, std::size_t begin,
+                                 std::size_t end, std::int64_t start_us) noexcept {
   state.result.spans[chunk] = Span{.first = static_cast<std::uint32_t>(begin),
                                    .count = static_cast<std::uint32_t>(end - begin),
                                    .thread = thread_index(),

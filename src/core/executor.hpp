@@ -58,6 +58,8 @@ class LocalExecutor {
   void run_io(std::shared_ptr<BatchState> state);
   void start_io(const std::shared_ptr<BatchState>& state) noexcept;
   void run_block_chunk(BatchState& state, std::size_t chunk, std::size_t chunks) noexcept;
+  void finish_chunk(BatchState& state, std::size_t chunk, std::size_t begin, std::size_t end,
+                    std::int64_t start_us) noexcept;
   void run_task_block(BatchState& state) noexcept;
   bool runs_blocks(const BatchState& state) const;
   bool runs_inline(const BatchState& state) const;

@@ -34,7 +34,7 @@ void LocalExecutor::start_io(const std::shared_ptr<BatchState>& state) noexcept 
   }
   for (std::size_t g = 0; g < groups.size(); ++g) {
     IoView& view = *s.views[g];
-    const KindInfo& kind = kind_info(groups[g].first);
+    const KindInfo& kind = fast_kind_info(groups[g].first);
     view.guarded([&] {
       if (!kind.start) throw std::logic_error("kind " + kind.name + " does not run on the IO lane");
       kind.start(view);

@@ -56,7 +56,7 @@ struct LocalExecutor::BatchState : std::enable_shared_from_this<BatchState> {
   std::size_t io_left = 0;
 
   const KindInfo& kind_of(std::size_t i) const {
-    return kind != nullptr ? *kind : kind_info(batch.tasks[i].spec.kind);
+    return kind != nullptr ? *kind : fast_kind_info(batch.tasks[i].spec.kind);
   }
   // Stores task i's output, checked against the kind's declared size.
   void store(std::size_t i, std::span<const char> output) {
@@ -110,7 +110,7 @@ class LocalExecutor::IoView final : public IoBatch {
     if (!state_.batch.is_range()) return state_.batch.tasks[index].spec.input;
     const TaskBatch& batch = state_.batch;
     scratch_.clear();
-    kind_info(batch.kind).generate(batch.params, batch.first_item + index, scratch_);
+    fast_kind_info(batch.kind).generate(batch.params, batch.first_item + index, scratch_);
     return scratch_;
   }
 

@@ -37,6 +37,8 @@ const std::vector<KindInfo>& sealed_kinds() {
     std::sort(r.kinds.begin(), r.kinds.end(),
               [](const KindInfo& a, const KindInfo& b) { return a.name < b.name; });
     for (std::size_t i = 0; i < r.kinds.size(); ++i) r.kinds[i].id = static_cast<KindId>(i);
+    detail::sealed_count.store(r.kinds.size(), std::memory_order_relaxed);
+    detail::sealed_table.store(r.kinds.data(), std::memory_order_release);
     r.sealed.store(true, std::memory_order_release);
   }
   return r.kinds;
@@ -54,6 +56,11 @@ std::string_view line_for(std::string_view fingerprint, std::string_view name) {
 }
 
 }  // namespace
+
+namespace detail {
+std::atomic<const KindInfo*> sealed_table{nullptr};
+std::atomic<std::size_t> sealed_count{0};
+}  // namespace detail
 
 void register_kind(KindOps ops) {
   if (ops.name.empty()) throw std::logic_error("register_kind: a kind needs a name");

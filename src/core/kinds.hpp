@@ -3,6 +3,7 @@
 
 #include <drover/kind.hpp>
 
+#include <atomic>
 #include <cstddef>
 #include <span>
 #include <string>
@@ -17,9 +18,28 @@ using KindInfo = KindOps;
 // id set to its position. Registering after that throws. Sealing is
 // thread-safe; so is every lookup after it.
 const KindInfo& kind_info(KindId id);  // throws std::out_of_range for an unknown id
+std::span<const KindInfo> all_kinds();
+// The sealed table without the seal check, for the hot paths (wire, executor,
+// scheduler) that run only after the start-up has sealed it; null before.
+namespace detail {
+extern std::atomic<const KindInfo*> sealed_table;
+extern std::atomic<std::size_t> sealed_count;
+}  // namespace detail
+inline const KindInfo& fast_kind_info(KindId id) {
+  const KindInfo* table = detail::sealed_table.load(std::memory_order_acquire);
+  if (table != nullptr && id < detail::sealed_count.load(std::memory_order_relaxed)) {
+    return table[id];
+  }
+  return kind_info(id);  // not sealed yet, or a bad id: the checked path says which
+}
+inline std::size_t kind_count() {
+  if (detail::sealed_table.load(std::memory_order_acquire) != nullptr) {
+    return detail::sealed_count.load(std::memory_order_relaxed);
+  }
+  return all_kinds().size();
+}
 // Null when no kind has this name.
 const KindInfo* find_kind(std::string_view name);
-std::span<const KindInfo> all_kinds();
 // "name, name, ..." of every kind, for messages that list the known ones.
 std::string kind_names();
 

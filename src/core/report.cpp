@@ -58,7 +58,7 @@ void add_task_totals(std::vector<KindTotals>& per_kind, const TaskBatch& batch,
     return per_kind[batch.tasks[i].spec.kind];
   };
   const auto checksum = [&](std::size_t i) {
-    return kind_info(batch.tasks[i].spec.kind).checksum(results.output(i));
+    return fast_kind_info(batch.tasks[i].spec.kind).checksum(results.output(i));
   };
   std::size_t next_failure = 0;
   for (std::size_t i = 0; i < batch.tasks.size(); ++i) {
@@ -149,7 +149,7 @@ void RunReport::add(const TaskBatch& batch, const ResultBatch& results, std::str
   }
   if (!results.attempts.empty()) count_attempts(results);
   if (batch.is_range()) {
-    add_range_totals(per_kind_[batch.kind], kind_info(batch.kind), results);
+    add_range_totals(per_kind_[batch.kind], fast_kind_info(batch.kind), results);
   } else {
     add_task_totals(per_kind_, batch, results);
   }
@@ -182,7 +182,7 @@ void RunReport::write_rows(const TaskBatch& batch, const ResultBatch& results,
   std::size_t next_failure = 0;
   // A range's inputs come from its own kind and parameters (a journal's
   // records keep them), not from this run's generator.
-  const KindInfo* range_kind = batch.is_range() ? &kind_info(batch.kind) : nullptr;
+  const KindInfo* range_kind = batch.is_range() ? &fast_kind_info(batch.kind) : nullptr;
   if (range_kind != nullptr) scratch_.kind = batch.kind;
   for (std::size_t i = 0; i < results.size(); ++i) {
     if (batch.is_range()) {

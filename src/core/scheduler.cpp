@@ -174,7 +174,7 @@ void Scheduler::dispatch() {
       exhausted_ = !source_.may_grow();
       return;
     }
-    const Lane lane = kind_info(*kind).lane;
+    const Lane lane = fast_kind_info(*kind).lane;
     const std::optional<Pick> pick = pick_worker(lane, -1);
     if (!pick) return;  // no credit anywhere: wait for results
 

@@ -11,7 +11,7 @@ namespace drover {
 bool Scheduler::dispatch_retry() {
   Retry& retry = retries_.front();
   const KindId kind = retry.task.spec.kind;
-  const Lane lane = kind_info(kind).lane;
+  const Lane lane = fast_kind_info(kind).lane;
   std::optional<Pick> pick = pick_worker(lane, retry.failed_on);
   if (!pick && healthy_workers() == 1) pick = pick_worker(lane, -1);  // nowhere else to go
   if (!pick) return false;

@@ -54,7 +54,7 @@ int last_error() {
 // The row's metric as a JSON value, when its kind has one; false otherwise.
 bool append_metric(const ResultRow& row, std::string& out) {
   if (!row.ok || row.spec == nullptr) return false;
-  const KindInfo& kind = kind_info(row.spec->kind);
+  const KindInfo& kind = fast_kind_info(row.spec->kind);
   return kind.metric_json && kind.metric_json(row.output, out);
 }
 
@@ -81,7 +81,7 @@ void append_json_value(Column column, const ResultRow& row, std::string& out) {
         out += "null";
       } else {
         out += '"';
-        out += kind_info(row.spec->kind).name;
+        out += fast_kind_info(row.spec->kind).name;
         out += '"';
       }
       return;
@@ -89,14 +89,14 @@ void append_json_value(Column column, const ResultRow& row, std::string& out) {
       if (row.spec == nullptr) {
         out += "null";
       } else {
-        kind_info(row.spec->kind).input_json(row.spec->input, out);
+        fast_kind_info(row.spec->kind).input_json(row.spec->input, out);
       }
       return;
     case Column::ok:
       out += row.ok ? "true" : "false";
       return;
     case Column::value:
-      if (row.ok && row.spec != nullptr) return kind_info(row.spec->kind).value_json(row.output, out);
+      if (row.ok && row.spec != nullptr) return fast_kind_info(row.spec->kind).value_json(row.output, out);
       out += "null";
       return;
     case Column::metric:
@@ -128,17 +128,17 @@ void append_csv_value(Column column, const ResultRow& row, std::string& out,
                       std::string& scratch) {
   switch (column) {
     case Column::kind:
-      if (row.spec != nullptr) out += kind_info(row.spec->kind).name;
+      if (row.spec != nullptr) out += fast_kind_info(row.spec->kind).name;
       return;
     case Column::input:
       if (row.spec == nullptr) return;
       scratch.clear();
-      kind_info(row.spec->kind).input_json(row.spec->input, scratch);
+      fast_kind_info(row.spec->kind).input_json(row.spec->input, scratch);
       return append_csv_json(scratch, out);
     case Column::value:
       if (!row.ok || row.spec == nullptr) return;
       scratch.clear();
-      kind_info(row.spec->kind).value_json(row.output, scratch);
+      fast_kind_info(row.spec->kind).value_json(row.output, scratch);
       return append_csv_json(scratch, out);
     case Column::metric:
       scratch.clear();

@@ -30,7 +30,7 @@ void expect_end(const Reader& r) {
 }
 
 KindId checked_kind(KindId raw) {
-  if (raw >= all_kinds().size()) throw WireError("wire: unknown kind id " + std::to_string(raw));
+  if (raw >= kind_count()) throw WireError("wire: unknown kind id " + std::to_string(raw));
   return raw;
 }
 

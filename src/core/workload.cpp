@@ -16,7 +16,7 @@ TaskSpec Generator::make(std::uint64_t id) const {
 }
 
 void Generator::input_of(std::uint64_t id, std::string& input) const {
-  const KindInfo& info = kind_info(kind);
+  const KindInfo& info = fast_kind_info(kind);
   if (!info.generate) {
     throw std::logic_error("kind " + info.name + " has no generator");
   }
@@ -45,7 +45,7 @@ bool GeneratedSource::next_batch(std::size_t max_tasks, TaskBatch& batch) {
                                                     std::numeric_limits<std::uint32_t>::max());
   const std::uint64_t n = std::min(cap, generator_.total - next_id_);
   batch.count = static_cast<std::uint32_t>(n);
-  batch.lane = kind_info(generator_.kind).lane;
+  batch.lane = fast_kind_info(generator_.kind).lane;
   batch.kind = generator_.kind;
   batch.params = generator_.params;
   batch.first_item = batch.first_id;

@@ -38,8 +38,8 @@ void LiveSource::push(Entry&& entry) {
 void LiveSource::submit(KindId kind, std::vector<std::string>& inputs,
                         std::shared_ptr<detail::Channel> channel, std::uint64_t first_index) {
   if (inputs.empty()) return;
-  if (kind_info(kind).lane == Lane::io && !kind_info(kind).start) {
-    throw usage_error("drover: kind " + kind_info(kind).name + " cannot start on the IO lane");
+  if (fast_kind_info(kind).lane == Lane::io && !fast_kind_info(kind).start) {
+    throw usage_error("drover: kind " + fast_kind_info(kind).name + " cannot start on the IO lane");
   }
   Entry e;
   e.count = inputs.size();
@@ -55,8 +55,8 @@ void LiveSource::submit_range(KindId kind, std::uint64_t count, const std::strin
                               std::shared_ptr<detail::Channel> channel,
                               std::uint64_t first_index) {
   if (count == 0) return;
-  if (!kind_info(kind).generate) {
-    throw usage_error("drover: kind " + kind_info(kind).name + " has no generator for ranges");
+  if (!fast_kind_info(kind).generate) {
+    throw usage_error("drover: kind " + fast_kind_info(kind).name + " has no generator for ranges");
   }
   Entry e;
   e.count = count;
@@ -122,7 +122,7 @@ bool LiveSource::next_batch(std::size_t max_tasks, TaskBatch& batch) {
   if (next_entry_ >= entries_.size()) return false;
   const std::size_t cap = std::max<std::size_t>(max_tasks, 1);
   Entry* e = &entries_[next_entry_];
-  batch.lane = kind_info(e->kind).lane;
+  batch.lane = fast_kind_info(e->kind).lane;
   if (e->range) {
     const auto n = static_cast<std::uint32_t>(
         std::min<std::uint64_t>({cap, e->count - e->taken, 0xFFFFFFFFu}));
@@ -144,7 +144,7 @@ bool LiveSource::next_batch(std::size_t max_tasks, TaskBatch& batch) {
     ++next_entry_;
     if (next_entry_ >= entries_.size()) break;
     e = &entries_[next_entry_];
-    if (e->range || kind_info(e->kind).lane != batch.lane) break;
+    if (e->range || fast_kind_info(e->kind).lane != batch.lane) break;
   }
   return true;
 }
@@ -167,7 +167,7 @@ std::optional<TaskSpec> LiveSource::spec_of(std::uint64_t id) const {
   const Entry* e = entry_of(id);
   if (e == nullptr || !e->range) return std::nullopt;  // explicit tasks travel with their input
   TaskSpec spec{e->kind, {}};
-  kind_info(e->kind).generate(e->params, id - e->first_id, spec.input);
+  fast_kind_info(e->kind).generate(e->params, id - e->first_id, spec.input);
   return spec;
 }
 
