@@ -12,7 +12,9 @@ import sys
 import time
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
-BUILD = os.path.join(ROOT, "build-bench")
+# The build to measure: build-bench (scripts/bench.sh makes it), or another
+# build with the benchmarks in it (DROVER_BENCH_BUILD: test.sh's smoke run).
+BUILD = os.path.abspath(os.environ.get("DROVER_BENCH_BUILD", os.path.join(ROOT, "build-bench")))
 DROVER = os.path.join(BUILD, "drover")
 REF_THREADS = os.path.join(BUILD, "bench", "drover_ref_threads")
 REF_PINGPONG = os.path.join(BUILD, "bench", "drover_ref_pingpong")

@@ -14,7 +14,7 @@ jobs="$(nproc)"
 
 echo "== build (Release, warnings are errors)"
 drover_build build -DCMAKE_BUILD_TYPE=Release -DDROVER_WERROR=ON -DDROVER_BUILD_TESTS=ON \
-  -DDROVER_BUILD_EXAMPLES=ON
+  -DDROVER_BUILD_EXAMPLES=ON -DDROVER_BUILD_BENCH=ON
 echo "== tests: unit, MPI at 1/2/3/5 ranks, end-to-end"
 ctest --test-dir build -j"$jobs" --output-on-failure --timeout 600
 
@@ -41,7 +41,8 @@ ctest --test-dir build-tsan -j"$jobs" --output-on-failure -L "unit|mpi" --timeou
 echo "== fuzzing the task-file and journal readers (libFuzzer, 20 s each, seed corpus in tests/fuzz)"
 scripts/fuzz.sh 20
 echo "== benchmark harness smoke test (--quick: small sizes, nothing asserted on speed)"
-scripts/bench.sh --quick
+# The test build has the benchmarks: no separate build-bench here.
+DROVER_BENCH_BUILD=build scripts/bench.sh --quick
 echo "== reliability against the ASan+UBSan binary: damaged journals, resume, retries, kill-and-resume"
 # The normal build's e2e ctests ran these (and scripts/soak.sh 14) already;
 # here the journal reader and writer, replay and retries run under ASan, with
