@@ -8,11 +8,11 @@
 #include <limits>
 #include <sstream>
 
-#include "core/errors.hpp"
-#include "core/kinds.hpp"
-#include "core/messages.hpp"
 #include "kinds/generators.hpp"
 #include "kinds/kernels.hpp"
+#include "model/errors.hpp"
+#include "model/kinds.hpp"
+#include "protocol/messages.hpp"
 
 namespace po = boost::program_options;
 
@@ -120,8 +120,8 @@ Generator make_generator(const po::variables_map& vm, const std::string& kind_na
     const std::int64_t from =
         int_in(vm, "from", 0, std::numeric_limits<std::int64_t>::min(), kI64Max);
     if (count > 0 && from > kI64Max - (count - 1)) {
-      throw InputError("--from " + std::to_string(from) + " with --count " +
-                       std::to_string(count) + " runs past the largest 64-bit integer");
+      throw InputError("--from " + std::to_string(from) + " with --count " + std::to_string(count) +
+                       " runs past the largest 64-bit integer");
     }
     Generator g = square_generator(static_cast<std::uint64_t>(count), from);
     g.kind = kind->id;  // the same parameters: the input of task 0

@@ -3,8 +3,8 @@
 
 #include <string>
 
-#include "core/launch_env.hpp"
-#include "core/run_options.hpp"
+#include "inputs/run_options.hpp"
+#include "launch/launch_env.hpp"
 
 namespace drover {
 

@@ -5,10 +5,10 @@
 #include <cmath>
 #include <string>
 
-#include "core/durations.hpp"
-#include "core/errors.hpp"
 #include "kinds/kernels.hpp"
-#include "core/kinds.hpp"
+#include "launch/durations.hpp"
+#include "model/errors.hpp"
+#include "model/kinds.hpp"
 
 namespace drover::cli_detail {
 namespace {

@@ -2,7 +2,7 @@
 #include <sstream>
 
 #include "cli/cli_common.hpp"
-#include "core/errors.hpp"
+#include "model/errors.hpp"
 
 namespace drover::cli_detail {
 

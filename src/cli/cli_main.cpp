@@ -5,10 +5,10 @@
 
 #include "cli/cli.hpp"
 #include "compare/compare.hpp"
-#include "core/errors.hpp"
-#include "core/journal_tools.hpp"
-#include "core/kinds.hpp"
-#include "core/launch_env.hpp"
+#include "launch/launch_env.hpp"
+#include "model/errors.hpp"
+#include "model/kinds.hpp"
+#include "outputs/journal_tools.hpp"
 #include "runtime/job.hpp"
 
 namespace drover {

@@ -6,8 +6,8 @@
 #include <string>
 #include <vector>
 
-#include "core/task.hpp"
-#include "core/workload.hpp"
+#include "model/task.hpp"
+#include "model/task_source.hpp"
 
 namespace drover {
 
@@ -30,7 +30,7 @@ struct Configuration {
 
 // The work of one kind, as drover run's options give it.
 struct Workload {
-  bool cpu_bound = true;   // crunch; false: download
+  bool cpu_bound = true;  // crunch; false: download
   std::uint64_t tasks = 0;
   std::int64_t count = 0;  // crunch: increments per task
   double min_seconds = 0;  // download durations

@@ -18,10 +18,10 @@
 #include <vector>
 
 #include "compare/compare.hpp"
-#include "core/binding.hpp"
-#include "core/errors.hpp"
-#include "core/kinds.hpp"
-#include "core/launch_env.hpp"
+#include "launch/binding.hpp"
+#include "launch/launch_env.hpp"
+#include "model/errors.hpp"
+#include "model/kinds.hpp"
 
 extern char** environ;
 
@@ -263,9 +263,8 @@ int run_compare(const Options& o) {
         const Measurement m = driver.measure(work, configs[i]);
         measured[i].push_back(m);
         std::fprintf(stderr, "  %s %s (%u x %u), run %u of %u: %.3f s, whole %.3f s\n",
-                     work.kind_name().c_str(), configs[i].name.c_str(),
-                     configs[i].ranks, configs[i].threads, rep + 1, o.repeat, m.drover_seconds,
-                     m.whole_seconds);
+                     work.kind_name().c_str(), configs[i].name.c_str(), configs[i].ranks,
+                     configs[i].threads, rep + 1, o.repeat, m.drover_seconds, m.whole_seconds);
       }
     }
     const auto rows = make_rows(work, configs, measured, o.cores);

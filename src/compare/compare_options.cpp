@@ -6,9 +6,9 @@
 #include <sstream>
 
 #include "compare/compare.hpp"
-#include "core/errors.hpp"
-#include "core/kinds.hpp"
 #include "kinds/kernels.hpp"
+#include "model/errors.hpp"
+#include "model/kinds.hpp"
 
 namespace po = boost::program_options;
 

@@ -2,8 +2,8 @@
 #include <string>
 
 #include "compare/compare.hpp"
-#include "core/kinds.hpp"
 #include "kinds/generators.hpp"
+#include "model/kinds.hpp"
 
 namespace drover::compare {
 namespace {
@@ -66,8 +66,7 @@ std::vector<Configuration> configurations(Lane lane, unsigned ranks, unsigned th
 
 std::vector<std::string> run_arguments(const Workload& work, const Configuration& config,
                                        const std::string& summary_json) {
-  std::vector<std::string> args = {"run", work.kind_name(), "--tasks",
-                                   std::to_string(work.tasks)};
+  std::vector<std::string> args = {"run", work.kind_name(), "--tasks", std::to_string(work.tasks)};
   if (work.cpu_bound) {
     args.insert(args.end(), {"--count", std::to_string(work.count)});
   } else {

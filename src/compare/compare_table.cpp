@@ -4,8 +4,8 @@
 #include <string>
 
 #include "compare/compare.hpp"
-#include "core/kinds.hpp"
 #include "kinds/generators.hpp"
+#include "model/kinds.hpp"
 
 namespace drover::compare {
 namespace {
@@ -115,8 +115,7 @@ Stat Stat::of(std::vector<double> values) {
 }
 
 std::string explain(const Workload& work, const Row& row, unsigned cores) {
-  return work.lane() == Lane::cpu ? explain_cpu(work, row, cores)
-                                                : explain_io(work, row, cores);
+  return work.lane() == Lane::cpu ? explain_cpu(work, row, cores) : explain_io(work, row, cores);
 }
 
 std::vector<Row> make_rows(const Workload& work, const std::vector<Configuration>& configs,

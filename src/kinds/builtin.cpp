@@ -1,6 +1,6 @@
 // The built-in kinds join the registry through the public register_kind, when the CLI asks.
-#include "core/kinds.hpp"
 #include "kinds/kernels.hpp"
+#include "model/kinds.hpp"
 
 namespace drover {
 

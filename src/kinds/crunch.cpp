@@ -3,11 +3,11 @@
 #include <stdexcept>
 #include <string>
 
-#include "core/errors.hpp"
-#include "core/kinds.hpp"
 #include "kinds/json_fields.hpp"
 #include "kinds/kernels.hpp"
 #include "kinds/pod.hpp"
+#include "model/errors.hpp"
+#include "model/kinds.hpp"
 
 namespace drover {
 

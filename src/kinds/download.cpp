@@ -6,12 +6,12 @@
 #include <string>
 #include <vector>
 
-#include "core/errors.hpp"
-#include "core/kinds.hpp"
-#include "core/sinks.hpp"
 #include "kinds/json_fields.hpp"
 #include "kinds/kernels.hpp"
 #include "kinds/pod.hpp"
+#include "model/errors.hpp"
+#include "model/json_text.hpp"
+#include "model/kinds.hpp"
 
 namespace drover::builtin {
 namespace {

@@ -1,10 +1,11 @@
-// Generated workloads of the built-in kinds: their parameters, encoded as each kind's generate reads them.
+// Generated workloads of the built-in kinds: their parameters, encoded as each kind's generate
+// reads them.
 #include "kinds/generators.hpp"
 
 #include <stdexcept>
 
-#include "core/kinds.hpp"
 #include "kinds/pod.hpp"
+#include "model/kinds.hpp"
 
 namespace drover {
 namespace {

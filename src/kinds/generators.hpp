@@ -1,10 +1,11 @@
-// Generated workloads of the built-in kinds: the parameters behind drover run square|crunch|download.
+// Generated workloads of the built-in kinds: the parameters behind drover run
+// square|crunch|download.
 #pragma once
 
 #include <cstdint>
 #include <span>
 
-#include "core/workload.hpp"
+#include "model/task_source.hpp"
 
 namespace drover {
 

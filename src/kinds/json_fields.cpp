@@ -4,8 +4,8 @@
 #include <charconv>
 #include <cmath>
 
-#include "core/errors.hpp"
-#include "core/sinks.hpp"
+#include "model/errors.hpp"
+#include "model/json_text.hpp"
 
 namespace drover::builtin {
 
@@ -34,8 +34,7 @@ const nlohmann::json& require(const nlohmann::json& object, const char* field,
 
 // JSON numbers come as signed, unsigned (above INT64_MAX) or float; only the
 // first is an int64, and a float is rejected even when integral ("3.0").
-std::int64_t require_int64(const nlohmann::json& object, const char* field,
-                           std::string_view kind) {
+std::int64_t require_int64(const nlohmann::json& object, const char* field, std::string_view kind) {
   const nlohmann::json& value = require(object, field, kind);
   // nlohmann reads integers beyond uint64 as floats: still say "out of range".
   const bool too_big = (value.is_number_unsigned() && value.get<std::uint64_t>() > INT64_MAX) ||
@@ -69,9 +68,9 @@ void append_json_double(double value, std::string& out) {
     return;
   }
   char digits[32];
-  out.append(digits, std::to_chars(digits, digits + sizeof digits, value,
-                                   std::chars_format::general, 9)
-                         .ptr);
+  out.append(
+      digits,
+      std::to_chars(digits, digits + sizeof digits, value, std::chars_format::general, 9).ptr);
 }
 
 }  // namespace drover::builtin

@@ -3,10 +3,10 @@
 #include <stdexcept>
 #include <string>
 
-#include "core/kinds.hpp"
 #include "kinds/json_fields.hpp"
 #include "kinds/kernels.hpp"
 #include "kinds/pod.hpp"
+#include "model/kinds.hpp"
 
 namespace drover {
 namespace {

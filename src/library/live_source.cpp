@@ -3,7 +3,7 @@
 
 #include <algorithm>
 
-#include "core/kinds.hpp"
+#include "model/kinds.hpp"
 
 namespace drover {
 
@@ -52,8 +52,7 @@ void LiveSource::submit(KindId kind, std::vector<std::string>& inputs,
 }
 
 void LiveSource::submit_range(KindId kind, std::uint64_t count, const std::string& params,
-                              std::shared_ptr<detail::Channel> channel,
-                              std::uint64_t first_index) {
+                              std::shared_ptr<detail::Channel> channel, std::uint64_t first_index) {
   if (count == 0) return;
   if (!fast_kind_info(kind).generate) {
     throw usage_error("drover: kind " + fast_kind_info(kind).name + " has no generator for ranges");
@@ -181,8 +180,7 @@ void LiveSource::consume(const TaskBatch& tasks, const ResultBatch& results) {
       e = entry_of(tasks.first_id + begin);
     }
     if (e == nullptr) throw std::logic_error("library: results for a task nobody submitted");
-    const std::size_t end =
-        std::min<std::uint64_t>(n, e->first_id + e->count - tasks.first_id);
+    const std::size_t end = std::min<std::uint64_t>(n, e->first_id + e->count - tasks.first_id);
     deliver(*e, tasks, results, begin, end);
     begin = end;
   }

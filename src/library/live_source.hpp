@@ -13,9 +13,9 @@
 #include <string>
 #include <vector>
 
-#include "core/consumer.hpp"
-#include "core/report.hpp"
-#include "core/workload.hpp"
+#include "model/task_source.hpp"
+#include "outputs/report.hpp"
+#include "scheduling/consumer.hpp"
 
 namespace drover {
 
@@ -30,8 +30,8 @@ class LiveSource final : public TaskSource, public ResultConsumer, public detail
   LiveSource(std::uint64_t max_pending, std::function<void()> wake);
 
   // --- detail::Service: any caller thread ---
-  void submit(KindId kind, std::vector<std::string>& inputs, std::shared_ptr<detail::Channel> channel,
-              std::uint64_t first_index) override;
+  void submit(KindId kind, std::vector<std::string>& inputs,
+              std::shared_ptr<detail::Channel> channel, std::uint64_t first_index) override;
   void submit_range(KindId kind, std::uint64_t count, const std::string& params,
                     std::shared_ptr<detail::Channel> channel, std::uint64_t first_index) override;
   KindId kind_named(const char* name) const override;
@@ -81,12 +81,12 @@ class LiveSource final : public TaskSource, public ResultConsumer, public detail
   const std::uint64_t max_pending_;
   std::function<void()> wake_;
   mutable std::mutex mutex_;
-  std::condition_variable room_;   // pending_ fell: a waiting submit may go on
-  std::deque<Entry> entries_;      // in id order; the front is dropped once delivered
-  std::size_t next_entry_ = 0;     // first entry with tasks not yet taken
-  std::uint64_t next_id_ = 0;      // the id the next submission starts at
-  std::uint64_t taken_id_ = 0;     // the id the next batch starts at
-  std::uint64_t pending_ = 0;      // submitted, not yet delivered
+  std::condition_variable room_;  // pending_ fell: a waiting submit may go on
+  std::deque<Entry> entries_;     // in id order; the front is dropped once delivered
+  std::size_t next_entry_ = 0;    // first entry with tasks not yet taken
+  std::uint64_t next_id_ = 0;     // the id the next submission starts at
+  std::uint64_t taken_id_ = 0;    // the id the next batch starts at
+  std::uint64_t pending_ = 0;     // submitted, not yet delivered
   bool closed_ = false;
   bool news_ = false;
   std::vector<RankInfo> ranks_;

@@ -8,7 +8,7 @@
 #include <cstdio>
 #include <cstdlib>
 
-#include "core/launch_env.hpp"
+#include "launch/launch_env.hpp"
 #include "runtime/signals.hpp"
 
 #include "runtime/job.hpp"

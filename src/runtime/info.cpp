@@ -9,9 +9,9 @@
 #include <sstream>
 #include <thread>
 
-#include "core/binding.hpp"
-#include "core/launch_env.hpp"
-#include "core/messages.hpp"
+#include "launch/binding.hpp"
+#include "launch/launch_env.hpp"
+#include "protocol/messages.hpp"
 #include "runtime/job.hpp"
 
 namespace drover {

@@ -8,9 +8,9 @@
 #include <memory>
 #include <thread>
 
-#include "core/errors.hpp"
-#include "core/launch_env.hpp"
-#include "core/leader_inputs.hpp"
+#include "inputs/leader_inputs.hpp"
+#include "launch/launch_env.hpp"
+#include "model/errors.hpp"
 #include "runtime/loops.hpp"
 #include "runtime/startup.hpp"
 

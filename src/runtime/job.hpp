@@ -6,8 +6,8 @@
 #include <cstdio>
 #include <string>
 
-#include "core/consumer.hpp"
-#include "core/run_options.hpp"
+#include "inputs/run_options.hpp"
+#include "scheduling/consumer.hpp"
 
 namespace drover {
 

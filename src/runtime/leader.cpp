@@ -9,16 +9,16 @@
 #include <thread>
 #include <vector>
 
-#include "core/durations.hpp"
-#include "core/errors.hpp"
-#include "core/executor.hpp"
-#include "core/progress.hpp"
-#include "core/resume.hpp"
-#include "core/scheduler.hpp"
-#include "core/trace.hpp"
+#include "execution/executor.hpp"
+#include "launch/durations.hpp"
+#include "model/errors.hpp"
+#include "outputs/progress.hpp"
+#include "outputs/trace.hpp"
 #include "runtime/backoff.hpp"
 #include "runtime/loops.hpp"
 #include "runtime/signals.hpp"
+#include "scheduling/resume.hpp"
+#include "scheduling/scheduler.hpp"
 
 namespace drover {
 namespace {

@@ -5,7 +5,7 @@
 
 #include <vector>
 
-#include "core/completion_queue.hpp"
+#include "execution/completion_queue.hpp"
 #include "library/live_source.hpp"
 #include "runtime/loops.hpp"
 

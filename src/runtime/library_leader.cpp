@@ -6,9 +6,9 @@
 #include <thread>
 #include <vector>
 
-#include "core/scheduler.hpp"
 #include "runtime/backoff.hpp"
 #include "runtime/library.hpp"
+#include "scheduling/scheduler.hpp"
 
 namespace drover {
 

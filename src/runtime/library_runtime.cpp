@@ -10,7 +10,7 @@
 #include <thread>
 #include <typeinfo>
 
-#include "core/errors.hpp"
+#include "model/errors.hpp"
 #include "runtime/library.hpp"
 #include "runtime/startup.hpp"
 
@@ -88,7 +88,8 @@ Runtime::Runtime(int& argc, char**& argv, Options options) {
   }
   if (!m.start.welcome.ok) {
     // All or nothing: every rank leaves, rank 0 says why, once.
-    if (m.world.rank() == 0) std::fprintf(stderr, "drover: error: %s\n", m.start.welcome.error.c_str());
+    if (m.world.rank() == 0)
+      std::fprintf(stderr, "drover: error: %s\n", m.start.welcome.error.c_str());
     std::fflush(stderr);
     impl_.reset();  // MPI_Finalize
     std::exit(kExitUsage);
@@ -118,8 +119,9 @@ Runtime::~Runtime() {
     if (std::uncaught_exceptions() > 0) {
       // An exception is leaving the leader's main: tasks may be pending and
       // waiting for them could take any time. End the job now, with a word.
-      std::fprintf(stderr, "drover: rank 0: an exception left main while the runtime ran; "
-                           "ending the job\n");
+      std::fprintf(stderr,
+                   "drover: rank 0: an exception left main while the runtime ran; "
+                   "ending the job\n");
       std::fflush(stderr);
       m.world.abort(kExitAborted);
     }

@@ -6,15 +6,15 @@
 #include <string>
 #include <vector>
 
-#include "core/binding.hpp"
-#include "core/executor.hpp"
-#include "core/leader_inputs.hpp"
-#include "core/messages.hpp"
-#include "core/report.hpp"
-#include "core/run_options.hpp"
-#include "core/sinks.hpp"
-#include "core/transport.hpp"
-#include "core/workload.hpp"
+#include "execution/executor.hpp"
+#include "inputs/leader_inputs.hpp"
+#include "inputs/run_options.hpp"
+#include "launch/binding.hpp"
+#include "model/task_source.hpp"
+#include "outputs/report.hpp"
+#include "outputs/sinks.hpp"
+#include "protocol/messages.hpp"
+#include "protocol/transport.hpp"
 #include "runtime/job.hpp"
 #include "runtime/mpi_transport.hpp"
 

@@ -8,8 +8,8 @@
 #include <span>
 #include <vector>
 
-#include "core/messages.hpp"
-#include "core/wire.hpp"
+#include "protocol/messages.hpp"
+#include "protocol/wire.hpp"
 
 namespace drover {
 

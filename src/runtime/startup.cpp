@@ -5,8 +5,8 @@
 
 #include <climits>
 
-#include "core/errors.hpp"
-#include "core/kinds.hpp"
+#include "model/errors.hpp"
+#include "model/kinds.hpp"
 
 namespace drover {
 namespace {

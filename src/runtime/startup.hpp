@@ -5,16 +5,16 @@
 #include <string>
 #include <vector>
 
-#include "core/binding.hpp"
-#include "core/messages.hpp"
-#include "core/report.hpp"
+#include "launch/binding.hpp"
+#include "outputs/report.hpp"
+#include "protocol/messages.hpp"
 #include "runtime/mpi_transport.hpp"
 
 namespace drover {
 
 struct StartupOutcome {
-  to_worker::Welcome welcome;   // ok, the error to print, the plan
-  std::vector<RankInfo> ranks;  // rank 0 only: every rank's Hello, by rank
+  to_worker::Welcome welcome;        // ok, the error to print, the plan
+  std::vector<RankInfo> ranks;       // rank 0 only: every rank's Hello, by rank
   std::vector<RankThreads> threads;  // rank 0 only: pool and binding, by rank
 };
 

@@ -6,7 +6,7 @@
 #include <thread>
 #include <vector>
 
-#include "core/executor.hpp"
+#include "execution/executor.hpp"
 #include "runtime/backoff.hpp"
 #include "runtime/loops.hpp"
 #include "runtime/signals.hpp"

@@ -6,12 +6,12 @@
 #include <optional>
 #include <utility>
 
-#include "core/completion_queue.hpp"
-#include "core/executor.hpp"
-#include "core/kinds.hpp"
-#include "core/task.hpp"
-#include "core/workload.hpp"
+#include "execution/completion_queue.hpp"
+#include "execution/executor.hpp"
 #include "kinds/generators.hpp"
+#include "model/kinds.hpp"
+#include "model/task.hpp"
+#include "model/task_source.hpp"
 
 namespace drover {
 namespace {

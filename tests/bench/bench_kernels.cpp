@@ -6,10 +6,10 @@
 #include <string>
 #include <vector>
 
-#include "core/kinds.hpp"
-#include "core/workload.hpp"
 #include "kinds/generators.hpp"
 #include "kinds/kernels.hpp"
+#include "model/kinds.hpp"
+#include "model/task_source.hpp"
 
 namespace drover {
 namespace {

@@ -4,9 +4,9 @@
 #include <cstdint>
 #include <utility>
 
-#include "core/consumer.hpp"
-#include "core/reorder.hpp"
-#include "core/task.hpp"
+#include "model/task.hpp"
+#include "scheduling/consumer.hpp"
+#include "scheduling/reorder.hpp"
 
 namespace drover {
 namespace {

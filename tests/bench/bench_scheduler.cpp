@@ -7,11 +7,13 @@
 #include <utility>
 #include <vector>
 
-#include "core/consumer.hpp"
-#include "core/scheduler.hpp"
-#include "core/transport.hpp"
-#include "core/workload.hpp"
+#include "inputs/generated_source.hpp"
+#include "inputs/task_file.hpp"
 #include "kinds/generators.hpp"
+#include "model/task_source.hpp"
+#include "protocol/transport.hpp"
+#include "scheduling/consumer.hpp"
+#include "scheduling/scheduler.hpp"
 
 namespace drover {
 namespace {

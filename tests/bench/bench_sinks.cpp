@@ -7,13 +7,13 @@
 #include <memory>
 #include <vector>
 
-#include "core/kinds.hpp"
-#include "core/report.hpp"
-#include "core/sinks.hpp"
-#include "core/task.hpp"
-#include "core/workload.hpp"
 #include "kinds/generators.hpp"
 #include "kinds/pod.hpp"
+#include "model/kinds.hpp"
+#include "model/task.hpp"
+#include "model/task_source.hpp"
+#include "outputs/report.hpp"
+#include "outputs/sinks.hpp"
 
 namespace drover {
 namespace {

@@ -7,7 +7,7 @@
 #include <thread>
 #include <vector>
 
-#include "core/thread_pool.hpp"
+#include "execution/thread_pool.hpp"
 
 namespace drover {
 namespace {

@@ -6,10 +6,10 @@
 #include <utility>
 #include <vector>
 
-#include "core/kinds.hpp"
-#include "core/task.hpp"
-#include "core/wire.hpp"
 #include "kinds/pod.hpp"
+#include "model/kinds.hpp"
+#include "model/task.hpp"
+#include "protocol/wire.hpp"
 
 namespace drover {
 namespace {

@@ -6,9 +6,9 @@
 #include <string>
 #include <vector>
 
-#include "core/errors.hpp"
-#include "core/journal.hpp"
-#include "core/journal_codec.hpp"
+#include "journal/journal.hpp"
+#include "journal/journal_codec.hpp"
+#include "model/errors.hpp"
 
 namespace {
 

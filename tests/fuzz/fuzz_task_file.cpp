@@ -5,9 +5,11 @@
 #include <string>
 #include <string_view>
 
-#include "core/errors.hpp"
-#include "core/kinds.hpp"
-#include "core/workload.hpp"
+#include "inputs/generated_source.hpp"
+#include "inputs/task_file.hpp"
+#include "model/errors.hpp"
+#include "model/kinds.hpp"
+#include "model/task_source.hpp"
 
 extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size) {
   const std::string_view input(reinterpret_cast<const char*>(data), size);

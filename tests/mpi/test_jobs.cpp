@@ -12,10 +12,10 @@
 
 #include <unistd.h>
 
-#include "core/errors.hpp"
-#include "core/kinds.hpp"
 #include "kinds/generators.hpp"
 #include "kinds/pod.hpp"
+#include "model/errors.hpp"
+#include "model/kinds.hpp"
 #include "runtime/job.hpp"
 
 namespace drover {
@@ -150,7 +150,8 @@ TEST(Jobs, CrunchAndShortDownloads) {
     ASSERT_EQ(r.seen.values.size(), 40u);
     for (std::size_t i = 0; i < 40; ++i) {
       EXPECT_EQ(r.seen.ids[i], i);
-      EXPECT_EQ(r.seen.values[i], std::llround(download_seconds_of(d.make(i).input) * 1000)) << "planned ms";
+      EXPECT_EQ(r.seen.values[i], std::llround(download_seconds_of(d.make(i).input) * 1000))
+          << "planned ms";
     }
   }
 }

@@ -1,5 +1,5 @@
 // Test binaries know the built-in kinds, as the drover CLI does: registered before main.
-#include "core/kinds.hpp"
+#include "model/kinds.hpp"
 
 namespace {
 

@@ -4,11 +4,11 @@
 #include <cstdint>
 #include <vector>
 
-#include "core/consumer.hpp"
-#include "core/scheduler.hpp"
-#include "core/transport.hpp"
-#include "core/workload.hpp"
+#include "model/task_source.hpp"
 #include "model_test_util.hpp"
+#include "protocol/transport.hpp"
+#include "scheduling/consumer.hpp"
+#include "scheduling/scheduler.hpp"
 
 namespace drover::testing {
 

@@ -12,8 +12,8 @@
 #include <string>
 #include <vector>
 
-#include "core/errors.hpp"
-#include "core/journal.hpp"
+#include "journal/journal.hpp"
+#include "model/errors.hpp"
 #include "model_test_util.hpp"
 
 namespace drover::journal_test {

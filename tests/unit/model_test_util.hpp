@@ -9,12 +9,14 @@
 #include <string_view>
 #include <vector>
 
-#include "core/kinds.hpp"
-#include "core/task.hpp"
-#include "core/workload.hpp"
+#include "inputs/generated_source.hpp"
+#include "inputs/task_file.hpp"
 #include "kinds/generators.hpp"
 #include "kinds/kernels.hpp"
 #include "kinds/pod.hpp"
+#include "model/kinds.hpp"
+#include "model/task.hpp"
+#include "model/task_source.hpp"
 
 namespace drover::model_test {
 
@@ -23,9 +25,15 @@ inline KindId kind_id(std::string_view name) {
   if (k == nullptr) throw std::logic_error("no kind " + std::string(name));
   return k->id;
 }
-inline KindId square_id() { return kind_id("square"); }
-inline KindId crunch_id() { return kind_id("crunch"); }
-inline KindId download_id() { return kind_id("download"); }
+inline KindId square_id() {
+  return kind_id("square");
+}
+inline KindId crunch_id() {
+  return kind_id("crunch");
+}
+inline KindId download_id() {
+  return kind_id("download");
+}
 
 inline TaskSpec square_spec(std::int64_t n) {
   TaskSpec s{square_id(), {}};

@@ -8,9 +8,9 @@
 #include <utility>
 #include <vector>
 
-#include "core/kinds.hpp"
-#include "core/report.hpp"
+#include "model/kinds.hpp"
 #include "model_test_util.hpp"
+#include "outputs/report.hpp"
 
 namespace drover::report_test {
 

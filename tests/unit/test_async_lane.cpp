@@ -11,7 +11,7 @@
 #include <memory>
 #include <thread>
 
-#include "core/async_lane.hpp"
+#include "execution/async_lane.hpp"
 
 namespace drover {
 namespace {

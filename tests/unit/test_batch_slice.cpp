@@ -1,7 +1,7 @@
 // Slicing a finished batch keeps every task's result, span and failure, re-based.
 #include <gtest/gtest.h>
 
-#include "core/batch_slice.hpp"
+#include "model/batch_slice.hpp"
 #include "model_test_util.hpp"
 
 namespace drover {

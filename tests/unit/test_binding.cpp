@@ -1,7 +1,7 @@
 // The warning when a rank's pool and the CPUs its launcher bound it to disagree.
 #include <gtest/gtest.h>
 
-#include "core/binding.hpp"
+#include "launch/binding.hpp"
 
 namespace drover {
 namespace {

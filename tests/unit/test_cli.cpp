@@ -8,7 +8,7 @@
 #include <vector>
 
 #include "cli/cli.hpp"
-#include "core/errors.hpp"
+#include "model/errors.hpp"
 
 namespace drover {
 namespace {

@@ -8,7 +8,7 @@
 #include <vector>
 
 #include "compare/compare.hpp"
-#include "core/errors.hpp"
+#include "model/errors.hpp"
 
 namespace drover::compare {
 namespace {

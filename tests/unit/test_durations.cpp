@@ -1,7 +1,7 @@
 // Durations from the command line and from captured `scontrol show job` output.
 #include <gtest/gtest.h>
 
-#include "core/durations.hpp"
+#include "launch/durations.hpp"
 
 namespace drover {
 namespace {

@@ -12,8 +12,8 @@
 #include <string>
 #include <vector>
 
-#include "core/executor.hpp"
-#include "core/kinds.hpp"
+#include "execution/executor.hpp"
+#include "model/kinds.hpp"
 #include "model_test_util.hpp"
 
 namespace drover {
@@ -112,7 +112,7 @@ TEST(LocalExecutor, RangeSquaresMatchSerialReference) {
     ASSERT_EQ(value_of(result, i), n * n) << "index " << i;
   }
   EXPECT_TRUE(result.failures.empty());
-  EXPECT_EQ(result.stride, 8u);  // packed int64s: no offsets, no metric
+  EXPECT_EQ(result.stride, 8u);        // packed int64s: no offsets, no metric
   EXPECT_EQ(result.spans.size(), 4u);  // one per chunk, one chunk per thread
   expect_spans_cover(result, 3);
   EXPECT_EQ(executor.in_flight(), 0u);
@@ -159,7 +159,8 @@ TEST(LocalExecutor, RangeStartingBelowTheNegativeBoundary) {
 TEST(LocalExecutor, CrunchRangeHasOneSpanAndMetricPerTask) {
   CompletionQueue<ResultBatch> done;
   LocalExecutor executor(square_config(4), done);
-  const ResultBatch result = run_one(executor, done, range_batch(crunch_generator(1000, 2000), 4, 10, 37));
+  const ResultBatch result =
+      run_one(executor, done, range_batch(crunch_generator(1000, 2000), 4, 10, 37));
   ASSERT_EQ(result.size(), 37u);
   ASSERT_EQ(result.stride, 16u);  // {count, ns per increment} per task
   ASSERT_EQ(result.spans.size(), 37u);

@@ -5,7 +5,7 @@
 #include <limits>
 #include <thread>
 
-#include "core/executor.hpp"
+#include "execution/executor.hpp"
 #include "model_test_util.hpp"
 
 namespace drover {

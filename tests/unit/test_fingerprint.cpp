@@ -3,10 +3,10 @@
 
 #include <fstream>
 
-#include "core/errors.hpp"
-#include "core/fingerprint.hpp"
-#include "core/kinds.hpp"
+#include "journal/fingerprint.hpp"
 #include "kinds/generators.hpp"
+#include "model/errors.hpp"
+#include "model/kinds.hpp"
 
 namespace drover {
 namespace {

@@ -6,8 +6,8 @@
 #include <stdexcept>
 #include <string>
 
-#include "core/journal.hpp"
-#include "core/journal_codec.hpp"
+#include "journal/journal.hpp"
+#include "journal/journal_codec.hpp"
 #include "journal_test_util.hpp"
 #include "model_test_util.hpp"
 

@@ -8,10 +8,10 @@
 #include <utility>
 #include <vector>
 
-#include "core/journal.hpp"
-#include "core/journal_codec.hpp"
-#include "core/kinds.hpp"
+#include "journal/journal.hpp"
+#include "journal/journal_codec.hpp"
 #include "journal_test_util.hpp"
+#include "model/kinds.hpp"
 
 namespace drover {
 namespace {

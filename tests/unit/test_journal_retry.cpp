@@ -3,7 +3,7 @@
 
 #include <filesystem>
 
-#include "core/journal_retry.hpp"
+#include "journal/journal_retry.hpp"
 #include "journal_test_util.hpp"
 
 namespace drover {

@@ -8,12 +8,12 @@
 #include <string>
 #include <vector>
 
-#include "core/errors.hpp"
-#include "core/fingerprint.hpp"
-#include "core/journal.hpp"
-#include "core/journal_tools.hpp"
-#include "core/report.hpp"
+#include "journal/fingerprint.hpp"
+#include "journal/journal.hpp"
+#include "model/errors.hpp"
 #include "model_test_util.hpp"
+#include "outputs/journal_tools.hpp"
+#include "outputs/report.hpp"
 
 namespace drover {
 namespace {

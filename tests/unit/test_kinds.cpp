@@ -8,8 +8,8 @@
 #include <string>
 #include <vector>
 
-#include "core/errors.hpp"
-#include "core/kinds.hpp"
+#include "model/errors.hpp"
+#include "model/kinds.hpp"
 #include "model_test_util.hpp"
 
 namespace drover {
@@ -227,10 +227,8 @@ TEST(Kinds, RejectsBadFields) {
   EXPECT_EQ(parse_error(square_id(), R"({"n":-9223372036854775809})"),
             R"("n" is out of range (must fit int64))");
   EXPECT_EQ(parse_error(square_id(), R"({})"), R"(missing field "n" for kind square)");
-  EXPECT_EQ(parse_error(square_id(), R"({"n":1,"x":2})"),
-            R"(unknown field "x" for kind square)");
-  EXPECT_EQ(parse_error(crunch_id(), R"({"cout":5})"),
-            R"(unknown field "cout" for kind crunch)");
+  EXPECT_EQ(parse_error(square_id(), R"({"n":1,"x":2})"), R"(unknown field "x" for kind square)");
+  EXPECT_EQ(parse_error(crunch_id(), R"({"cout":5})"), R"(unknown field "cout" for kind crunch)");
   EXPECT_EQ(parse_error(crunch_id(), R"({"count":-1})"),
             R"("count" must be in [0, 1000000000000])");
   EXPECT_EQ(parse_error(crunch_id(), R"({"count":1000000000001})"),

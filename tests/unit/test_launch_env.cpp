@@ -1,7 +1,7 @@
 // Launch detection on environments captured from mpirun, srun and sbatch runs.
 #include <gtest/gtest.h>
 
-#include "core/launch_env.hpp"
+#include "launch/launch_env.hpp"
 
 namespace drover {
 namespace {

@@ -6,8 +6,8 @@
 #include <fstream>
 #include <string>
 
-#include "core/errors.hpp"
-#include "core/leader_inputs.hpp"
+#include "inputs/leader_inputs.hpp"
+#include "model/errors.hpp"
 
 namespace drover {
 namespace {

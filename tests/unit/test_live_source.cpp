@@ -1,4 +1,5 @@
-// The library's queue through the real scheduler and a recording transport: ids, batches, routing, the end.
+// The library's queue through the real scheduler and a recording transport: ids, batches, routing,
+// the end.
 #include <gtest/gtest.h>
 
 #include <map>
@@ -6,10 +7,10 @@
 #include <string>
 #include <vector>
 
-#include "core/scheduler.hpp"
 #include "fake_transport.hpp"
 #include "library/live_source.hpp"
 #include "model_test_util.hpp"
+#include "scheduling/scheduler.hpp"
 
 namespace drover {
 namespace {
@@ -148,7 +149,8 @@ TEST(LiveSource, SubmissionsWaitForRoomButNeverForAnEmptyQueue) {
   LiveSource source(4, [] {});
   auto call = std::make_shared<Recorded>();
   std::vector<std::string> big = encoded({1, 2, 3, 4, 5, 6});
-  source.submit(model_test::square_id(), big, call, 0);  // larger than the bound, queue empty: taken
+  source.submit(model_test::square_id(), big, call,
+                0);  // larger than the bound, queue empty: taken
   EXPECT_TRUE(source.peek_kind().has_value());
   source.abort("shutting down");
   EXPECT_EQ(call->aborted, "shutting down");

@@ -4,7 +4,7 @@
 #include <cstdio>
 #include <string>
 
-#include "core/progress.hpp"
+#include "outputs/progress.hpp"
 
 namespace drover {
 namespace {

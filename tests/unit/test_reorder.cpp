@@ -1,8 +1,8 @@
 // The reorder buffer releases batches strictly in id order and holds only what it must.
 #include <gtest/gtest.h>
 
-#include "core/reorder.hpp"
 #include "fake_transport.hpp"
+#include "scheduling/reorder.hpp"
 
 namespace drover {
 namespace {

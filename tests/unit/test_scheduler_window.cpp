@@ -5,9 +5,11 @@
 #include <map>
 #include <queue>
 
-#include "core/scheduler.hpp"
-#include "core/workload.hpp"
 #include "fake_transport.hpp"
+#include "inputs/generated_source.hpp"
+#include "inputs/task_file.hpp"
+#include "model/task_source.hpp"
+#include "scheduling/scheduler.hpp"
 
 namespace drover {
 namespace {

@@ -12,9 +12,9 @@
 #include <string_view>
 #include <vector>
 
-#include "core/errors.hpp"
-#include "core/sinks.hpp"
+#include "model/errors.hpp"
 #include "model_test_util.hpp"
+#include "outputs/sinks.hpp"
 
 namespace drover {
 namespace {

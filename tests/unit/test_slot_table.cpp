@@ -4,7 +4,7 @@
 #include <set>
 #include <string>
 
-#include "core/slot_table.hpp"
+#include "scheduling/slot_table.hpp"
 
 namespace drover {
 namespace {

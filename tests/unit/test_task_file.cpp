@@ -6,8 +6,10 @@
 #include <fstream>
 #include <string>
 
-#include "core/errors.hpp"
-#include "core/workload.hpp"
+#include "inputs/generated_source.hpp"
+#include "inputs/task_file.hpp"
+#include "model/errors.hpp"
+#include "model/task_source.hpp"
 #include "model_test_util.hpp"
 
 namespace drover {
@@ -54,10 +56,8 @@ class TaskFileTest : public ::testing::Test {
 };
 
 TEST(ParseTaskLine, ParsesEachKind) {
-  EXPECT_EQ(parse_task_line(R"({"kind":"square","n":12})", "f", 1),
-            (square_spec(12)));
-  EXPECT_EQ(parse_task_line(R"( {"count": 5, "kind": "crunch"} )", "f", 1),
-            (crunch_spec(5)));
+  EXPECT_EQ(parse_task_line(R"({"kind":"square","n":12})", "f", 1), (square_spec(12)));
+  EXPECT_EQ(parse_task_line(R"( {"count": 5, "kind": "crunch"} )", "f", 1), (crunch_spec(5)));
   EXPECT_EQ(parse_task_line(R"({"kind":"download","name":"x.bin","seconds":1.25})", "f", 1),
             (download_spec("x.bin", 1.25)));
 }

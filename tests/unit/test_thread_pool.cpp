@@ -9,7 +9,7 @@
 #include <stdexcept>
 #include <vector>
 
-#include "core/thread_pool.hpp"
+#include "execution/thread_pool.hpp"
 
 namespace drover {
 namespace {

@@ -10,8 +10,8 @@
 #include <sstream>
 #include <string>
 
-#include "core/errors.hpp"
-#include "core/trace.hpp"
+#include "model/errors.hpp"
+#include "outputs/trace.hpp"
 #include "report_test_util.hpp"
 
 namespace drover {

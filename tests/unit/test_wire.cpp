@@ -3,8 +3,8 @@
 
 #include <cstring>
 
-#include "core/wire.hpp"
 #include "model_test_util.hpp"
+#include "protocol/wire.hpp"
 
 namespace drover {
 namespace {

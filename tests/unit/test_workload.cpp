@@ -5,8 +5,10 @@
 #include <limits>
 #include <set>
 
-#include "core/kinds.hpp"
-#include "core/workload.hpp"
+#include "inputs/generated_source.hpp"
+#include "inputs/task_file.hpp"
+#include "model/kinds.hpp"
+#include "model/task_source.hpp"
 #include "model_test_util.hpp"
 
 namespace drover {
@@ -66,7 +68,8 @@ TEST(Generator, DownloadDurationsAreDeterministicAndSpread) {
   // Another seed draws other durations.
   const Generator other = downloads(43);
   int same = 0;
-  for (std::uint64_t id = 0; id < 100; ++id) same += input_seconds(other.make(id)) == input_seconds(g.make(id));
+  for (std::uint64_t id = 0; id < 100; ++id)
+    same += input_seconds(other.make(id)) == input_seconds(g.make(id));
   EXPECT_EQ(same, 0);
 }
 

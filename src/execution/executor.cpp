@@ -1,0 +1,332 @@
+// LocalExecutor: splits CPU batches into pool work, and assembles every batch's ResultBatch.
+#include "execution/executor.hpp"
+
+#include <cxxabi.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <cstdlib>
+#include <stdexcept>
+#include <typeinfo>
+
+#include "execution/async_lane.hpp"
+#include "execution/executor_state.hpp"
+#include "execution/thread_pool.hpp"
+
+namespace drover {
+
+namespace {
+
+// A block kernel's task costs about a nanosecond: below this many per chunk
+// the chunk's own cost (a queued job, a wake-up, a span) would start to show.
+constexpr std::size_t kMinBlockTasksPerChunk = 1024;
+// Inputs are generated or gathered for a block kernel this many at a time:
+// a few KiB that stay in L1 between being written and read.
+constexpr std::size_t kBlockTasks = 512;
+// Per-task work is claimed in blocks of about 1/kBlocksPerWorker of a worker's
+// share: small enough to even out tasks of unequal cost, large enough that
+// the shared counter is touched rarely.
+constexpr std::size_t kBlocksPerWorker = 4;
+
+// The one kind of every task of the batch, or null when they mix.
+const KindInfo* single_kind(const TaskBatch& batch) {
+  if (batch.is_range()) return &fast_kind_info(batch.kind);
+  const KindId first = batch.tasks.front().spec.kind;
+  for (const Task& t : batch.tasks) {
+    if (t.spec.kind != first) return nullptr;
+  }
+  return &fast_kind_info(first);
+}
+
+}  // namespace
+
+std::string exception_type_name(const std::exception& e) {
+  const char* mangled = typeid(e).name();
+  int status = 0;
+  char* readable = abi::__cxa_demangle(mangled, nullptr, nullptr, &status);
+  std::string name = status == 0 && readable != nullptr ? readable : mangled;
+  std::free(readable);
+  return name;
+}
+
+LocalExecutor::LocalExecutor(ExecutorConfig config, CompletionQueue<ResultBatch>& done)
+    : config_(std::move(config)), done_(done) {
+  config_.threads = std::max(config_.threads, 1u);
+  announce_prefix_ = "[rank " + std::to_string(config_.rank) + " pid " +
+                     std::to_string(::getpid()) + " thread " + std::to_string(config_.threads) +
+                     " (io lane)] ";
+  kinds_ = all_kinds().size();
+  cost_ns_ = std::make_unique<std::atomic<std::int64_t>[]>(kinds_);
+  for (std::size_t i = 0; i < kinds_; ++i) cost_ns_[i].store(-1, std::memory_order_relaxed);
+  pool_ = std::make_unique<ThreadPool>(config_.threads);
+  lane_ = std::make_unique<AsyncLane>();
+}
+
+// Lane and pool each run all they were given before their threads exit, so
+// draining them is the wait for every submitted batch. Drained in place, not
+// reset: lane jobs schedule lane waits until the last task has finished.
+// Neither hands work to the other, so their order does not matter.
+LocalExecutor::~LocalExecutor() {
+  lane_->drain();
+  pool_->drain();
+}
+
+void LocalExecutor::submit(TaskBatch batch) {
+  auto state = std::make_shared<BatchState>();
+  const std::size_t n = batch.size();
+  state->batch = std::move(batch);
+  ResultBatch& result = state->result;
+  result.seq = state->batch.seq;
+  result.rank = config_.rank;
+  result.count = static_cast<std::uint32_t>(n);
+  in_flight_.fetch_add(1, std::memory_order_acq_rel);
+  if (n == 0) {
+    finish(*state);
+    return;
+  }
+  state->kind = single_kind(state->batch);
+  // One kind with a fixed output size: outputs go straight into one packed array.
+  if (state->kind != nullptr && state->kind->output_size != 0) {
+    result.stride = state->kind->output_size;
+    result.outputs.assign(n * result.stride, '\0');
+  } else {
+    state->pieces.resize(n);
+  }
+  if (state->batch.lane == Lane::io) {
+    run_io(std::move(state));
+  } else {
+    run_cpu(std::move(state));
+  }
+}
+
+// A block kernel needs fixed-size inputs and outputs, and for a generated
+// range a block generator; a range kernel (run_range) needs only a fixed-size output.
+bool LocalExecutor::runs_blocks(const BatchState& state) const {
+  const KindInfo* k = state.kind;
+  if (k == nullptr || config_.fail_every_task) return false;
+  if (state.batch.is_range() && k->run_range && k->output_size != 0) return true;
+  if (!k->run_block) return false;
+  if (k->input_size == 0 || k->output_size == 0) return false;
+  return !state.batch.is_range() || static_cast<bool>(k->generate_block);
+}
+
+void LocalExecutor::run_cpu(std::shared_ptr<BatchState> state) {
+  const std::size_t n = state->batch.size();
+  const std::size_t threads = pool_->size();
+  const bool blocks = runs_blocks(*state);
+  if (runs_inline(*state)) {
+    state->units_left.store(1, std::memory_order_relaxed);
+    if (blocks) {
+      state->result.spans.resize(1);
+      run_block_chunk(*state, 0, 1);
+    } else {
+      state->result.spans.resize(n);
+      state->grain = n;
+      run_task_block(*state);
+    }
+    return;
+  }
+  if (blocks) {
+    const std::size_t chunks = std::clamp<std::size_t>(n / kMinBlockTasksPerChunk, 1, threads);
+    state->result.spans.resize(chunks);
+    state->units_left.store(chunks, std::memory_order_relaxed);
+    for (std::size_t c = 0; c < chunks; ++c) {
+      pool_->execute([this, state, c, chunks]() noexcept { run_block_chunk(*state, c, chunks); });
+    }
+    return;
+  }
+  // Other tasks cost anything from nanoseconds to minutes each, so the
+  // workers claim them in blocks as they go instead of taking fixed shares.
+  const std::size_t workers = std::min(threads, n);
+  state->result.spans.resize(n);
+  state->grain = std::max<std::size_t>(1, n / (workers * kBlocksPerWorker));
+  state->units_left.store(workers, std::memory_order_relaxed);
+  for (std::size_t w = 0; w < workers; ++w) {
+    pool_->execute([this, state]() noexcept { run_task_block(*state); });
+  }
+}
+
+void LocalExecutor::run_block_chunk(BatchState& state, std::size_t chunk,
+                                    std::size_t chunks) noexcept {
+  const KindInfo& kind = *state.kind;
+  const TaskBatch& batch = state.batch;
+  const std::size_t n = batch.size();
+  const std::size_t begin = n * chunk / chunks;
+  const std::size_t end = n * (chunk + 1) / chunks;
+  const std::size_t in_size = kind.input_size;
+  const std::size_t out_size = kind.output_size;
+  const std::int64_t start_us = now_us();
+  thread_local std::string inputs;  // the block's packed inputs, reused
+  thread_local std::string output;  // one task run through kind.run
+  if (inputs.size() < kBlockTasks * in_size) inputs.resize(kBlockTasks * in_size);
+  // A range the kind runs in one pass: outputs straight from the parameters.
+  if (batch.is_range() && kind.run_range) {
+    char* out = state.result.outputs.data();
+    for (std::size_t i = begin; i < end;) {
+      std::size_t done = 0;
+      state.guarded(static_cast<std::uint32_t>(i), [&] {
+        done = kind.run_range(batch.params, batch.first_item + i, end - i, out + i * out_size);
+      });
+      i += done;
+      if (i >= end) break;
+      const auto index = static_cast<std::uint32_t>(i);  // the task it could not do, alone
+      state.guarded(index, [&] {
+        output.clear();
+        inputs.clear();
+        kind.generate(batch.params, batch.first_item + i, inputs);
+        kind.run(inputs, output);
+        state.store(index, output);
+      });
+      inputs.resize(kBlockTasks * in_size);
+      ++i;
+    }
+    finish_chunk(state, chunk, begin, end, start_us);
+    return;
+  }
+  for (std::size_t b = begin; b < end; b += kBlockTasks) {
+    const std::size_t m = std::min(kBlockTasks, end - b);
+    try {
+      if (batch.is_range()) {
+        kind.generate_block(batch.params, batch.first_item + b, m, inputs.data());
+      } else {
+        for (std::size_t j = 0; j < m; ++j) {
+          const std::string& in = batch.tasks[b + j].spec.input;
+          if (in.size() != in_size) throw std::invalid_argument("an input of the wrong size");
+          std::memcpy(inputs.data() + j * in_size, in.data(), in_size);
+        }
+      }
+    } catch (const std::exception& e) {
+      // Without its inputs no task of the block can run.
+      for (std::size_t j = 0; j < m; ++j) state.fail(static_cast<std::uint32_t>(b + j), e.what());
+      continue;
+    }
+    char* out = state.result.outputs.data() + b * out_size;
+    for (std::size_t j = 0; j < m;) {
+      j += kind.run_block(inputs.data() + j * in_size, m - j, out + j * out_size);
+      if (j >= m) break;
+      // The kernel stopped at a task it cannot do: run that one alone, for its message.
+      const auto index = static_cast<std::uint32_t>(b + j);
+      state.guarded(index, [&] {
+        output.clear();
+        kind.run(std::span<const char>(inputs.data() + j * in_size, in_size), output);
+        state.store(index, output);
+      });
+      ++j;
+    }
+  }
+  finish_chunk(state, chunk, begin, end, start_us);
+}
+
+void LocalExecutor::finish_chunk(BatchState& state, std::size_t chunk, std::size_t begin,
+                                 std::size_t end, std::int64_t start_us) noexcept {
+  state.result.spans[chunk] = Span{.first = static_cast<std::uint32_t>(begin),
+                                   .count = static_cast<std::uint32_t>(end - begin),
+                                   .thread = thread_index(),
+                                   .start_us = start_us,
+                                   .end_us = now_us()};
+  unit_done(state);
+}
+
+void LocalExecutor::run_task_block(BatchState& state) noexcept {
+  const TaskBatch& batch = state.batch;
+  const std::size_t n = batch.size();
+  const unsigned thread = thread_index();
+  thread_local std::string scratch;  // a range task's generated input
+  thread_local std::string output;
+  for (;;) {
+    // Relaxed: the claim only needs to be unique; results are published by unit_done.
+    const std::size_t begin = state.next_task.fetch_add(state.grain, std::memory_order_relaxed);
+    if (begin >= n) break;
+    const std::size_t end = std::min(n, begin + state.grain);
+    std::int64_t start_us = now_us();  // one clock read per task: a task starts as the last ends
+    for (std::size_t i = begin; i < end; ++i) {
+      const auto index = static_cast<std::uint32_t>(i);
+      state.guarded(index, [&] {
+        if (config_.fail_every_task) {
+          throw std::runtime_error("injected failure (DROVER_TEST_FAIL_RANKS)");
+        }
+        const KindInfo& kind = state.kind_of(i);
+        if (!kind.run) throw std::logic_error("kind " + kind.name + " does not run on the pool");
+        std::span<const char> input;
+        if (batch.is_range()) {
+          scratch.clear();
+          kind.generate(batch.params, batch.first_item + i, scratch);
+          input = scratch;
+        } else {
+          input = batch.tasks[i].spec.input;
+        }
+        output.clear();
+        kind.run(input, output);
+        state.store(i, output);
+      });
+      const std::int64_t end_us = now_us();
+      state.result.spans[i] = task_span(index, thread, start_us, end_us);
+      start_us = end_us;
+    }
+  }
+  unit_done(state);
+}
+
+// Only batches of uniform tasks: a generated range (one kind, one input size)
+// or explicit tasks of one kind that says its cost does not depend on its
+// input. A task file's crunch tasks differ in size, so one cheap task says
+// nothing about the next.
+bool LocalExecutor::runs_inline(const BatchState& state) const {
+  if (config_.fail_every_task || state.kind == nullptr) return false;
+  if (!state.batch.is_range() && !state.kind->uniform_cost) return false;
+  const std::int64_t cost = cost_ns_[state.kind->id].load(std::memory_order_relaxed);
+  return cost >= 0 &&
+         cost * static_cast<std::int64_t>(state.batch.size()) < config_.inline_budget_ns;
+}
+
+void LocalExecutor::learn_cost(const BatchState& state) noexcept {
+  const TaskBatch& batch = state.batch;
+  if (batch.size() == 0 || batch.lane != Lane::cpu || state.kind == nullptr) return;
+  std::int64_t busy_us = 0;
+  for (const Span& span : state.result.spans) busy_us += span.end_us - span.start_us;
+  // An upper bound: each span lost up to 1 us to truncation. Never zero, so
+  // a huge batch of cheap tasks is never taken for a cheap batch.
+  const auto spans = static_cast<std::int64_t>(state.result.spans.size());
+  const auto n = static_cast<std::int64_t>(batch.size());
+  const std::int64_t per_task = ((busy_us + spans) * 1000 + n - 1) / n;
+  auto& cost = cost_ns_[state.kind->id];
+  const std::int64_t old = cost.load(std::memory_order_relaxed);
+  cost.store(old < 0 ? per_task : (3 * old + per_task) / 4, std::memory_order_relaxed);
+}
+
+unsigned LocalExecutor::thread_index() const noexcept {
+  const unsigned index = ThreadPool::current_thread_index();
+  return index == ThreadPool::kNotInPool ? config_.threads + 1 : index;
+}
+
+void LocalExecutor::unit_done(BatchState& state) noexcept {
+  // acq_rel: the last unit to finish sees every other unit's writes to the result.
+  if (state.units_left.fetch_sub(1, std::memory_order_acq_rel) == 1) finish(state);
+}
+
+void LocalExecutor::finish(BatchState& state) noexcept {
+  learn_cost(state);
+  ResultBatch& result = state.result;
+  std::sort(result.failures.begin(), result.failures.end(),
+            [](const Failure& a, const Failure& b) { return a.index < b.index; });
+  if (result.stride == 0) {
+    std::size_t total = 0;
+    for (const std::string& piece : state.pieces) total += piece.size();
+    result.outputs.reserve(total);
+    result.ends.reserve(state.pieces.size());
+    for (const std::string& piece : state.pieces) {
+      result.outputs += piece;
+      result.ends.push_back(static_cast<std::uint32_t>(result.outputs.size()));
+    }
+    state.pieces = {};
+  }
+  CompletionQueue<ResultBatch>& done = done_;
+  // Decrement before the push: once the consumer has popped the results of
+  // all it submitted, in_flight() is 0. The price is a moment where
+  // in_flight() is 0 while the last result is not yet queued, so a consumer
+  // must count the results it pops, not poll in_flight() to see the end.
+  in_flight_.fetch_sub(1, std::memory_order_acq_rel);
+  done.push(std::move(result));
+}
+
+}  // namespace drover

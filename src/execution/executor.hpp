@@ -1,0 +1,87 @@
+// Runs batches on this rank: CPU kinds on the thread pool, IO kinds on the async lane.
+#pragma once
+
+#include <atomic>
+#include <cstddef>
+#include <cstdint>
+#include <functional>
+#include <memory>
+#include <string>
+#include <string_view>
+
+#include "execution/completion_queue.hpp"
+#include "model/task.hpp"
+#include "model/task_source.hpp"
+
+namespace drover {
+
+class ThreadPool;
+class AsyncLane;
+
+struct ExecutorConfig {
+  int rank = 0;
+  unsigned threads = 1;  // pool threads; the async lane is thread index `threads`
+  bool announce = true;  // print IO kinds' per-task lines (download start/finish)
+  // A batch of uniform tasks measured to cost less than this runs on the comm
+  // thread: handing it to a pool thread and back costs two thread wake-ups,
+  // several microseconds, most of the per-task overhead with --batch 1.
+  std::int64_t inline_budget_ns = 2000;
+  // Testing only (DROVER_TEST_FAIL_RANKS): every CPU task fails on this rank.
+  bool fail_every_task = false;
+  // Receives each announcement line (no trailing newline); default: stdout.
+  std::function<void(std::string_view)> announce_sink;
+};
+
+// Accepts batches from the comm thread and delivers one ResultBatch per batch,
+// in completion order, to `done`. Never throws for a failing task: failures
+// are recorded in the ResultBatch and the executor carries on.
+class LocalExecutor {
+ public:
+  LocalExecutor(ExecutorConfig config, CompletionQueue<ResultBatch>& done);
+  ~LocalExecutor();  // waits for every submitted batch to finish
+  LocalExecutor(const LocalExecutor&) = delete;
+  LocalExecutor& operator=(const LocalExecutor&) = delete;
+
+  // Non-blocking: queues the batch; its ResultBatch (same seq, rank = config.rank)
+  // is pushed to `done` when the last of its tasks ends. A CPU batch of uniform
+  // tasks whose measured cost is below that of handing it to a pool thread
+  // runs right here, on the calling comm thread (thread index threads + 1).
+  void submit(TaskBatch batch);
+  // Batches submitted whose results have not been pushed yet.
+  std::size_t in_flight() const { return in_flight_.load(std::memory_order_acquire); }
+  unsigned threads() const { return config_.threads; }
+
+ private:
+  struct BatchState;
+  class IoView;
+  void run_cpu(std::shared_ptr<BatchState> state);
+  void run_io(std::shared_ptr<BatchState> state);
+  void start_io(const std::shared_ptr<BatchState>& state) noexcept;
+  void run_block_chunk(BatchState& state, std::size_t chunk, std::size_t chunks) noexcept;
+  void finish_chunk(BatchState& state, std::size_t chunk, std::size_t begin, std::size_t end,
+                    std::int64_t start_us) noexcept;
+  void run_task_block(BatchState& state) noexcept;
+  bool runs_blocks(const BatchState& state) const;
+  bool runs_inline(const BatchState& state) const;
+  void learn_cost(const BatchState& state) noexcept;
+  unsigned thread_index() const noexcept;  // pool index, or threads + 1 on the comm thread
+  void announce(std::string_view line) noexcept;
+  void unit_done(BatchState& state) noexcept;
+  void finish(BatchState& state) noexcept;
+
+  ExecutorConfig config_;
+  CompletionQueue<ResultBatch>& done_;
+  std::atomic<std::size_t> in_flight_{0};
+  // Nanoseconds per task by kind, smoothed; negative until first measured.
+  // Written by whichever thread finishes a batch: a lost update is harmless.
+  std::unique_ptr<std::atomic<std::int64_t>[]> cost_ns_;
+  std::size_t kinds_ = 0;
+  std::string announce_prefix_;  // "[rank R pid P thread T (io lane)] "
+  std::string announce_line_;    // lane thread only: reused per line
+  // Declared last so they are destroyed first, while the members their
+  // threads use are still alive.
+  std::unique_ptr<ThreadPool> pool_;
+  std::unique_ptr<AsyncLane> lane_;
+};
+
+}  // namespace drover

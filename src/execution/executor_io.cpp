@@ -1,0 +1,65 @@
+// LocalExecutor's IO half: IO kinds start their batches on the async lane, never on a pool thread.
+#include <algorithm>
+#include <cstdio>
+
+#include "execution/executor_state.hpp"
+
+namespace drover {
+
+void LocalExecutor::run_io(std::shared_ptr<BatchState> state) {
+  state->result.spans.resize(state->batch.size());
+  // The whole batch is one unit: everything after this runs on the lane thread.
+  state->units_left.store(1, std::memory_order_relaxed);
+  state->io_left = state->batch.size();
+  // Starting on the lane keeps submit() cheap and every announcement on one thread.
+  lane_->post([this, state = std::move(state)]() noexcept { start_io(state); });
+}
+
+void LocalExecutor::start_io(const std::shared_ptr<BatchState>& state) noexcept {
+  BatchState& s = *state;
+  const std::size_t n = s.batch.size();
+  // Tasks grouped by kind, in order: usually one group, the whole batch.
+  std::vector<std::pair<KindId, std::vector<std::uint32_t>>> groups;
+  for (std::size_t i = 0; i < n; ++i) {
+    const KindId kind = s.kind != nullptr ? s.kind->id : s.batch.tasks[i].spec.kind;
+    auto group =
+        std::find_if(groups.begin(), groups.end(), [&](const auto& g) { return g.first == kind; });
+    if (group == groups.end()) group = groups.insert(groups.end(), {kind, {}});
+    group->second.push_back(static_cast<std::uint32_t>(i));
+  }
+  // Every view exists before any starts: a kind that finishes at once must
+  // not end the batch while another group has not been counted.
+  for (auto& [kind, indices] : groups) {
+    s.views.push_back(std::make_unique<IoView>(*this, s, std::move(indices)));
+  }
+  for (std::size_t g = 0; g < groups.size(); ++g) {
+    IoView& view = *s.views[g];
+    const KindInfo& kind = fast_kind_info(groups[g].first);
+    view.guarded([&] {
+      if (!kind.start) throw std::logic_error("kind " + kind.name + " does not run on the IO lane");
+      kind.start(view);
+    });
+  }
+}
+
+void LocalExecutor::announce(std::string_view text) noexcept {
+  std::string& line = announce_line_;
+  line.assign(announce_prefix_).append(text);
+  if (config_.announce_sink) {
+    try {
+      config_.announce_sink(line);
+    } catch (const std::exception& e) {
+      std::fprintf(stderr, "drover: announce sink failed: %s\n", e.what());
+    } catch (...) {
+      std::fprintf(stderr, "drover: announce sink failed: unknown exception\n");
+    }
+    return;
+  }
+  // One fwrite per line so lines from several ranks on one pipe do not
+  // interleave mid-line; flushed because mpirun's pipe would otherwise hold them.
+  line.push_back('\n');
+  std::fwrite(line.data(), 1, line.size(), stdout);
+  std::fflush(stdout);
+}
+
+}  // namespace drover

@@ -1,0 +1,222 @@
+// JSON Lines task files: one-line parsing, a validating pass, and a streaming source.
+#include <sys/stat.h>
+
+#include <algorithm>
+#include <cerrno>
+#include <cstring>
+#include <nlohmann/json.hpp>
+#include <string>
+#include <vector>
+
+#include "inputs/generated_source.hpp"
+#include "inputs/task_file.hpp"
+#include "model/errors.hpp"
+#include "model/json_text.hpp"
+#include "model/kinds.hpp"
+#include "model/task_source.hpp"
+
+namespace drover {
+namespace {
+
+// A task is a handful of fields; a longer line is a wrong file, and the cap
+// keeps a newline-free binary file from being read into memory whole.
+constexpr std::size_t kMaxLineBytes = std::size_t{1} << 20;
+
+std::string where(const std::string& file, std::uint64_t line) {
+  return file + ":" + std::to_string(line) + ": ";
+}
+
+// nlohmann's what() is "[json.exception.parse_error.101] parse error at line 1,
+// column 2: ...; last read: '<bytes>'": drop the tag, keep it short, one line
+// and printable (the bytes may be invalid UTF-8 or control characters).
+std::string short_reason(const char* what) {
+  std::string_view text(what);
+  if (!text.empty() && text.front() == '[') {
+    const auto close = text.find("] ");
+    if (close != std::string_view::npos) text.remove_prefix(close + 2);
+  }
+  constexpr std::size_t kMaxReason = 160;
+  std::string out;
+  for (char c : text.substr(0, kMaxReason)) {
+    const auto byte = static_cast<unsigned char>(c);
+    out += byte < 0x20 || byte >= 0x7f ? '?' : c;
+  }
+  if (text.size() > kMaxReason) out += "...";
+  return out;
+}
+
+bool is_blank(std::string_view text) {
+  return text.find_first_not_of(" \t\r\f\v") == std::string_view::npos;
+}
+
+// Checks the path before opening: an ifstream happily "opens" a directory, and
+// a pipe could not be read a second time by TaskFileSource.
+void open_task_file(const std::string& path, std::ifstream& in) {
+  struct stat info {};
+  if (::stat(path.c_str(), &info) != 0) {
+    throw InputError(path + ": cannot open task file: " + std::strerror(errno));
+  }
+  if (S_ISDIR(info.st_mode)) throw InputError(path + ": is a directory");
+  if (!S_ISREG(info.st_mode)) {
+    throw InputError(path + ": not a regular file (task files are read twice)");
+  }
+  in.open(path, std::ios::binary);
+  if (!in) throw InputError(path + ": cannot open task file: " + std::strerror(errno));
+}
+
+enum class LineStatus { ok, end, too_long };
+
+// Reads one line into the reused `buffer` without its '\n' or a trailing '\r'.
+// istream::getline into a fixed buffer (rather than std::getline) bounds memory.
+LineStatus read_line(std::istream& in, const std::string& path, std::string& buffer,
+                     std::string_view& line) {
+  if (buffer.size() < kMaxLineBytes + 2) buffer.resize(kMaxLineBytes + 2);
+  in.getline(buffer.data(), static_cast<std::streamsize>(buffer.size()));
+  if (in.bad()) throw InputError(path + ": read error: " + std::strerror(errno));
+  const auto extracted = static_cast<std::size_t>(in.gcount());
+  if (extracted == 0 && in.eof()) return LineStatus::end;
+  // gcount counts the '\n' when one ended the line; the stored text lacks it.
+  std::size_t length = in.eof() || in.fail() ? extracted : extracted - 1;
+  if (length > kMaxLineBytes || (in.fail() && !in.eof())) return LineStatus::too_long;
+  if (length > 0 && buffer[length - 1] == '\r') --length;
+  line = std::string_view(buffer.data(), length);
+  return LineStatus::ok;
+}
+
+}  // namespace
+
+TaskSpec parse_task_line(std::string_view text, const std::string& file, std::uint64_t line) {
+  try {
+    nlohmann::json object;
+    // JSON allows a key twice and nlohmann keeps the last; a task line that
+    // says "n" twice is a mistake to report, not to guess at.
+    std::vector<std::vector<std::string>> keys;  // per open object
+    std::string duplicate;
+    const auto check_keys = [&](int, nlohmann::json::parse_event_t event, nlohmann::json& value) {
+      using Event = nlohmann::json::parse_event_t;
+      if (event == Event::object_start) keys.emplace_back();
+      if (event == Event::object_end && !keys.empty()) keys.pop_back();
+      if (event == Event::key && !keys.empty() && duplicate.empty()) {
+        const std::string& key = value.get_ref<const std::string&>();
+        auto& seen = keys.back();
+        if (std::find(seen.begin(), seen.end(), key) != seen.end()) duplicate = key;
+        seen.push_back(key);
+      }
+      return true;
+    };
+    try {
+      object = nlohmann::json::parse(text, check_keys);
+    } catch (const nlohmann::json::exception& e) {
+      throw InputError("invalid JSON: " + short_reason(e.what()));
+    }
+    if (!duplicate.empty()) {
+      std::string message = "field ";
+      append_json_string(duplicate, message);
+      throw InputError(message + " appears twice");
+    }
+    if (!object.is_object()) throw InputError("a task must be a JSON object");
+    const auto kind = object.find("kind");
+    if (kind == object.end()) throw InputError("missing field \"kind\"");
+    if (!kind->is_string()) throw InputError("\"kind\" must be a string");
+    const KindInfo* info = find_kind(kind->get_ref<const std::string&>());
+    if (info == nullptr) {
+      std::string message = "unknown kind ";
+      append_json_string(kind->get_ref<const std::string&>(), message);
+      throw InputError(message + " (known: " + kind_names() + ")");
+    }
+    if (!info->parse_json)
+      throw InputError("kind " + info->name + " cannot be read from a task file");
+    TaskSpec spec;
+    spec.kind = info->id;
+    try {
+      info->parse_json(object, spec.input);
+    } catch (const InputError&) {
+      throw;
+    } catch (const std::exception& e) {
+      // A user kind's parser (drover/task.hpp) says what is wrong its own way.
+      throw InputError(e.what());
+    }
+    return spec;
+  } catch (const InputError& e) {
+    throw InputError(where(file, line) + e.what());
+  }
+}
+
+TaskFileSummary validate_task_file(const std::string& path) {
+  std::ifstream in;
+  open_task_file(path, in);
+  TaskFileSummary summary;
+  summary.per_kind.assign(all_kinds().size(), 0);
+  std::string buffer;
+  std::string_view line;
+  for (std::uint64_t line_no = 1;; ++line_no) {
+    const LineStatus status = read_line(in, path, buffer, line);
+    if (status == LineStatus::end) break;
+    if (status == LineStatus::too_long) {
+      throw InputError(where(path, line_no) + "line longer than " + std::to_string(kMaxLineBytes) +
+                       " bytes");
+    }
+    if (is_blank(line)) continue;
+    const TaskSpec spec = parse_task_line(line, path, line_no);
+    ++summary.tasks;
+    ++summary.per_kind[spec.kind];
+  }
+  if (summary.tasks == 0) throw InputError(path + ": no tasks in file");
+  return summary;
+}
+
+TaskFileSource::TaskFileSource(std::string path, std::optional<std::uint64_t> total)
+    : path_(std::move(path)), total_(total) {
+  open_task_file(path_, in_);
+  fill_lookahead();
+}
+
+std::optional<std::uint64_t> TaskFileSource::total() const {
+  return total_;
+}
+
+std::optional<KindId> TaskFileSource::peek_kind() {
+  if (!lookahead_) return std::nullopt;
+  return lookahead_->kind;
+}
+
+bool TaskFileSource::next_batch(std::size_t max_tasks, TaskBatch& batch) {
+  batch.tasks.clear();
+  batch.first_id = next_id_;
+  batch.count = 0;  // explicit batches carry their tasks; count is for ranges
+  if (!lookahead_) return false;
+  batch.lane = kind_info(lookahead_->kind).lane;
+  const std::size_t cap = max_tasks == 0 ? 1 : max_tasks;
+  while (lookahead_ && batch.tasks.size() < cap && kind_info(lookahead_->kind).lane == batch.lane) {
+    batch.tasks.push_back(Task{next_id_++, std::move(*lookahead_)});
+    fill_lookahead();
+  }
+  return true;
+}
+
+void TaskFileSource::skip_to(std::uint64_t id) {
+  // Lines are read and parsed but not kept: the file is streamed, never indexed.
+  while (lookahead_ && next_id_ < id) {
+    ++next_id_;
+    fill_lookahead();
+  }
+}
+
+bool TaskFileSource::fill_lookahead() {
+  lookahead_.reset();
+  std::string_view line;
+  for (;;) {
+    const LineStatus status = read_line(in_, path_, line_, line);
+    if (status == LineStatus::end) return false;
+    ++line_no_;
+    if (status == LineStatus::too_long) {
+      throw InputError(where(path_, line_no_) + "line longer than " +
+                       std::to_string(kMaxLineBytes) + " bytes");
+    }
+    if (is_blank(line)) continue;
+    lookahead_ = parse_task_line(line, path_, line_no_);
+    return true;
+  }
+}
+
+}  // namespace drover

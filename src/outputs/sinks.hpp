@@ -1,0 +1,79 @@
+// Result rows and the streamed writers for them: JSON Lines and CSV.
+#pragma once
+
+#include <cstdint>
+#include <cstdio>
+#include <memory>
+#include <span>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "model/json_text.hpp"
+#include "model/task.hpp"
+
+namespace drover {
+
+enum class OutputFormat { jsonl, csv };
+
+// The fields a row can have, in the default order. Names (column_name) are
+// the JSONL keys and CSV header fields, and what --columns accepts.
+enum class Column : std::uint8_t {
+  id,
+  kind,
+  input,
+  ok,
+  value,
+  metric,
+  error,
+  attempts,
+  rank,
+  host,
+  pid,
+  thread,
+  start_us,
+  end_us,
+};
+
+// Every column, in the order above.
+const std::vector<Column>& default_columns();
+std::string_view column_name(Column column);
+// "id,value,error" -> those columns in that order (spaces around names are
+// ignored). Throws InputError for an empty list, an unknown name (listing the
+// known ones) or a name given twice.
+std::vector<Column> parse_columns(std::string_view list);
+
+// One result, with its provenance. Views point into the batch being written.
+struct ResultRow {
+  std::uint64_t id = 0;
+  const TaskSpec* spec = nullptr;
+  bool ok = true;
+  std::span<const char> output;  // the kind's encoded output; ignored when !ok
+  std::string_view error;        // empty when ok
+  std::uint32_t attempts = 1;    // times the task ran: more than 1 after retries
+  std::int32_t rank = 0;
+  std::string_view host;
+  std::int32_t pid = 0;
+  std::uint32_t thread = 0;
+  std::int64_t start_us = 0;
+  std::int64_t end_us = 0;
+};
+
+// Writes rows as they come (buffered, never holding the whole run).
+class ResultSink {
+ public:
+  virtual ~ResultSink() = default;
+  virtual void write(const ResultRow& row) = 0;
+  // Flushes and closes; throws std::runtime_error when the data cannot be written.
+  virtual void close() = 0;
+};
+
+// Opens `path` for writing ("-" is stdout); rows have `columns`, in that
+// order. Throws InputError naming the path when it cannot be created.
+std::unique_ptr<ResultSink> open_sink(const std::string& path, OutputFormat format,
+                                      const std::vector<Column>& columns = default_columns());
+// A sink over an already open stream, not closed by the sink (tests, stdout).
+std::unique_ptr<ResultSink> make_sink(std::FILE* stream, OutputFormat format,
+                                      const std::vector<Column>& columns = default_columns());
+
+}  // namespace drover

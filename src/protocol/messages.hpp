@@ -1,0 +1,85 @@
+// The protocol between rank 0 and the worker ranks: one struct and one MPI tag per message.
+#pragma once
+
+#include <cstdint>
+#include <string>
+
+#include "model/task.hpp"
+#include "model/task_source.hpp"
+
+namespace drover {
+
+// Bump on any change to a message or to its encoding in wire.cpp.
+// 4: the open task model (kinds by registry position, inputs and outputs as
+// bytes, the registry's fingerprint in the Hello).
+inline constexpr std::uint32_t kProtocolVersion = 4;
+
+// One MPI tag per message type. Rank 0 also runs work, but messages to itself
+// never go through MPI.
+enum class Tag : int {
+  hello = 1,         // FromWorker: first message of every rank
+  welcome = 2,       // ToWorker: the start-up verdict and the run plan
+  work = 3,          // ToWorker: a TaskBatch
+  results = 4,       // FromWorker: a ResultBatch
+  stop = 5,          // ToWorker: no more work; leave the loop (to_worker::Stop)
+  stop_request = 6,  // FromWorker: this rank caught a stop signal (from_worker::StopRequest)
+  stop_ack = 7,      // FromWorker: Stop seen; nothing more will come from this rank
+};
+
+namespace from_worker {
+
+// Sent once by every rank (rank 0 to itself) after checking its own set-up.
+struct Hello {
+  std::uint32_t protocol = kProtocolVersion;
+  std::int32_t rank = 0;
+  std::string host;
+  std::int32_t pid = 0;
+  std::uint32_t threads = 0;
+  std::uint32_t bound_cpus = 0;  // CPUs its affinity mask allows (0: unknown)
+  std::uint32_t node_share = 0;  // the node's cores divided by the ranks on it
+  std::string registry;          // registry_fingerprint(): every kind's name and types
+  bool ok = true;                // this rank's own set-up succeeded
+  std::string error;             // why not, when !ok
+  bool operator==(const Hello&) const = default;
+};
+
+// Results travel as a ResultBatch (task.hpp).
+using Results = ResultBatch;
+
+// SIGTERM, SIGINT or SIGUSR1 reached this rank: rank 0 decides for all.
+struct StopRequest {
+  std::int32_t signal = 0;
+  bool operator==(const StopRequest&) const = default;
+};
+
+}  // namespace from_worker
+
+namespace to_worker {
+
+// What every worker needs to run its share.
+struct Plan {
+  Generator generator;   // rebuilds the tasks of range batches
+  bool announce = true;  // print download start/finish lines
+  bool operator==(const Plan&) const = default;
+};
+
+// The all-or-nothing start-up verdict: either every rank proceeds or none does.
+struct Welcome {
+  bool ok = false;
+  std::string error;  // the one message rank 0 prints when !ok
+  Plan plan;
+  bool operator==(const Welcome&) const = default;
+};
+
+// Work travels as a TaskBatch (task.hpp).
+using Work = TaskBatch;
+
+// The end. With abandon, tasks still running are left unfinished (a clean
+// stop whose grace ran out): the rank exits without waiting for them.
+struct Stop {
+  bool abandon = false;
+  bool operator==(const Stop&) const = default;
+};
+
+}  // namespace to_worker
+}  // namespace drover

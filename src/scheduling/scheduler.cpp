@@ -1,0 +1,327 @@
+// Rank 0's scheduler as a pure state machine: events in, messages out through a Transport.
+#include "scheduling/scheduler.hpp"
+
+#include <algorithm>
+#include <cmath>
+#include <limits>
+#include <stdexcept>
+#include <string>
+
+#include "model/batch_slice.hpp"
+#include "model/kinds.hpp"
+
+namespace drover {
+
+namespace {
+constexpr std::size_t kNoWorker = static_cast<std::size_t>(-1);
+
+// Seconds a worker's pool spent on a batch, from its own timing.
+double busy_seconds(const ResultBatch& results) {
+  std::int64_t busy_us = 0;
+  for (const Span& s : results.spans) busy_us += s.end_us - s.start_us;
+  return static_cast<double>(busy_us) * 1e-6;
+}
+}  // namespace
+
+Scheduler::Scheduler(SchedulerConfig config, TaskSource& source, Transport& transport,
+                     ResultConsumer& consumer, ResultConsumer* journal, JournalReplay* replay)
+    : config_(std::move(config)),
+      source_(source),
+      transport_(transport),
+      consumer_(consumer),
+      reorder_(consumer),
+      journal_(journal) {
+  reorder_.set_replay(replay);
+  if (config_.workers.empty()) throw std::invalid_argument("scheduler: no workers");
+  for (const WorkerSlot& slot : config_.workers) {
+    if (slot.rank < 0 || slot.threads == 0) throw std::invalid_argument("scheduler: bad worker");
+    if (static_cast<std::size_t>(slot.rank) >= worker_of_rank_.size()) {
+      worker_of_rank_.resize(slot.rank + 1, kNoWorker);
+    }
+    worker_of_rank_[slot.rank] = workers_.size();
+    workers_.push_back(WorkerState{slot});
+    total_threads_ += slot.threads;
+  }
+  config_.max_batch = std::max<std::uint32_t>(config_.max_batch, 1);
+  config_.batches_per_thread = std::max<std::uint32_t>(config_.batches_per_thread, 1);
+  // One probe credit per thread, interleaved by rank: rank 0's first, rank
+  // 1's first, ..., then everyone's second, so the first round spreads over
+  // every rank. Results widen the window (return_credit).
+  std::uint32_t most = 0;
+  for (WorkerState& w : workers_) {
+    w.cpu_credits = std::min(credits_of(w), w.slot.threads);
+    most = std::max(most, w.cpu_credits);
+  }
+  for (std::uint32_t round = 0; round < most; ++round) {
+    for (std::size_t i = 0; i < workers_.size(); ++i) {
+      if (workers_[i].cpu_credits > round) cpu_credits_.push_back(i);
+    }
+  }
+  config_.io_window = std::max<std::uint32_t>(config_.io_window, 1);
+  cost_.assign(all_kinds().size(), -1.0);
+}
+
+void Scheduler::start() {
+  if (config_.ordered) reorder_.release();  // a resumed run may start with journal batches
+  dispatch();
+  if (done()) stop_all(false);
+}
+
+void Scheduler::poke() {
+  if (stopped_) return;
+  dispatch();
+  if (done()) stop_all(false);
+}
+
+bool Scheduler::done() const {
+  return (exhausted_ || draining_) && in_flight_.empty() && retries_.empty() && !stopped_;
+}
+
+void Scheduler::on_results(ResultBatch&& results) {
+  std::optional<InFlight> taken = in_flight_.take(results.seq);
+  if (!taken) {
+    throw std::logic_error("scheduler: results for batch " + std::to_string(results.seq) +
+                           " which is not in flight");
+  }
+  InFlight& flight = *taken;
+  if (results.size() != flight.batch.size()) {
+    throw std::logic_error("scheduler: batch " + std::to_string(results.seq) + " sent " +
+                           std::to_string(flight.batch.size()) + " tasks but got " +
+                           std::to_string(results.size()) + " results");
+  }
+
+  WorkerState& worker = workers_[flight.worker];
+  const double busy = busy_seconds(results);
+  if (flight.batch.lane == Lane::cpu) {
+    return_credit(flight.worker, busy);
+  } else {
+    worker.io_tasks -= static_cast<std::uint32_t>(flight.batch.size());
+  }
+  learn_cost(flight.kind, busy, results.size());
+  if (flight.retry) {
+    settle_retry(flight, std::move(results));
+  } else {
+    settle(flight, std::move(results));
+  }
+
+  dispatch();
+  if (done()) stop_all(false);
+}
+
+// A batch is final unless some of its tasks failed and may run again: then
+// it is cut around them, the rest goes on now, and each such task waits for
+// its retry as a batch of one.
+void Scheduler::settle(InFlight& flight, ResultBatch&& results) {
+  if (results.failures.size() < results.size()) record_success(flight.worker);
+  if (results.failures.empty() || config_.retries == 0) {
+    finalize(std::move(flight.batch), std::move(results));
+    return;
+  }
+  const std::vector<Failure> failures = results.failures;
+  std::size_t begin = 0;
+  for (const Failure& f : failures) {
+    if (f.index > begin) {
+      TaskBatch piece_tasks;
+      ResultBatch piece_results;
+      slice_batch(flight.batch, results, begin, f.index, piece_tasks, piece_results);
+      finalize(std::move(piece_tasks), std::move(piece_results));
+    }
+    const std::uint64_t id = flight.batch.first_id + f.index;
+    std::optional<TaskSpec> spec = flight.batch.is_range()
+                                       ? source_.spec_of(id)
+                                       : std::optional(flight.batch.tasks[f.index].spec);
+    if (!spec) throw std::logic_error("scheduler: cannot rebuild task " + std::to_string(id));
+    // While stopping, a failed task is left unfinished: --resume runs it again.
+    if (!draining_)
+      retries_.push_back(Retry{Task{id, std::move(*spec)}, 2, results.rank, results.rank});
+    begin = f.index + 1;
+  }
+  if (begin < flight.batch.size()) {
+    TaskBatch piece_tasks;
+    ResultBatch piece_results;
+    slice_batch(flight.batch, results, begin, flight.batch.size(), piece_tasks, piece_results);
+    finalize(std::move(piece_tasks), std::move(piece_results));
+  }
+}
+
+void Scheduler::finalize(TaskBatch&& tasks, ResultBatch&& results) {
+  if (journal_ != nullptr) journal_->consume(tasks, results);
+  if (config_.ordered) {
+    reorder_.push(std::move(tasks), std::move(results));
+  } else {
+    consumer_.consume_last(tasks, std::move(results));
+  }
+}
+
+std::optional<double> Scheduler::cost_estimate(KindId kind) const {
+  const double c = cost_.at(kind);
+  if (c < 0) return std::nullopt;
+  return c;
+}
+
+void Scheduler::dispatch() {
+  if (draining_) return;
+  // Retries first, and before the back-pressure check: an ordered run may be
+  // waiting on exactly these tasks.
+  while (!retries_.empty() && !stopped_ && dispatch_retry()) {
+  }
+  while (!exhausted_ && !stopped_) {
+    // An ordered run stops feeding while too much finished work waits behind a
+    // slow batch; the slow batch is in flight, so this always drains.
+    if (config_.ordered && reorder_.buffered_tasks() >= config_.max_buffered_tasks) return;
+    const std::optional<KindId> kind = source_.peek_kind();
+    if (!kind) {
+      exhausted_ = !source_.may_grow();
+      return;
+    }
+    const Lane lane = fast_kind_info(*kind).lane;
+    const std::optional<Pick> pick = pick_worker(lane, -1);
+    if (!pick) return;  // no credit anywhere: wait for results
+
+    InFlight flight{pick->worker, *kind, TaskBatch{}, std::nullopt};
+    if (!source_.next_batch(batch_size(*kind, lane, workers_[pick->worker]), flight.batch)) {
+      exhausted_ = true;
+      return;
+    }
+    dispatched_tasks_ += flight.batch.size();
+    send(*pick, std::move(flight));
+  }
+}
+
+void Scheduler::send(const Pick& pick, InFlight&& flight) {
+  WorkerState& worker = workers_[pick.worker];
+  ++dispatched_batches_;
+  if (flight.batch.lane == Lane::cpu) {
+    cpu_credits_.erase(cpu_credits_.begin() + static_cast<std::ptrdiff_t>(pick.credit));
+  } else {
+    worker.io_tasks += static_cast<std::uint32_t>(flight.batch.size());
+  }
+  std::uint64_t seq = 0;
+  InFlight& stored = in_flight_.insert(std::move(flight), seq);
+  stored.batch.seq = seq;
+  transport_.send_work(worker.slot.rank, stored.batch);
+}
+
+// CPU: the oldest free credit (O(1) unless a rank must be avoided). IO:
+// round-robin from the cursor over ranks with room in their window; IO
+// batches are few and large, so a scan costs nothing that matters.
+std::optional<Scheduler::Pick> Scheduler::pick_worker(Lane lane, int avoid_rank) {
+  if (lane == Lane::cpu) {
+    for (std::size_t pos = 0; pos < cpu_credits_.size(); ++pos) {
+      if (workers_[cpu_credits_[pos]].slot.rank != avoid_rank) return Pick{cpu_credits_[pos], pos};
+    }
+    return std::nullopt;
+  }
+  for (std::size_t step = 0; step < workers_.size(); ++step) {
+    const std::size_t i = (next_worker_ + step) % workers_.size();
+    const WorkerState& w = workers_[i];
+    if (!w.excluded && w.slot.rank != avoid_rank && w.io_tasks < config_.io_window) {
+      next_worker_ = (i + 1) % workers_.size();
+      return Pick{i, 0};
+    }
+  }
+  return std::nullopt;
+}
+
+std::uint32_t Scheduler::credits_of(const WorkerState& worker) const {
+  return config_.batches_per_thread * worker.slot.threads;
+}
+
+// Batches in circulation a worker should hold, from how long the batch just
+// back took on one thread: enough queued behind the running one to cover
+// queue_seconds, none when a batch is long.
+std::uint32_t Scheduler::window_of(const WorkerState& worker, double seconds) const {
+  std::uint32_t queued = config_.batches_per_thread - 1;
+  if (seconds >= config_.no_queue_seconds) {
+    queued = 0;
+  } else if (seconds > 0) {
+    queued = static_cast<std::uint32_t>(
+        std::min<double>(queued, std::max(1.0, std::ceil(config_.queue_seconds / seconds))));
+  }
+  return std::min(credits_of(worker), (queued + 1) * worker.slot.threads);
+}
+
+// A CPU credit comes back: it goes round again, and the window grows at once
+// or shrinks by this one credit toward what the batch's length asks for.
+void Scheduler::return_credit(std::size_t index, double busy) {
+  WorkerState& worker = workers_[index];
+  if (worker.excluded) return;  // an excluded rank's credits are not handed out again
+  const std::uint32_t window = window_of(worker, busy);
+  if (worker.cpu_credits > window) {
+    --worker.cpu_credits;
+    return;
+  }
+  cpu_credits_.push_back(index);
+  for (; worker.cpu_credits < window; ++worker.cpu_credits) cpu_credits_.push_back(index);
+}
+
+std::size_t Scheduler::batch_size(KindId kind, Lane lane, const WorkerState& worker) const {
+  std::size_t size = config_.fixed_batch;
+  if (size == 0) {
+    size = lane == Lane::io ? io_batch_size() : cpu_batch_size(kind);
+  }
+  if (lane == Lane::io) size = std::min<std::size_t>(size, config_.io_window - worker.io_tasks);
+  return std::max<std::size_t>(size, 1);
+}
+
+std::size_t Scheduler::cpu_batch_size(KindId kind) const {
+  const double cost = cost_.at(kind);
+  std::size_t size = 0;
+  if (cost < 0) {
+    size = 1;  // probe: one task until its cost is known
+  } else if (cost * config_.max_batch <= config_.target_batch_seconds) {
+    size = config_.max_batch;
+  } else {
+    size = static_cast<std::size_t>(config_.target_batch_seconds / cost);
+  }
+  // Guided self-scheduling: near the end batches shrink, so the last task
+  // does not wait behind a large batch while other threads idle.
+  size = std::min<std::uint64_t>(size, guided_share(2 * total_threads_));
+  return std::clamp<std::size_t>(size, 1, config_.max_batch);
+}
+
+// IO tasks wait concurrently on the lane, so a batch of them takes as long as
+// its longest, not the sum: their cost says nothing about batch size. What
+// matters is getting them all in flight fast (one message per download would
+// make dispatch the bottleneck at 100,000 downloads) while still spreading
+// them over the ranks, hence a guided share per rank.
+std::size_t Scheduler::io_batch_size() const {
+  return std::clamp<std::size_t>(guided_share(4 * workers_.size()), 1, config_.max_batch);
+}
+
+// ceil(remaining / parts), or unbounded when the source cannot say.
+std::uint64_t Scheduler::guided_share(std::uint64_t parts) const {
+  const auto total = source_.total();
+  if (!total) return std::numeric_limits<std::uint64_t>::max();
+  const std::uint64_t remaining = *total - std::min(*total, dispatched_tasks_);
+  return (remaining + parts - 1) / parts;
+}
+
+// Cost per task from the worker's own timing, smoothed so one noisy batch
+// does not swing the batch size.
+void Scheduler::learn_cost(KindId kind, double busy, std::size_t tasks) {
+  if (tasks == 0) return;
+  const double per_task = std::max(0.0, busy / static_cast<double>(tasks));
+  double& c = cost_.at(kind);
+  c = c < 0 ? per_task : 0.75 * c + 0.25 * per_task;
+}
+
+void Scheduler::stop_all(bool abandon) {
+  for (const WorkerState& w : workers_) transport_.send_stop(w.slot.rank, abandon);
+  stopped_ = true;
+}
+
+void Scheduler::stop_dispatch() {
+  draining_ = true;
+  retries_.clear();
+  if (done()) stop_all(false);
+}
+
+void Scheduler::abandon() {
+  if (stopped_) return;
+  draining_ = true;
+  retries_.clear();
+  stop_all(true);
+}
+
+}  // namespace drover

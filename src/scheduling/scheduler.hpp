@@ -1,0 +1,175 @@
+// Rank 0's scheduler as a pure state machine: events in, messages out through a Transport.
+#pragma once
+
+#include <array>
+#include <cstdint>
+#include <deque>
+#include <optional>
+#include <string>
+#include <utility>
+#include <vector>
+
+#include "model/task.hpp"
+#include "model/task_source.hpp"
+#include "protocol/transport.hpp"
+#include "scheduling/consumer.hpp"
+#include "scheduling/reorder.hpp"
+#include "scheduling/resume.hpp"
+#include "scheduling/slot_table.hpp"
+
+namespace drover {
+
+struct WorkerSlot {
+  int rank = 0;
+  unsigned threads = 1;
+};
+
+struct SchedulerConfig {
+  std::vector<WorkerSlot> workers;  // every rank that runs work, rank 0 included
+  std::uint32_t fixed_batch = 0;    // --batch N; 0 sizes batches automatically
+  bool ordered = true;              // false: results go on as they arrive
+  // CPU credits per pool thread: one batch running, five queued. A result and
+  // the batch that replaces it cross two comm threads, and a comm thread that
+  // shares its core with a busy pool thread can wait a scheduler tick (4 ms
+  // here) for the core: measured gaps were up to 5 ms. Five queued batches of
+  // ~2 ms cover that. Two per thread ran 1 ms tasks at 75 % efficiency, six at 93 %.
+  std::uint32_t batches_per_thread = 6;
+  // That many only while batches are short. Queued batches wait behind the
+  // running one, and at the end of a run a thread with a queue keeps working
+  // while another idles: a worker holds just enough queued work per thread
+  // to cover `queue_seconds`, and none once a batch outlasts
+  // `no_queue_seconds` (the round trip is then under 0.5 % of it). While a
+  // kind's cost is unknown, one batch per thread: the probes come back fast
+  // when tasks are cheap, and coarse tasks are not over-committed up front.
+  double queue_seconds = 0.010;
+  double no_queue_seconds = 1.0;
+  std::uint32_t io_window = 100'000;    // IO credits: tasks in flight per rank
+  double target_batch_seconds = 0.002;  // automatic batches aim at this much work
+  std::uint32_t max_batch = 65'536;
+  std::uint64_t max_buffered_tasks = 1ull << 24;  // ordered runs: back-pressure bound
+  // --retries: how many more times a failed task runs, on another rank when
+  // there is one. Its final result (success or last failure) is what counts.
+  std::uint32_t retries = 0;
+  // A rank is given no more work after this many of its failures in a row
+  // succeeded on retry elsewhere: evidence of a bad node, not of a bad task.
+  // 0 never excludes. The last rank is never excluded.
+  std::uint32_t exclude_after = 3;
+};
+
+// Events: start(), on_results(). Effects: send_work / send_stop on the
+// transport and consume() on the consumer. No clocks, threads or MPI here, so
+// every rule is a unit test with a recording transport.
+class Scheduler {
+ public:
+  // `journal`, when given, sees every batch once its results are final (after
+  // retries), in the order they became final: what a crash must not lose.
+  // `replay`, when given (--resume), puts the journal's batches back in order.
+  Scheduler(SchedulerConfig config, TaskSource& source, Transport& transport,
+            ResultConsumer& consumer, ResultConsumer* journal = nullptr,
+            JournalReplay* replay = nullptr);
+
+  // Fills every worker's credit; sends Stop at once when there is no work.
+  void start();
+  // A worker's results came back: pass them on, return its credit, refill.
+  // Throws std::logic_error for a seq that is not in flight or a size mismatch.
+  void on_results(ResultBatch&& results);
+  // The source has new tasks, or has closed (TaskSource::may_grow): dispatch
+  // what fits, and send Stop when everything is done.
+  void poke();
+  // Every result is in and every rank has been sent Stop.
+  bool finished() const { return stopped_; }
+  // A clean stop: no new work from now on (queued retries are dropped: they
+  // run again on --resume); Stop goes out once the batches in flight are in.
+  void stop_dispatch();
+  // The grace ran out: Stop with abandon to every rank now. Results that
+  // still arrive for batches in flight are accepted as usual.
+  void abandon();
+  bool draining() const { return draining_; }
+
+  std::uint64_t dispatched_tasks() const { return dispatched_tasks_; }
+  std::uint64_t dispatched_batches() const { return dispatched_batches_; }
+  std::size_t in_flight_batches() const { return in_flight_.size(); }
+  // Seconds of work per task the scheduler believes, per kind (nullopt: not seen yet).
+  std::optional<double> cost_estimate(KindId kind) const;
+  // Ranks given no more work, with why, in the order they were excluded.
+  const std::vector<std::pair<int, std::string>>& excluded() const { return excluded_; }
+  std::uint64_t retries_sent() const { return retries_sent_; }
+
+ private:
+  struct WorkerState {
+    WorkerSlot slot;
+    std::uint32_t cpu_credits = 0;  // in circulation: free in cpu_credits_ or in flight
+    std::uint32_t io_tasks = 0;     // IO tasks in flight
+    std::uint32_t blamed = 0;       // failures in a row that later succeeded elsewhere
+    bool excluded = false;
+  };
+  // One task to run again, away from the rank it last failed on.
+  struct Retry {
+    Task task;
+    std::uint32_t attempt = 2;  // the attempt this run will be
+    int failed_on = -1;         // rank of the last failure
+    int first_failed_on = -1;   // rank blamed if a retry succeeds elsewhere
+  };
+  struct InFlight {
+    std::size_t worker = 0;
+    KindId kind = 0;
+    TaskBatch batch;
+    std::optional<Retry> retry;  // set for a retried single task
+  };
+
+  // A worker with room, and for the CPU lane which of its credits is used.
+  struct Pick {
+    std::size_t worker = 0;
+    std::size_t credit = 0;  // position in cpu_credits_
+  };
+
+  void dispatch();
+  bool dispatch_retry();
+  void send(const Pick& pick, InFlight&& flight);
+  void finalize(TaskBatch&& tasks, ResultBatch&& results);
+  void settle(InFlight& flight, ResultBatch&& results);
+  void settle_retry(InFlight& flight, ResultBatch&& results);
+  void record_success(std::size_t worker);
+  void blame(int rank);
+  void exclude(std::size_t worker, std::string reason);
+  bool done() const;
+  std::optional<Pick> pick_worker(Lane lane, int avoid_rank);
+  std::size_t healthy_workers() const;
+  std::uint32_t credits_of(const WorkerState& worker) const;
+  // `busy`: seconds the batch just back took on its worker's pool.
+  std::uint32_t window_of(const WorkerState& worker, double busy) const;
+  void return_credit(std::size_t worker, double busy);
+  std::size_t batch_size(KindId kind, Lane lane, const WorkerState& worker) const;
+  std::size_t cpu_batch_size(KindId kind) const;
+  std::size_t io_batch_size() const;
+  std::uint64_t guided_share(std::uint64_t parts) const;
+  void learn_cost(KindId kind, double busy, std::size_t tasks);
+  void stop_all(bool abandon);
+
+  SchedulerConfig config_;
+  TaskSource& source_;
+  Transport& transport_;
+  ResultConsumer& consumer_;
+  ReorderBuffer reorder_;
+  std::vector<WorkerState> workers_;
+  std::vector<std::size_t> worker_of_rank_;
+  unsigned total_threads_ = 0;
+  // One entry per free CPU credit, naming its worker: taking the front is
+  // O(1) at any rank count, and a returned credit queues behind the others,
+  // so consecutive batches land on different ranks.
+  std::deque<std::size_t> cpu_credits_;
+  std::size_t next_worker_ = 0;  // IO round-robin cursor, so downloads spread over ranks
+  std::uint64_t dispatched_batches_ = 0;
+  std::uint64_t dispatched_tasks_ = 0;
+  SlotTable<InFlight> in_flight_;
+  std::vector<double> cost_;  // seconds per task by KindId; < 0: unknown
+  ResultConsumer* journal_ = nullptr;
+  std::deque<Retry> retries_;
+  std::uint64_t retries_sent_ = 0;
+  std::vector<std::pair<int, std::string>> excluded_;
+  bool exhausted_ = false;
+  bool draining_ = false;  // stop_dispatch() was called
+  bool stopped_ = false;
+};
+
+}  // namespace drover
