@@ -54,6 +54,16 @@ class remote_error : public std::runtime_error {
   std::string message_;
 };
 
+// The runtime stopped before the call finished: a stop signal (SIGTERM,
+// SIGINT, SIGUSR1) or the time limit. The tasks that finished are in the
+// journal when there is one; the same program run again with resume picks up
+// from there. Escaping main, it ends the job with exit code 4, as the CLI's
+// clean stop does.
+class stopped_error : public std::runtime_error {
+ public:
+  using std::runtime_error::runtime_error;
+};
+
 // The API used in a way it cannot serve: a pool on a worker rank, an
 // unregistered function, a second Runtime.
 class usage_error : public std::logic_error {

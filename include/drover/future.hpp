@@ -36,8 +36,8 @@ struct Completions {
 // One submitted task's channel: the comm thread fills it, get() reads it.
 class FutureState final : public Channel {
  public:
-  void deliver(Piece&& piece) override { settle(std::move(piece), {}); }
-  void abort(const std::string& why) override { settle(Piece{}, why); }
+  void deliver(Piece&& piece) override { settle(std::move(piece), {}, false); }
+  void abort(const std::string& why, bool stopped) override { settle(Piece{}, why, stopped); }
   void wait() {
     std::unique_lock lock(mutex_);
     ready_cv_.wait(lock, [&] { return ready_; });
@@ -49,6 +49,7 @@ class FutureState final : public Channel {
   // After wait(): the piece of one result, or why there is none.
   const Piece& piece() const { return piece_; }
   const std::string& aborted() const { return aborted_; }
+  bool stopped() const { return stopped_; }
   void report_to(std::shared_ptr<Completions> completions, std::size_t tag) {
     std::lock_guard lock(mutex_);
     if (ready_) {
@@ -60,12 +61,13 @@ class FutureState final : public Channel {
   }
 
  private:
-  void settle(Piece&& piece, std::string why) {
+  void settle(Piece&& piece, std::string why, bool stopped) {
     std::shared_ptr<Completions> completions;
     {
       std::lock_guard lock(mutex_);
       piece_ = std::move(piece);
       aborted_ = std::move(why);
+      stopped_ = stopped;
       ready_ = true;
       completions = std::move(completions_);
     }
@@ -78,6 +80,7 @@ class FutureState final : public Channel {
   bool ready_ = false;
   Piece piece_;
   std::string aborted_;
+  bool stopped_ = false;
   std::shared_ptr<Completions> completions_;
   std::size_t tag_ = 0;
 };
@@ -99,7 +102,7 @@ class [[nodiscard]] future {
   T get() const {
     state_->wait();
     const detail::Piece& p = state_->piece();
-    if (!state_->aborted().empty()) throw usage_error("drover: " + state_->aborted());
+    if (!state_->aborted().empty()) detail::throw_aborted(state_->aborted(), state_->stopped());
     if (!p.failures.empty()) throw p.error(p.failures.front());
     return decode<T>(p.output(0));
   }

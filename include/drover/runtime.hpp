@@ -11,8 +11,10 @@
 // map() while work goes on.
 #pragma once
 
+#include <chrono>
 #include <cstdint>
 #include <memory>
+#include <string>
 
 #include "drover/pool.hpp"
 
@@ -26,6 +28,22 @@ struct Options {
   std::uint32_t retries = 0;        // how many more times a failed task runs, elsewhere
   std::uint32_t exclude_after = 3;  // a rank whose failures succeed elsewhere this often is dropped
   std::uint64_t max_pending = 1 << 20;  // submitted tasks not yet finished before submit() waits
+
+  // What the CLI's --trace, --progress, --summary and --summary-json give, for
+  // every task the runtime ran. Empty or zero: off (a library writes nothing
+  // of its own unless asked).
+  std::string trace;                          // a Chrome trace: one bar per batch, a row per rank
+  std::chrono::milliseconds progress_every{};  // a progress line on stderr this often
+  bool summary = false;                       // the closing summary on stderr, as the CLI prints it
+  std::string summary_json;                   // the same as one JSON object in this file
+
+  // The clean stop, as the CLI's: on SIGTERM, SIGINT or SIGUSR1 on any rank,
+  // or stop_before ahead of the time limit (this one, else the Slurm job's,
+  // found by itself), no more tasks start; tasks running get `grace`, then
+  // calls still waiting, and submissions after, throw drover::stopped_error.
+  std::chrono::seconds time_limit{};  // zero: the Slurm job's, when there is one
+  std::chrono::seconds stop_before{60};
+  std::chrono::seconds grace{20};
 };
 
 class Runtime {

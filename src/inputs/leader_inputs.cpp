@@ -144,6 +144,8 @@ void open_journal(const RunOptions& options, const std::string& fingerprint, Lea
   in.journal = JournalWriter::append(options.journal, scan.valid_bytes, options.fsync);
 }
 
+}  // namespace
+
 // What the Slurm job has left, from scontrol; a warning when it cannot say.
 std::optional<std::chrono::seconds> slurm_time_left(std::vector<std::string>& warnings) {
   const LaunchEnv launch = detect_launch(current_env());
@@ -164,8 +166,6 @@ std::optional<std::chrono::seconds> slurm_time_left(std::vector<std::string>& wa
   }
   return left;
 }
-
-}  // namespace
 
 SpooledStdin SpooledStdin::copy_of(int fd) {
   const char* tmpdir = std::getenv("TMPDIR");

@@ -69,4 +69,8 @@ bool same_file(const std::string& a, const std::string& b);
 // file "-" is stdin and is compared with none).
 void refuse_shared_files(const RunOptions& options);
 
+// What the Slurm job this process runs in has left (scontrol show job), or
+// nullopt outside Slurm; a warning when it is a Slurm job and it cannot say.
+std::optional<std::chrono::seconds> slurm_time_left(std::vector<std::string>& warnings);
+
 }  // namespace drover

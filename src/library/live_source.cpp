@@ -22,6 +22,7 @@ KindId LiveSource::kind_named(const char* name) const {
 void LiveSource::push(Entry&& entry) {
   {
     std::unique_lock lock(mutex_);
+    if (!stopped_.empty()) detail::throw_aborted(stopped_, true);
     if (closed_) throw usage_error("drover: a task was submitted after the runtime closed");
     // Back-pressure: wait while too much is pending, but never refuse a
     // submission larger than the bound into an empty queue.
@@ -76,17 +77,23 @@ void LiveSource::close() {
   wake_();
 }
 
-void LiveSource::abort(const std::string& why) {
+void LiveSource::abort(const std::string& why, bool stopped) {
   std::deque<Entry> left;
   {
     std::lock_guard lock(mutex_);
     closed_ = true;
+    if (stopped) stopped_ = why;
     left.swap(entries_);
     next_entry_ = 0;
     pending_ = 0;
   }
   room_.notify_all();
-  for (Entry& e : left) e.channel->abort(why);
+  for (Entry& e : left) e.channel->abort(why, stopped);
+}
+
+std::uint64_t LiveSource::pending() const {
+  std::lock_guard lock(mutex_);
+  return pending_;
 }
 
 bool LiveSource::take_news() {

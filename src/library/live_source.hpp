@@ -37,8 +37,11 @@ class LiveSource final : public TaskSource, public ResultConsumer, public detail
   KindId kind_named(const char* name) const override;
   // No more submissions: the scheduler sees the source end once it is empty.
   void close();
-  // Every call still waiting is told why it will not finish (the comm thread failed).
-  void abort(const std::string& why);
+  // Every call still waiting is told why it will not finish: the runtime
+  // stopped cleanly (`stopped`: they throw stopped_error) or the comm thread failed.
+  void abort(const std::string& why, bool stopped = false);
+  // Submitted tasks not yet delivered.
+  std::uint64_t pending() const;
   // Rank hosts, for the errors callers get.
   void set_ranks(std::vector<RankInfo> ranks) { ranks_ = std::move(ranks); }
   // True once since the last call when something was submitted or closed.
@@ -88,6 +91,7 @@ class LiveSource final : public TaskSource, public ResultConsumer, public detail
   std::uint64_t taken_id_ = 0;    // the id the next batch starts at
   std::uint64_t pending_ = 0;     // submitted, not yet delivered
   bool closed_ = false;
+  std::string stopped_;  // why the runtime stopped cleanly: later submissions throw stopped_error
   bool news_ = false;
   std::vector<RankInfo> ranks_;
 };

@@ -44,6 +44,7 @@ struct SummaryNotes {
   std::uint64_t unfinished = 0;  // tasks never run because the run stopped early
   std::string stop_reason;       // empty when the run went to the end
   bool journal = false;          // the run has a --journal, so what did not run is resumable
+  bool library = false;          // a library run: no CLI flags to suggest
 };
 
 class RunReport final : public ResultConsumer {

@@ -50,8 +50,12 @@ void print_notes(std::FILE* out, const SummaryNotes& notes, const std::vector<Ra
   if (notes.unfinished > 0) {
     if (!notes.stop_reason.empty()) line += "; ";
     line += std::to_string(notes.unfinished) + " tasks not run";
-    line += notes.journal ? " (resumable with --resume)"
-                          : " (no --journal to resume from: add --journal FILE next time)";
+    if (notes.library) {
+      line += " (their calls threw drover::stopped_error)";
+    } else {
+      line += notes.journal ? " (resumable with --resume)"
+                            : " (no --journal to resume from: add --journal FILE next time)";
+    }
   }
   std::fprintf(out, "%s\n", line.c_str());
 }

@@ -39,24 +39,6 @@ class JournalRecorder final : public ResultConsumer {
   const std::vector<RankInfo>& ranks_;
 };
 
-// Hands each batch to several consumers in turn: the report first, then
-// the trace and the test observer when there are.
-class Fanout final : public ResultConsumer {
- public:
-  void add(ResultConsumer* c) {
-    if (c != nullptr) consumers_.push_back(c);
-  }
-  void consume(const TaskBatch& tasks, const ResultBatch& results) override {
-    for (ResultConsumer* c : consumers_) c->consume(tasks, results);
-  }
-  void consume_replayed(const JournalBatch& batch) override {
-    for (ResultConsumer* c : consumers_) c->consume_replayed(batch);
-  }
-
- private:
-  std::vector<ResultConsumer*> consumers_;
-};
-
 // "-" is `out` (stdout), after the text summary.
 void write_summary_file(const std::string& path, const RunReport& report, double wall,
                         const SummaryNotes& notes, std::FILE* out) {
@@ -90,7 +72,7 @@ JobOutcome lead(const LoopContext& ctx, LeaderInputs& inputs, const std::vector<
   RunReport report(ranks, ctx.plan.generator, inputs.sink.get());
   std::optional<TraceWriter> trace;
   if (!ctx.options.trace.empty()) trace.emplace(ctx.options.trace, ranks, ctx.plan.generator);
-  Fanout consumer;
+  ConsumerFanout consumer;
   consumer.add(&report);
   consumer.add(trace ? &*trace : nullptr);
   consumer.add(hooks.observer);

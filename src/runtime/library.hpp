@@ -3,6 +3,9 @@
 
 #include <drover/runtime.hpp>
 
+#include <chrono>
+#include <optional>
+#include <string>
 #include <vector>
 
 #include "execution/completion_queue.hpp"
@@ -11,10 +14,24 @@
 
 namespace drover {
 
+// The time limit the run stops ahead of, resolved at start-up (Options or Slurm).
+struct LibraryLimits {
+  std::optional<std::chrono::seconds> time_left;
+  std::chrono::milliseconds stop_margin{0};
+};
+
+struct LibraryOutcome {
+  std::string stop_reason;      // empty when no stop was asked for
+  std::uint64_t unfinished = 0;  // tasks the callers were told had stopped
+  bool abandoned = false;        // rank 0's own tasks still run: its queue must outlive them
+};
+
 // Rank 0's comm thread: runs every task callers submit to `source` over all
 // ranks (rank 0's own pool included, through `done`) until the source is
-// closed and drained, then sends Stop to every worker and waits for their acks.
-void lead_library(const LoopContext& ctx, LiveSource& source, const std::vector<RankInfo>& ranks,
-                  const Options& options, CompletionQueue<ResultBatch>& done);
+// closed and drained, or a clean stop ends it; then sends Stop to every worker
+// and waits for their acks.
+LibraryOutcome lead_library(const LoopContext& ctx, LiveSource& source,
+                            const std::vector<RankInfo>& ranks, const Options& options,
+                            const LibraryLimits& limits, CompletionQueue<ResultBatch>& done);
 
 }  // namespace drover

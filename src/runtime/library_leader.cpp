@@ -1,21 +1,69 @@
 // Rank 0's comm thread for the library: the scheduler over the callers' live queue, until closed.
 #include <chrono>
+#include <cstdio>
 #include <memory>
+#include <optional>
 #include <stdexcept>
 #include <string>
 #include <thread>
 #include <vector>
 
+#include "launch/durations.hpp"
+#include "outputs/progress.hpp"
+#include "outputs/trace.hpp"
 #include "runtime/backoff.hpp"
 #include "runtime/library.hpp"
+#include "runtime/signals.hpp"
 #include "scheduling/scheduler.hpp"
 
 namespace drover {
+namespace {
+
+using Clock = std::chrono::steady_clock;
+
+// The outputs Options asked for; the report only when a summary or progress needs its counts.
+struct LibraryOutputs {
+  std::optional<RunReport> report;
+  std::optional<TraceWriter> trace;
+  std::optional<ProgressMeter> meter;
+  ConsumerFanout fanout;
+
+  LibraryOutputs(const Options& o, const std::vector<RankInfo>& ranks, LiveSource& source) {
+    const bool counts = o.summary || !o.summary_json.empty() || o.progress_every.count() > 0;
+    if (counts) report.emplace(ranks, Generator{}, nullptr);
+    if (!o.trace.empty()) trace.emplace(o.trace, ranks, Generator{});
+    if (o.progress_every.count() > 0) {
+      meter.emplace(stderr, ProgressMeter::Mode::lines, o.progress_every, std::nullopt);
+    }
+    fanout.add(report ? &*report : nullptr);
+    fanout.add(trace ? &*trace : nullptr);
+    fanout.add(&source);  // last: it takes the outputs
+  }
+
+  void finish(const Options& o, double wall, const SummaryNotes& notes) {
+    if (meter) meter->finish(Clock::now());
+    if (trace) trace->close();
+    if (!report) return;
+    if (o.summary) {
+      report->print_summary(stderr, wall, notes);
+      std::fflush(stderr);
+    }
+    if (!o.summary_json.empty()) {
+      std::FILE* f = std::fopen(o.summary_json.c_str(), "w");
+      if (f == nullptr) throw std::runtime_error(o.summary_json + ": cannot write the summary");
+      report->write_summary_json(f, wall, notes);
+      if (std::fclose(f) != 0) throw std::runtime_error(o.summary_json + ": cannot write the summary");
+    }
+  }
+};
+
+}  // namespace
 
 // The mirror of work() for a library job: what lead() is for the CLI, with
 // callers' submissions for a source and their channels for the output.
-void lead_library(const LoopContext& ctx, LiveSource& source, const std::vector<RankInfo>& ranks,
-                  const Options& options, CompletionQueue<ResultBatch>& done) {
+LibraryOutcome lead_library(const LoopContext& ctx, LiveSource& source,
+                            const std::vector<RankInfo>& ranks, const Options& options,
+                            const LibraryLimits& limits, CompletionQueue<ResultBatch>& done) {
   auto local = std::make_unique<LocalExecutor>(executor_config(ctx), done);
   LeaderTransport transport(ctx.mpi, *local);
   SchedulerConfig config;
@@ -26,7 +74,20 @@ void lead_library(const LoopContext& ctx, LiveSource& source, const std::vector<
   config.ordered = false;  // each call orders its own results (Pool::map)
   config.retries = options.retries;
   config.exclude_after = options.exclude_after;
-  Scheduler scheduler(config, source, transport, source);
+  LibraryOutputs outputs(options, ranks, source);
+  Scheduler scheduler(config, source, transport, outputs.fanout);
+
+  const auto started = Clock::now();
+  std::optional<Clock::time_point> dispatch_until;
+  if (limits.time_left) dispatch_until = started + (*limits.time_left - limits.stop_margin);
+  LibraryOutcome outcome;
+  std::optional<Clock::time_point> grace_until;
+  const auto begin_stop = [&](std::string reason) {
+    if (!outcome.stop_reason.empty() || scheduler.finished()) return;
+    outcome.stop_reason = std::move(reason);
+    grace_until = Clock::now() + options.grace;
+    scheduler.stop_dispatch();
+  };
 
   scheduler.start();
   IdleBackoff backoff;
@@ -36,6 +97,14 @@ void lead_library(const LoopContext& ctx, LiveSource& source, const std::vector<
   std::size_t acks = 0;
   while (!scheduler.finished() || acks < workers) {
     bool progress = false;
+    const auto now = Clock::now();
+    if (const int signal = stop_signal(); signal != 0) {
+      begin_stop(std::string(signal_name(signal)) + " on rank 0");
+    } else if (dispatch_until && now >= *dispatch_until) {
+      begin_stop("the time limit is " + seconds_text(limits.stop_margin) + " away (limit " +
+                 seconds_text(*limits.time_left) + " after the start)");
+    }
+    if (grace_until && now >= *grace_until && !scheduler.finished()) scheduler.abandon();
     if (source.take_news()) {
       progress = true;
       scheduler.poke();
@@ -50,8 +119,13 @@ void lead_library(const LoopContext& ctx, LiveSource& source, const std::vector<
         case Tag::stop_ack:
           ++acks;
           break;
-        case Tag::stop_request:  // a signal on a worker: the library's caller decides
+        case Tag::stop_request: {  // a signal on a worker: every rank stops with it
+          from_worker::StopRequest request;
+          decode(message->bytes, request);
+          begin_stop(std::string(signal_name(request.signal)) + " on rank " +
+                     std::to_string(message->source));
           break;
+        }
         case Tag::hello:
         case Tag::welcome:
         case Tag::work:
@@ -66,6 +140,7 @@ void lead_library(const LoopContext& ctx, LiveSource& source, const std::vector<
       for (ResultBatch& r : local_results) scheduler.on_results(std::move(r));
       local_results.clear();
     }
+    if (outputs.meter) outputs.meter->update(outputs.report->tasks(), outputs.report->failed(), now);
     if (progress) {
       backoff.reset();
     } else if (const auto wait = backoff.next(); wait.count() == 0) {
@@ -75,6 +150,22 @@ void lead_library(const LoopContext& ctx, LiveSource& source, const std::vector<
     }
   }
   ctx.mpi.flush();
+  const double wall = std::chrono::duration<double>(Clock::now() - started).count();
+  if (!outcome.stop_reason.empty()) outcome.unfinished = source.pending();
+  SummaryNotes notes;
+  for (const auto& [rank, reason] : scheduler.excluded()) notes.excluded_ranks.emplace_back(rank, reason);
+  notes.unfinished = outcome.unfinished;
+  notes.stop_reason = outcome.stop_reason;
+  notes.library = true;
+  outputs.finish(options, wall, notes);
+  // After the summary: a caller told it stopped may end the process at once.
+  if (!outcome.stop_reason.empty()) source.abort(outcome.stop_reason, true);
+  if (local->in_flight() > 0) {
+    // Abandoned work still runs here: never wait for it (the caller leaks the queue too).
+    (void)local.release();
+    outcome.abandoned = true;
+  }
+  return outcome;
 }
 
 }  // namespace drover

@@ -10,8 +10,11 @@
 #include <thread>
 #include <typeinfo>
 
+#include "inputs/leader_inputs.hpp"
+#include "launch/durations.hpp"
 #include "model/errors.hpp"
 #include "runtime/library.hpp"
+#include "runtime/signals.hpp"
 #include "runtime/startup.hpp"
 
 namespace drover {
@@ -24,9 +27,14 @@ bool g_runtime_alive = false;
 // end the whole job.
 [[noreturn]] void abort_job() {
   std::string what = "std::terminate called";
+  int code = kExitAborted;
   if (const std::exception_ptr e = std::current_exception()) {
     try {
       std::rethrow_exception(e);
+    } catch (const stopped_error& x) {
+      // A clean stop nobody caught: the CLI's exit code for it.
+      what = x.what();
+      code = kExitStopped;
     } catch (const std::exception& x) {
       what = std::string("uncaught exception: ") + x.what();
     } catch (...) {
@@ -37,10 +45,23 @@ bool g_runtime_alive = false;
   int initialized = 0;
   MPI_Initialized(&initialized);
   if (initialized != 0) MPI_Comm_rank(MPI_COMM_WORLD, &rank);
-  std::fprintf(stderr, "drover: rank %d: %s; ending the job\n", rank, what.c_str());
+  if (code == kExitStopped) {
+    std::fprintf(stderr, "%s\n", what.c_str());
+  } else {
+    std::fprintf(stderr, "drover: rank %d: %s; ending the job\n", rank, what.c_str());
+  }
   std::fflush(stderr);
-  if (initialized != 0) MPI_Abort(MPI_COMM_WORLD, kExitAborted);
-  std::_Exit(kExitAborted);
+  if (initialized != 0) MPI_Abort(MPI_COMM_WORLD, code);
+  std::_Exit(code);
+}
+
+// A clean stop whose grace ran out left tasks running in this rank's pool:
+// their threads cannot be joined, so no destructor may run after this.
+[[noreturn]] void end_abandoned() {
+  std::fflush(stdout);
+  std::fflush(stderr);
+  MPI_Finalize();
+  std::_Exit(kExitStopped);
 }
 
 }  // namespace
@@ -61,6 +82,8 @@ struct Runtime::Impl {
   std::unique_ptr<LiveSource> source;
   std::thread comm;
   std::exception_ptr comm_failure;
+  LibraryLimits limits;
+  LibraryOutcome outcome;
 
   Impl(int& argc, char**& argv, const Options& o)
       : env(argc, argv, boost::mpi::threading::serialized, true), options(o) {}
@@ -69,6 +92,7 @@ struct Runtime::Impl {
 Runtime::Runtime(int& argc, char**& argv, Options options) {
   if (g_runtime_alive) throw usage_error("drover: one Runtime per process");
   std::set_terminate(abort_job);
+  install_stop_handlers();  // before MPI: a signal during start-up is a clean stop too
   impl_ = std::make_unique<Impl>(argc, argv, options);
   g_runtime_alive = true;
   Impl& m = *impl_;
@@ -95,6 +119,15 @@ Runtime::Runtime(int& argc, char**& argv, Options options) {
     std::exit(kExitUsage);
   }
   if (m.world.rank() != 0) return;
+  std::vector<std::string> warnings;
+  m.limits.time_left = options.time_limit.count() > 0
+                           ? std::optional<std::chrono::seconds>(options.time_limit)
+                           : slurm_time_left(warnings);
+  if (m.limits.time_left) {
+    const StopMargin margin = stop_margin(*m.limits.time_left, options.stop_before);
+    m.limits.stop_margin = margin.margin;
+  }
+  for (const std::string& w : warnings) std::fprintf(stderr, "drover: warning: %s\n", w.c_str());
   m.done = std::make_unique<CompletionQueue<ResultBatch>>();
   CompletionQueue<ResultBatch>* done = m.done.get();
   m.source = std::make_unique<LiveSource>(options.max_pending, [done] { done->notify(); });
@@ -102,7 +135,7 @@ Runtime::Runtime(int& argc, char**& argv, Options options) {
   m.comm = std::thread([&m] {
     try {
       const LoopContext ctx{m.mpi, m.run, m.start.welcome.plan, m.threads};
-      lead_library(ctx, *m.source, m.start.ranks, m.options, *m.done);
+      m.outcome = lead_library(ctx, *m.source, m.start.ranks, m.options, m.limits, *m.done);
     } catch (const std::exception& e) {
       // The workers wait for Stop that will not come: end the job.
       std::fprintf(stderr, "drover: error on rank 0: %s\n", e.what());
@@ -127,6 +160,11 @@ Runtime::~Runtime() {
     }
     m.source->close();
     m.comm.join();
+    if (m.outcome.abandoned) {
+      // Rank 0's tasks that ran out of the grace are still inside pool
+      // threads nobody can join: finalize MPI and leave, as the CLI does.
+      end_abandoned();
+    }
   } else if (!m.served) {
     // A worker that never served would leave rank 0 waiting for its results.
     serve();
@@ -157,7 +195,7 @@ int Runtime::serve() {
   m.served = true;
   const LoopContext ctx{m.mpi, m.run, m.start.welcome.plan, m.threads};
   try {
-    work(ctx);
+    if (work(ctx)) end_abandoned();
   } catch (const std::exception& e) {
     std::fprintf(stderr, "drover: error on rank %d: %s\n", m.world.rank(), e.what());
     std::fflush(stderr);

@@ -1,6 +1,7 @@
 """The library's jobs that must end with one message, never a hang: kind mismatch, exceptions out of main."""
 import json
 import os
+import signal
 import subprocess
 import unittest
 
@@ -10,9 +11,10 @@ MISUSE = os.environ.get("DROVER_MISUSE_BIN", "build/tests/drover_library_misuse"
 OWN_CLI = os.environ.get("DROVER_OWN_CLI_BIN", "build/examples/example_own_cli")
 
 
-def run(mode, ranks, timeout=60):
+def run(mode, ranks, timeout=60, extra_env=None):
     env = mpi_env()
     env["DROVER_MISUSE"] = mode
+    env.update(extra_env or {})
     return subprocess.run(["timeout", "-k", "10", str(timeout), MPIRUN, "--quiet", "-np", str(ranks),
                         MISUSE], capture_output=True, text=True, env=env,
                        stdin=subprocess.DEVNULL)
@@ -46,6 +48,65 @@ class LibraryMisuse(unittest.TestCase):
         self.assertNotEqual(r.returncode, 124, "the job hung")
         self.assertEqual(r.returncode, 3, r.stderr)
         self.assertIn("rank 1: uncaught exception: worker set-up failed", r.stderr)
+
+
+class LibraryOutputsAndStops(TempDirTest):
+    """Options' trace, progress and summaries, and the clean stop, from a program of its own."""
+
+    def test_trace_progress_and_summaries_cover_every_task(self):
+        for ranks in (1, 2, 3):
+            with self.subTest(ranks=ranks):
+                trace, summary = self.path(f"t{ranks}.json"), self.path(f"s{ranks}.json")
+                r = run("outputs", ranks, extra_env={"DROVER_TEST_TRACE": trace,
+                                                     "DROVER_TEST_SUMMARY": summary})
+                self.assertEqual(r.returncode, 0, r.stderr)
+                with open(summary) as f:
+                    s = json.load(f)
+                self.assertEqual((s["tasks"], s["failed"]), (1001, 0), s)
+                self.assertEqual(s["per_kind"]["plus_one"]["tasks"], 1000, s)
+                self.assertEqual(len(s["ranks"]), ranks, s)
+                self.assertEqual(s["per_kind"]["nap"]["tasks"], 1, s)
+                self.assertEqual(sum(rank["tasks"] for rank in s["ranks"]), 1001, s)
+                with open(trace) as f:
+                    events = json.load(f)
+                events = events["traceEvents"] if isinstance(events, dict) else events
+                bars = [e for e in events if e.get("ph") == "X"]
+                self.assertGreater(len(bars), 0)
+                self.assertEqual(sum(e["args"]["n"] for e in bars), 1001, bars[:3])
+                self.assertIn("drover: 1001 tasks, 0 failed", r.stderr)  # the text summary
+                progress = [l for l in r.stderr.splitlines() if l.startswith("drover: 1000 tasks")]
+                self.assertTrue(progress, r.stderr)  # while the nap runs, 1000 are done
+
+    def stopped(self, mode, ranks, sig=None):
+        env = mpi_env()
+        env["DROVER_MISUSE"] = mode
+        p = subprocess.Popen(["timeout", "-k", "10", "60", MPIRUN, "--quiet", "-np", str(ranks),
+                              MISUSE], stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+                             env=env, stdin=subprocess.DEVNULL)
+        self.assertEqual(p.stdout.readline(), "running\n")
+        if sig is not None:
+            # To mpirun, which forwards SIGUSR1 to every rank; not to the `timeout` wrapper.
+            child = subprocess.run(["pgrep", "-P", str(p.pid)], capture_output=True, text=True)
+            pids = [int(x) for x in child.stdout.split()]
+            self.assertEqual(len(pids), 1, "timeout should have one child")
+            os.kill(pids[0], sig)
+        out, err = p.communicate(timeout=60)
+        return p.returncode, err
+
+    def test_a_signal_stops_the_calls_with_stopped_error_and_exit_4(self):
+        for ranks in (1, 2):
+            with self.subTest(ranks=ranks):
+                code, err = self.stopped("stop", ranks, signal.SIGUSR1)
+                self.assertNotEqual(code, 124, "the 30 s tasks were waited for")
+                self.assertEqual(code, 4, err)
+                self.assertIn("drover: stopped: SIGUSR1 on rank", err)
+                self.assertIn("stopped", err.split("drover: stopped:")[0], "the summary says so first")
+
+    def test_the_time_limit_stops_the_calls_with_exit_4(self):
+        code, err = self.stopped("time-limit", 2)
+        self.assertNotEqual(code, 124, "the 30 s tasks were waited for")
+        self.assertEqual(code, 4, err)
+        self.assertIn("drover: stopped: the time limit is 2 s away", err)
 
 
 def own_cli(*args, ranks=1):

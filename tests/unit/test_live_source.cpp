@@ -23,9 +23,13 @@ using testing::two_workers;
 class Recorded final : public detail::Channel {
  public:
   void deliver(detail::Piece&& piece) override { pieces[piece.first_index] = std::move(piece); }
-  void abort(const std::string& why) override { aborted = why; }
+  void abort(const std::string& why, bool was_stopped) override {
+    aborted = why;
+    stopped = was_stopped;
+  }
   std::map<std::uint64_t, detail::Piece> pieces;
   std::string aborted;
+  bool stopped = false;
 };
 
 // A worker's answer: each task's output is its input's int64 plus 1000 (an
@@ -154,8 +158,38 @@ TEST(LiveSource, SubmissionsWaitForRoomButNeverForAnEmptyQueue) {
   EXPECT_TRUE(source.peek_kind().has_value());
   source.abort("shutting down");
   EXPECT_EQ(call->aborted, "shutting down");
+  EXPECT_FALSE(call->stopped);
   std::vector<std::string> late = encoded({1});
   EXPECT_THROW(source.submit(model_test::square_id(), late, call, 0), usage_error);
+}
+
+TEST(LiveSource, ACleanStopTellsWaitingCallsAndRefusesLaterSubmissionsAsStopped) {
+  LiveSource source(100, [] {});
+  auto call = std::make_shared<Recorded>();
+  std::vector<std::string> inputs = encoded({1, 2, 3});
+  source.submit(model_test::square_id(), inputs, call, 0);
+  EXPECT_EQ(source.pending(), 3u);
+  source.abort("SIGTERM on rank 0", true);
+  EXPECT_EQ(call->aborted, "SIGTERM on rank 0");
+  EXPECT_TRUE(call->stopped);
+  EXPECT_EQ(source.pending(), 0u);
+  std::vector<std::string> late = encoded({1});
+  try {
+    source.submit(model_test::square_id(), late, call, 0);
+    FAIL() << "a submission after a stop was taken";
+  } catch (const stopped_error& e) {
+    EXPECT_STREQ(e.what(), "drover: stopped: SIGTERM on rank 0");
+  }
+}
+
+TEST(LiveSource, AStoppedCallThrowsStoppedErrorFromItsChannel) {
+  detail::QueueChannel channel;
+  channel.abort("the time limit is 1 s away", true);
+  std::vector<detail::Piece> pieces;
+  EXPECT_THROW(channel.wait_drain(pieces), stopped_error);
+  detail::QueueChannel failed;
+  failed.abort("rank 0 failed", false);
+  EXPECT_THROW(failed.wait_drain(pieces), usage_error);
 }
 
 }  // namespace

@@ -48,9 +48,16 @@ class Channel {
  public:
   virtual ~Channel() = default;
   virtual void deliver(Piece&& piece) = 0;  // the comm thread only
-  // The runtime could not finish the call (it is shutting down after an error).
-  virtual void abort(const std::string& why) = 0;
+  // The runtime could not finish the call: it stopped cleanly (a signal, the
+  // time limit) or it is shutting down after an error.
+  virtual void abort(const std::string& why, bool stopped) = 0;
 };
+
+// What a call whose channel was aborted throws.
+[[noreturn]] inline void throw_aborted(const std::string& why, bool stopped) {
+  if (stopped) throw stopped_error("drover: stopped: " + why);
+  throw usage_error("drover: " + why);
+}
 
 // A channel its caller drains: what map() waits on.
 class QueueChannel final : public Channel {
@@ -62,10 +69,11 @@ class QueueChannel final : public Channel {
     }
     ready_.notify_one();
   }
-  void abort(const std::string& why) override {
+  void abort(const std::string& why, bool stopped) override {
     {
       std::lock_guard lock(mutex_);
       aborted_ = why;
+      stopped_ = stopped;
     }
     ready_.notify_one();
   }
@@ -73,7 +81,7 @@ class QueueChannel final : public Channel {
   void wait_drain(std::vector<Piece>& out) {
     std::unique_lock lock(mutex_);
     ready_.wait(lock, [&] { return !pieces_.empty() || !aborted_.empty(); });
-    if (pieces_.empty()) throw usage_error("drover: " + aborted_);
+    if (pieces_.empty()) throw_aborted(aborted_, stopped_);
     for (Piece& p : pieces_) out.push_back(std::move(p));
     pieces_.clear();
   }
@@ -83,6 +91,7 @@ class QueueChannel final : public Channel {
   std::condition_variable ready_;
   std::deque<Piece> pieces_;
   std::string aborted_;
+  bool stopped_ = false;
 };
 
 // Rank 0's side of the runtime, as the templates see it (src/library).
