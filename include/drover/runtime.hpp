@@ -37,6 +37,15 @@ struct Options {
   bool summary = false;                       // the closing summary on stderr, as the CLI prints it
   std::string summary_json;                   // the same as one JSON object in this file
 
+  // A journal of every finished task, as the CLI's --journal: a new file, or
+  // with `resume` the journal of an earlier run of this program, whose tasks
+  // are then answered from it instead of run again. Tasks are known by their
+  // submission order: the program must submit the same work in the same
+  // order (a task whose kind or input differs from the journal's is refused,
+  // naming it). Without resume, an existing non-empty journal is refused.
+  std::string journal;
+  bool resume = false;
+
   // The clean stop, as the CLI's: on SIGTERM, SIGINT or SIGUSR1 on any rank,
   // or stop_before ahead of the time limit (this one, else the Slurm job's,
   // found by itself), no more tasks start; tasks running get `grace`, then

@@ -96,8 +96,6 @@ void refuse_shared_files(const RunOptions& o) {
   }
 }
 
-namespace {
-
 void open_journal(const RunOptions& options, const std::string& fingerprint, LeaderInputs& in) {
   in.journal_path = options.journal;
   struct stat st {};
@@ -143,8 +141,6 @@ void open_journal(const RunOptions& options, const std::string& fingerprint, Lea
   in.done_tasks = scan.tasks;
   in.journal = JournalWriter::append(options.journal, scan.valid_bytes, options.fsync);
 }
-
-}  // namespace
 
 // What the Slurm job has left, from scontrol; a warning when it cannot say.
 std::optional<std::chrono::seconds> slurm_time_left(std::vector<std::string>& warnings) {

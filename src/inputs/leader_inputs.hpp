@@ -69,6 +69,12 @@ bool same_file(const std::string& a, const std::string& b);
 // file "-" is stdin and is compared with none).
 void refuse_shared_files(const RunOptions& options);
 
+// Opens options.journal into `in` (journal, journal_path, done, warnings,
+// notes): a new journal with `fingerprint`, or with options.resume the
+// existing one, whose fingerprint must match. Throws InputError naming the
+// file: a directory, a journal that exists without resume, another run's.
+void open_journal(const RunOptions& options, const std::string& fingerprint, LeaderInputs& in);
+
 // What the Slurm job this process runs in has left (scontrol show job), or
 // nullopt outside Slurm; a warning when it is a Slurm job and it cannot say.
 std::optional<std::chrono::seconds> slurm_time_left(std::vector<std::string>& warnings);

@@ -102,6 +102,7 @@ bool LiveSource::take_news() {
 }
 
 std::optional<KindId> LiveSource::peek_kind() {
+  if (!done_.empty()) replay_front();
   std::lock_guard lock(mutex_);
   if (next_entry_ >= entries_.size()) return std::nullopt;
   return entries_[next_entry_].kind;
@@ -126,7 +127,9 @@ bool LiveSource::next_batch(std::size_t max_tasks, TaskBatch& batch) {
   std::lock_guard lock(mutex_);
   batch.first_id = taken_id_;
   if (next_entry_ >= entries_.size()) return false;
-  const std::size_t cap = std::max<std::size_t>(max_tasks, 1);
+  std::size_t cap = std::max<std::size_t>(max_tasks, 1);
+  // A batch stops where the journal's tasks begin: those are answered from it.
+  if (!done_.empty()) cap = std::min<std::uint64_t>(cap, std::max<std::uint64_t>(1, next_done_id() - taken_id_));
   Entry* e = &entries_[next_entry_];
   batch.lane = fast_kind_info(e->kind).lane;
   if (e->range) {
@@ -222,15 +225,20 @@ void LiveSource::release(std::size_t n) {
 
 // Tasks [begin, end) of the batch, all of entry e, as one piece of its call.
 void LiveSource::deliver(Entry& e, const TaskBatch& tasks, const ResultBatch& results,
-                         std::size_t begin, std::size_t end, std::string* take_outputs) {
+                         std::size_t begin, std::size_t end, std::string* take_outputs,
+                         const std::string* host) {
   detail::Piece piece;
   piece.first_task = tasks.first_id + begin;
   piece.first_index = e.first_index + (piece.first_task - e.first_id);
   piece.count = static_cast<std::uint32_t>(end - begin);
   piece.rank = results.rank;
-  piece.host = results.rank >= 0 && static_cast<std::size_t>(results.rank) < ranks_.size()
-                   ? ranks_[results.rank].host
-                   : "?";
+  if (host != nullptr) {  // a journal batch: the host that ran it, in an earlier run
+    piece.host = *host;
+  } else {
+    piece.host = results.rank >= 0 && static_cast<std::size_t>(results.rank) < ranks_.size()
+                     ? ranks_[results.rank].host
+                     : "?";
+  }
   piece.stride = results.stride;
   if (take_outputs != nullptr) {  // the whole batch: its outputs move, not copied
     piece.outputs = std::move(*take_outputs);

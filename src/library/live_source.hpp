@@ -13,6 +13,7 @@
 #include <string>
 #include <vector>
 
+#include "journal/journal.hpp"
 #include "model/task_source.hpp"
 #include "outputs/report.hpp"
 #include "scheduling/consumer.hpp"
@@ -42,6 +43,14 @@ class LiveSource final : public TaskSource, public ResultConsumer, public detail
   void abort(const std::string& why, bool stopped = false);
   // Submitted tasks not yet delivered.
   std::uint64_t pending() const;
+  // Resume: tasks the journal at `path` holds (`done`, as scanned) are answered
+  // from it, not run, once submitted; `observer` (may be null) sees each
+  // journal batch used. Call before the first submission. The journal's tasks
+  // must be what this run submits under their ids: a task whose kind or input
+  // differs throws InputError naming it.
+  void set_replay(std::string path, std::vector<JournalScan::Entry> done, ResultConsumer* observer);
+  // Tasks answered from the journal so far.
+  std::uint64_t replayed() const { return replayed_; }
   // Rank hosts, for the errors callers get.
   void set_ranks(std::vector<RankInfo> ranks) { ranks_ = std::move(ranks); }
   // True once since the last call when something was submitted or closed.
@@ -78,8 +87,14 @@ class LiveSource final : public TaskSource, public ResultConsumer, public detail
   Entry* entry_of(std::uint64_t id);  // under mutex_
   const Entry* entry_of(std::uint64_t id) const;
   void deliver(Entry& entry, const TaskBatch& tasks, const ResultBatch& results, std::size_t begin,
-               std::size_t end, std::string* take_outputs = nullptr);
+               std::size_t end, std::string* take_outputs = nullptr,
+               const std::string* host = nullptr);
   void release(std::size_t tasks);  // drops delivered entries, gives their room back
+  // live_replay.cpp: answers the tasks at the front that the journal holds.
+  void replay_front();
+  // The first id at or after taken_id_ that the journal holds (batches stop there).
+  std::uint64_t next_done_id() const;
+  void check_replayed(const Entry& e, std::uint64_t id, std::uint64_t end) const;
 
   const std::uint64_t max_pending_;
   std::function<void()> wake_;
@@ -94,6 +109,14 @@ class LiveSource final : public TaskSource, public ResultConsumer, public detail
   std::string stopped_;  // why the runtime stopped cleanly: later submissions throw stopped_error
   bool news_ = false;
   std::vector<RankInfo> ranks_;
+  // Resume (comm thread only).
+  std::string replay_path_;
+  std::vector<JournalScan::Entry> done_;
+  std::size_t next_done_ = 0;  // first journal batch not wholly behind taken_id_
+  std::optional<JournalBatch> cached_;
+  std::size_t cached_index_ = ~std::size_t{0};
+  ResultConsumer* replay_observer_ = nullptr;
+  std::uint64_t replayed_ = 0;
 };
 
 }  // namespace drover

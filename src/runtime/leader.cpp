@@ -23,22 +23,6 @@
 namespace drover {
 namespace {
 
-// Every final batch into the journal, with the provenance of its rank.
-class JournalRecorder final : public ResultConsumer {
- public:
-  JournalRecorder(JournalWriter& writer, const std::vector<RankInfo>& ranks)
-      : writer_(writer), ranks_(ranks) {}
-  void consume(const TaskBatch& tasks, const ResultBatch& results) override {
-    const bool known = results.rank >= 0 && static_cast<std::size_t>(results.rank) < ranks_.size();
-    writer_.add(tasks, results, known ? std::string_view(ranks_[results.rank].host) : "?",
-                known ? ranks_[results.rank].pid : 0);
-  }
-
- private:
-  JournalWriter& writer_;
-  const std::vector<RankInfo>& ranks_;
-};
-
 // "-" is `out` (stdout), after the text summary.
 void write_summary_file(const std::string& path, const RunReport& report, double wall,
                         const SummaryNotes& notes, std::FILE* out) {

@@ -9,15 +9,18 @@
 #include <vector>
 
 #include "execution/completion_queue.hpp"
+#include "inputs/leader_inputs.hpp"
 #include "library/live_source.hpp"
 #include "runtime/loops.hpp"
 
 namespace drover {
 
-// The time limit the run stops ahead of, resolved at start-up (Options or Slurm).
+// What rank 0 resolved at start-up: the time limit the run stops ahead of
+// (Options or Slurm) and the journal, opened (and scanned, to resume).
 struct LibraryLimits {
   std::optional<std::chrono::seconds> time_left;
   std::chrono::milliseconds stop_margin{0};
+  LeaderInputs inputs;  // journal, journal_path, done
 };
 
 struct LibraryOutcome {
@@ -32,6 +35,6 @@ struct LibraryOutcome {
 // and waits for their acks.
 LibraryOutcome lead_library(const LoopContext& ctx, LiveSource& source,
                             const std::vector<RankInfo>& ranks, const Options& options,
-                            const LibraryLimits& limits, CompletionQueue<ResultBatch>& done);
+                            LibraryLimits& limits, CompletionQueue<ResultBatch>& done);
 
 }  // namespace drover

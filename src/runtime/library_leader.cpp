@@ -63,7 +63,7 @@ struct LibraryOutputs {
 // callers' submissions for a source and their channels for the output.
 LibraryOutcome lead_library(const LoopContext& ctx, LiveSource& source,
                             const std::vector<RankInfo>& ranks, const Options& options,
-                            const LibraryLimits& limits, CompletionQueue<ResultBatch>& done) {
+                            LibraryLimits& limits, CompletionQueue<ResultBatch>& done) {
   auto local = std::make_unique<LocalExecutor>(executor_config(ctx), done);
   LeaderTransport transport(ctx.mpi, *local);
   SchedulerConfig config;
@@ -75,7 +75,14 @@ LibraryOutcome lead_library(const LoopContext& ctx, LiveSource& source,
   config.retries = options.retries;
   config.exclude_after = options.exclude_after;
   LibraryOutputs outputs(options, ranks, source);
-  Scheduler scheduler(config, source, transport, outputs.fanout);
+  std::optional<JournalWriter>& journal = limits.inputs.journal;
+  std::optional<JournalRecorder> recorder;
+  if (journal) recorder.emplace(*journal, ranks);
+  if (!limits.inputs.done.empty()) {
+    source.set_replay(limits.inputs.journal_path, limits.inputs.done,
+                      outputs.report ? &*outputs.report : nullptr);
+  }
+  Scheduler scheduler(config, source, transport, outputs.fanout, recorder ? &*recorder : nullptr);
 
   const auto started = Clock::now();
   std::optional<Clock::time_point> dispatch_until;
@@ -140,6 +147,7 @@ LibraryOutcome lead_library(const LoopContext& ctx, LiveSource& source,
       for (ResultBatch& r : local_results) scheduler.on_results(std::move(r));
       local_results.clear();
     }
+    if (journal) journal->maybe_sync(now);
     if (outputs.meter) outputs.meter->update(outputs.report->tasks(), outputs.report->failed(), now);
     if (progress) {
       backoff.reset();
@@ -150,6 +158,7 @@ LibraryOutcome lead_library(const LoopContext& ctx, LiveSource& source,
     }
   }
   ctx.mpi.flush();
+  if (journal) journal->close();
   const double wall = std::chrono::duration<double>(Clock::now() - started).count();
   if (!outcome.stop_reason.empty()) outcome.unfinished = source.pending();
   SummaryNotes notes;
@@ -157,6 +166,7 @@ LibraryOutcome lead_library(const LoopContext& ctx, LiveSource& source,
   notes.unfinished = outcome.unfinished;
   notes.stop_reason = outcome.stop_reason;
   notes.library = true;
+  notes.journal = journal.has_value();
   outputs.finish(options, wall, notes);
   // After the summary: a caller told it stopped may end the process at once.
   if (!outcome.stop_reason.empty()) source.abort(outcome.stop_reason, true);

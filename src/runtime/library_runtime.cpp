@@ -11,6 +11,7 @@
 #include <typeinfo>
 
 #include "inputs/leader_inputs.hpp"
+#include "journal/fingerprint.hpp"
 #include "launch/durations.hpp"
 #include "model/errors.hpp"
 #include "runtime/library.hpp"
@@ -106,7 +107,19 @@ Runtime::Runtime(int& argc, char**& argv, Options options) {
   }
   const from_worker::Hello own = make_hello(m.world.rank(), pool, own_error.empty(), own_error);
   if (m.world.rank() == 0) {
-    m.start = startup_leader(m.mpi, own, [] { return to_worker::Plan{}; });
+    // Rank 0's inputs are checked in the start-up, so a bad journal stops every rank.
+    m.start = startup_leader(m.mpi, own, [&m] {
+      RunOptions files;
+      files.journal = m.options.journal;
+      files.resume = m.options.resume;
+      files.trace = m.options.trace;
+      files.summary_json = m.options.summary_json;
+      refuse_shared_files(files);
+      if (!files.journal.empty()) {
+        open_journal(files, "library" + registry_stamp(), m.limits.inputs);
+      }
+      return to_worker::Plan{};
+    });
   } else {
     m.start = startup_worker(m.mpi, own);
   }
@@ -127,6 +140,7 @@ Runtime::Runtime(int& argc, char**& argv, Options options) {
     const StopMargin margin = stop_margin(*m.limits.time_left, options.stop_before);
     m.limits.stop_margin = margin.margin;
   }
+  for (const std::string& w : m.limits.inputs.warnings) warnings.push_back(w);
   for (const std::string& w : warnings) std::fprintf(stderr, "drover: warning: %s\n", w.c_str());
   m.done = std::make_unique<CompletionQueue<ResultBatch>>();
   CompletionQueue<ResultBatch>* done = m.done.get();
@@ -136,6 +150,13 @@ Runtime::Runtime(int& argc, char**& argv, Options options) {
     try {
       const LoopContext ctx{m.mpi, m.run, m.start.welcome.plan, m.threads};
       m.outcome = lead_library(ctx, *m.source, m.start.ranks, m.options, m.limits, *m.done);
+    } catch (const InputError& e) {
+      // A journal that does not match what the program submits: the user's
+      // input, so exit code 2, as the CLI's bad journals. The calls are not
+      // woken: their error would race this one to end the job.
+      std::fprintf(stderr, "drover: error: %s\n", e.what());
+      std::fflush(stderr);
+      m.world.abort(kExitUsage);
     } catch (const std::exception& e) {
       // The workers wait for Stop that will not come: end the job.
       std::fprintf(stderr, "drover: error on rank 0: %s\n", e.what());

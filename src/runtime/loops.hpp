@@ -51,6 +51,22 @@ inline ExecutorConfig executor_config(const LoopContext& ctx) {
   return config;
 }
 
+// Every final batch into the journal, with the provenance of its rank.
+class JournalRecorder final : public ResultConsumer {
+ public:
+  JournalRecorder(JournalWriter& writer, const std::vector<RankInfo>& ranks)
+      : writer_(writer), ranks_(ranks) {}
+  void consume(const TaskBatch& tasks, const ResultBatch& results) override {
+    const bool known = results.rank >= 0 && static_cast<std::size_t>(results.rank) < ranks_.size();
+    writer_.add(tasks, results, known ? std::string_view(ranks_[results.rank].host) : "?",
+                known ? ranks_[results.rank].pid : 0);
+  }
+
+ private:
+  JournalWriter& writer_;
+  const std::vector<RankInfo>& ranks_;
+};
+
 // Rank 0 works too: batches for rank 0 go straight to its own executor.
 class LeaderTransport final : public Transport {
  public:

@@ -77,6 +77,41 @@ class LibraryOutputsAndStops(TempDirTest):
                 progress = [l for l in r.stderr.splitlines() if l.startswith("drover: 1000 tasks")]
                 self.assertTrue(progress, r.stderr)  # while the nap runs, 1000 are done
 
+    def journal_run(self, ranks, count, resume, start=0):
+        return run("journal", ranks, extra_env={
+            "DROVER_TEST_JOURNAL": self.path("lib.drj"), "DROVER_TEST_COUNT": str(count),
+            "DROVER_TEST_RESUME": "1" if resume else "0", "DROVER_TEST_FROM": str(start)})
+
+    def test_a_journal_resumes_a_longer_run_from_the_tasks_it_holds(self):
+        for ranks in (1, 3):
+            with self.subTest(ranks=ranks):
+                if os.path.exists(self.path("lib.drj")):
+                    os.remove(self.path("lib.drj"))
+                first = self.journal_run(ranks, 1000, resume=False)
+                self.assertEqual(first.returncode, 0, first.stderr)
+                self.assertEqual(first.stdout, f"sum {sum(range(1, 1001))}\n")
+                again = self.journal_run(ranks, 1000, resume=False)
+                self.assertEqual(again.returncode, 2, again.stderr)
+                self.assertIn("lib.drj: journal exists", again.stderr)
+                more = self.journal_run(ranks, 3000, resume=True)
+                self.assertEqual(more.returncode, 0, more.stderr)
+                self.assertEqual(more.stdout, f"sum {sum(range(1, 3001))}\n")
+                self.assertIn("resumed: 1000 tasks from the journal", more.stderr)
+                self.assertIn("drover: 3000 tasks, 0 failed", more.stderr)
+                # Everything is in the journal now: nothing runs, the answer is the same.
+                all_done = self.journal_run(ranks, 3000, resume=True)
+                self.assertEqual(all_done.stdout, more.stdout)
+                self.assertIn("resumed: 3000 tasks from the journal", all_done.stderr)
+
+    def test_a_program_submitting_other_work_is_refused_naming_the_task(self):
+        first = self.journal_run(2, 100, resume=False)
+        self.assertEqual(first.returncode, 0, first.stderr)
+        other = self.journal_run(2, 100, resume=True, start=5)
+        self.assertEqual(other.returncode, 2, other.stderr)
+        lines = [l for l in other.stderr.splitlines() if l.startswith("drover: error")]
+        self.assertEqual(len(lines), 1, other.stderr)
+        self.assertIn("lib.drj: task 0 (kind plus_one) is not the task the journal holds", lines[0])
+
     def stopped(self, mode, ranks, sig=None):
         env = mpi_env()
         env["DROVER_MISUSE"] = mode

@@ -17,7 +17,7 @@ ALLOWED = {
     "execution": {"model", "launch"},
     "outputs": {"model", "journal", "scheduling", "launch"},
     "inputs": {"model", "kinds", "protocol", "journal", "scheduling", "outputs", "launch"},
-    "library": {"model", "scheduling", "outputs"},
+    "library": {"model", "journal", "scheduling", "outputs"},
     "runtime": {"model", "kinds", "protocol", "journal", "scheduling", "execution", "outputs",
                 "inputs", "library", "launch"},
     "compare": {"model", "kinds", "inputs", "launch"},

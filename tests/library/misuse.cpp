@@ -7,6 +7,9 @@
 //   misuse stop          30 s tasks, grace 1 s, stopped by a signal the test sends
 //                        after "running" is printed: map throws stopped_error, exit 4
 //   misuse time-limit    the same, stopped by a 3 s time limit with stop_before 2 s
+//   misuse journal       maps plus_one over DROVER_TEST_FROM.. (DROVER_TEST_COUNT tasks) with
+//                        the journal DROVER_TEST_JOURNAL (resumed when DROVER_TEST_RESUME=1)
+//                        and prints the sum of the results
 #include <drover/drover.hpp>
 
 #include <chrono>
@@ -62,6 +65,10 @@ drover::Options options_for(const std::string& mode) {
     o.summary_json = env_or("DROVER_TEST_SUMMARY", "");
     o.summary = true;
     o.progress_every = std::chrono::milliseconds(100);  // the shortest period
+  } else if (mode == "journal") {
+    o.journal = env_or("DROVER_TEST_JOURNAL", "");
+    o.resume = env_or("DROVER_TEST_RESUME", "0") == "1";
+    o.summary = true;
   } else if (mode == "stop" || mode == "time-limit") {
     o.grace = std::chrono::seconds(1);
     o.summary = true;
@@ -91,6 +98,14 @@ int main(int argc, char** argv) {
     // Then a second of naps, so that progress lines fall due.
     const std::vector<std::int64_t> naps = rt.pool().map<nap>(std::vector<std::int64_t>{1});
     return got.size() == 1000 && got.back() == 1000 && naps.size() == 1 ? 0 : 1;
+  }
+  if (mode == "journal") {
+    const std::int64_t from = std::stoll(env_or("DROVER_TEST_FROM", "0"));
+    const std::int64_t count = std::stoll(env_or("DROVER_TEST_COUNT", "2000"));
+    std::int64_t sum = 0;
+    for (const std::int64_t v : rt.pool().map<plus_one>(drover::iota(from, from + count))) sum += v;
+    std::printf("sum %lld\n", static_cast<long long>(sum));
+    return 0;
   }
   if (mode == "stop" || mode == "time-limit") {
     auto pool = rt.pool();

@@ -62,8 +62,8 @@ inline JournalBatch explicit_batch(std::uint64_t first) {
 
 // A journal file per test, in gtest's temp folder.
 inline std::string temp_path() {
-  const auto* info = testing::UnitTest::GetInstance()->current_test_info();
-  return testing::TempDir() + "journal_" + info->test_suite_name() + "_" + info->name() + ".drj";
+  const auto* info = ::testing::UnitTest::GetInstance()->current_test_info();
+  return ::testing::TempDir() + "journal_" + info->test_suite_name() + "_" + info->name() + ".drj";
 }
 
 // Writes `batches` in order to a new journal at temp_path() and returns the path.
