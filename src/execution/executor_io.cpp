@@ -58,8 +58,9 @@ void LocalExecutor::announce(std::string_view text) noexcept {
   // One fwrite per line so lines from several ranks on one pipe do not
   // interleave mid-line; flushed because mpirun's pipe would otherwise hold them.
   line.push_back('\n');
-  std::fwrite(line.data(), 1, line.size(), stdout);
-  std::fflush(stdout);
+  std::FILE* out = config_.announce_on_stderr ? stderr : stdout;
+  std::fwrite(line.data(), 1, line.size(), out);
+  std::fflush(out);
 }
 
 }  // namespace drover

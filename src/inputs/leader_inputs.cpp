@@ -217,6 +217,7 @@ LeaderInputs prepare_leader_inputs(const RunOptions& options) {
   refuse_shared_files(options);
   LeaderInputs in;
   in.plan.announce = options.announce;
+  in.plan.announce_on_stderr = options.output == "-";
   std::string fingerprint;
   if (options.generator) {
     in.plan.generator = *options.generator;

@@ -60,6 +60,9 @@ namespace to_worker {
 struct Plan {
   Generator generator;   // rebuilds the tasks of range batches
   bool announce = true;  // print download start/finish lines
+  // ...on stderr, not stdout: the rows go to stdout (--output -), and
+  // mpirun forwards each rank's stdout in chunks that would cut rows apart.
+  bool announce_on_stderr = false;
   bool operator==(const Plan&) const = default;
 };
 

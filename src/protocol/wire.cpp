@@ -79,7 +79,8 @@ void encode(const to_worker::Welcome& m, std::vector<char>& out) {
   w.put(g.kind);
   w.put(g.total);
   w.put_string(g.params);
-  w.put(static_cast<std::uint8_t>(m.plan.announce));
+  // One byte: 0 no lines, 1 on stdout, 2 on stderr.
+  w.put(static_cast<std::uint8_t>(m.plan.announce ? (m.plan.announce_on_stderr ? 2 : 1) : 0));
 }
 
 void decode(std::span<const char> bytes, to_worker::Welcome& m) {
@@ -90,7 +91,10 @@ void decode(std::span<const char> bytes, to_worker::Welcome& m) {
   g.kind = checked_kind(r.get<KindId>());
   g.total = r.get<std::uint64_t>();
   r.get_string(g.params);
-  m.plan.announce = r.get<std::uint8_t>() != 0;
+  const auto announce = r.get<std::uint8_t>();
+  if (announce > 2) throw WireError("welcome: announce " + std::to_string(announce));
+  m.plan.announce = announce != 0;
+  m.plan.announce_on_stderr = announce == 2;
   expect_end(r);
 }
 

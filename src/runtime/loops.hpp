@@ -47,6 +47,7 @@ inline ExecutorConfig executor_config(const LoopContext& ctx) {
   config.rank = ctx.mpi.rank();
   config.threads = ctx.threads;
   config.announce = ctx.plan.announce;
+  config.announce_on_stderr = ctx.plan.announce_on_stderr;
   config.fail_every_task = fails_here(ctx.mpi.rank());
   return config;
 }

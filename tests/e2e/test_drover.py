@@ -1,5 +1,6 @@
 """End-to-end tests of the real drover binary: outputs, summaries, exit codes (bad input: test_bad_input.py)."""
 import csv
+import io
 import json
 import os
 import subprocess
@@ -141,6 +142,26 @@ class Outputs(TempDirTest):
         self.assertTrue(any(e.get("ph") == "X" for e in events), r.stdout[:200])
         self.assertIn("100 tasks, 0 failed", r.stdout[end:])
         self.assertEqual(os.listdir(self.dir), [], "no file named -")
+
+    def test_rows_on_stdout_leave_stdout_to_the_rows(self):
+        """Issue 11: with --output -, the summary shared stdout with the rows, and under
+        mpirun the ranks' download lines were spliced into them."""
+        r = drover("run", "square", "--count", "3", "--output", "-", "--format", "csv")
+        self.assertEqual(r.returncode, 0, r.stderr)
+        rows = list(csv.DictReader(io.StringIO(r.stdout)))
+        self.assertEqual([int(row["value"]) for row in rows], [0, 1, 4])
+        self.assertIn("3 tasks, 0 failed", r.stderr)
+        tasks = "".join('{"kind":"download","name":"f%d","seconds":0.001}\n' % i
+                        for i in range(3000))
+        for ranks in (2, 3):
+            with self.subTest(ranks=ranks):
+                r = drover("run", "--tasks-file", self.write("d.jsonl", tasks), "--output", "-",
+                           ranks=ranks)
+                self.assertEqual(r.returncode, 0, r.stderr)
+                rows = [json.loads(line) for line in r.stdout.splitlines()]
+                self.assertEqual([row["id"] for row in rows], list(range(3000)))
+                self.assertIn("downloading f", r.stderr, "the download lines go to stderr")
+                self.assertIn("3000 tasks, 0 failed", r.stderr)
 
     def test_dash_is_stdin_for_the_task_file(self):
         """Issue 11: --tasks-file - failed. stdin is spooled on rank 0, then read twice."""
