@@ -243,6 +243,7 @@ LeaderInputs prepare_leader_inputs(const RunOptions& options) {
   // The journal first: refusing it must not have truncated the output already.
   if (!options.journal.empty()) open_journal(options, fingerprint + registry_stamp(), in);
   if (!options.output.empty()) in.sink = open_sink(options.output, options.format, options.columns);
+  in.launch = detect_launch(current_env());
   in.time_left = options.time_limit ? options.time_limit : slurm_time_left(in.warnings);
   if (in.time_left) {
     const StopMargin m = stop_margin(*in.time_left, options.stop_before);

@@ -9,6 +9,7 @@
 
 #include "inputs/run_options.hpp"
 #include "journal/journal.hpp"
+#include "launch/launch_env.hpp"
 #include "model/task_source.hpp"
 #include "outputs/sinks.hpp"
 #include "protocol/messages.hpp"
@@ -51,6 +52,7 @@ struct LeaderInputs {
   // --stop-before, or a tenth of the limit when that is no longer (a warning says so).
   std::optional<std::chrono::seconds> time_left;
   std::chrono::milliseconds stop_margin{0};
+  LaunchEnv launch;  // who started the ranks: how long a stop signal leaves (stop_grace)
 };
 
 // Opens and checks everything rank 0 reads or writes; throws InputError with

@@ -1,7 +1,9 @@
 // Launch environment detection: pure functions over an environment map, tested on captured ones.
 #include "launch/launch_env.hpp"
 
+#include <algorithm>
 #include <charconv>
+#include <csignal>
 #include <cstring>
 
 extern char** environ;
@@ -115,6 +117,15 @@ std::optional<std::string> launch_warning(const LaunchEnv& launch, int mpi_world
            ": started without srun --mpi=pmix or mpirun? Each process runs the whole job alone.";
   }
   return std::nullopt;
+}
+
+std::chrono::milliseconds stop_grace(const LaunchEnv& launch, int signal,
+                                     std::chrono::milliseconds grace) {
+  const bool killed_soon = signal == SIGTERM || signal == SIGINT;
+  if (killed_soon && launch.launcher.rfind("mpirun", 0) == 0) {
+    return std::min(grace, kMpirunSignalGrace);
+  }
+  return grace;
 }
 
 }  // namespace drover

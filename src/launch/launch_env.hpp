@@ -2,6 +2,7 @@
 #pragma once
 
 #include <map>
+#include <chrono>
 #include <optional>
 #include <string>
 #include <utility>
@@ -49,5 +50,17 @@ unsigned default_threads(const LaunchEnv& launch, unsigned node_cores, unsigned 
 // A warning when the launch looks wrong (world of 1 while Slurm asked for
 // more tasks: a wrong launcher or missing PMI), else nullopt.
 std::optional<std::string> launch_warning(const LaunchEnv& launch, int mpi_world_size);
+
+// How long tasks in flight may run on after a stop signal. mpirun, told to
+// stop (a terminal's Ctrl-C, kill, scancel of the batch shell), passes its
+// ranks SIGTERM a second later and SIGKILLs them one second after that
+// (odls_base_sigkill_timeout, 1 s; measured with Open MPI 4.1.4): the
+// summary and the flushed journal must fit in that second, so SIGTERM and
+// SIGINT under mpirun get at most kMpirunSignalGrace. srun and Slurm's time
+// limit give KillWait (30 s by default), and SIGUSR1 is forwarded with no
+// kill after it: those get the whole `grace`.
+inline constexpr std::chrono::milliseconds kMpirunSignalGrace{300};
+std::chrono::milliseconds stop_grace(const LaunchEnv& launch, int signal,
+                                     std::chrono::milliseconds grace);
 
 }  // namespace drover

@@ -100,10 +100,11 @@ JobOutcome lead(const LoopContext& ctx, LeaderInputs& inputs, const std::vector<
   if (inputs.time_left) dispatch_until = started + (*inputs.time_left - inputs.stop_margin);
   std::string stop_reason;
   std::optional<Clock::time_point> grace_until;
-  const auto begin_stop = [&](std::string reason) {
+  const std::chrono::milliseconds grace = ctx.options.grace;
+  const auto begin_stop = [&](std::string reason, std::chrono::milliseconds wait) {
     if (!stop_reason.empty() || scheduler.finished()) return;
     stop_reason = std::move(reason);
-    grace_until = Clock::now() + ctx.options.grace;
+    grace_until = Clock::now() + wait;
     scheduler.stop_dispatch();
   };
 
@@ -117,10 +118,12 @@ JobOutcome lead(const LoopContext& ctx, LeaderInputs& inputs, const std::vector<
     bool progress = false;
     const auto now = Clock::now();
     if (const int signal = stop_signal(); signal != 0) {
-      begin_stop(std::string(signal_name(signal)) + " on rank 0");
+      begin_stop(std::string(signal_name(signal)) + " on rank 0",
+                 stop_grace(inputs.launch, signal, grace));
     } else if (dispatch_until && now >= *dispatch_until) {
       begin_stop("the time limit is " + seconds_text(inputs.stop_margin) + " away (limit " +
-                 seconds_text(*inputs.time_left) + " after the start)");
+                     seconds_text(*inputs.time_left) + " after the start)",
+                 grace);
     }
     if (grace_until && now >= *grace_until && !scheduler.finished()) scheduler.abandon();
     while (const auto message = ctx.mpi.poll()) {
@@ -132,7 +135,8 @@ JobOutcome lead(const LoopContext& ctx, LeaderInputs& inputs, const std::vector<
         from_worker::StopRequest request;
         decode(message->bytes, request);
         begin_stop(std::string(signal_name(request.signal)) + " on rank " +
-                   std::to_string(message->source));
+                       std::to_string(message->source),
+                   stop_grace(inputs.launch, request.signal, grace));
       } else if (message->tag == Tag::stop_ack) {
         ++acks;
       } else {

@@ -89,10 +89,11 @@ LibraryOutcome lead_library(const LoopContext& ctx, LiveSource& source,
   if (limits.time_left) dispatch_until = started + (*limits.time_left - limits.stop_margin);
   LibraryOutcome outcome;
   std::optional<Clock::time_point> grace_until;
-  const auto begin_stop = [&](std::string reason) {
+  const std::chrono::milliseconds grace = options.grace;
+  const auto begin_stop = [&](std::string reason, std::chrono::milliseconds wait) {
     if (!outcome.stop_reason.empty() || scheduler.finished()) return;
     outcome.stop_reason = std::move(reason);
-    grace_until = Clock::now() + options.grace;
+    grace_until = Clock::now() + wait;
     scheduler.stop_dispatch();
   };
 
@@ -106,10 +107,12 @@ LibraryOutcome lead_library(const LoopContext& ctx, LiveSource& source,
     bool progress = false;
     const auto now = Clock::now();
     if (const int signal = stop_signal(); signal != 0) {
-      begin_stop(std::string(signal_name(signal)) + " on rank 0");
+      begin_stop(std::string(signal_name(signal)) + " on rank 0",
+                 stop_grace(limits.inputs.launch, signal, grace));
     } else if (dispatch_until && now >= *dispatch_until) {
       begin_stop("the time limit is " + seconds_text(limits.stop_margin) + " away (limit " +
-                 seconds_text(*limits.time_left) + " after the start)");
+                     seconds_text(*limits.time_left) + " after the start)",
+                 grace);
     }
     if (grace_until && now >= *grace_until && !scheduler.finished()) scheduler.abandon();
     if (source.take_news()) {
@@ -130,7 +133,8 @@ LibraryOutcome lead_library(const LoopContext& ctx, LiveSource& source,
           from_worker::StopRequest request;
           decode(message->bytes, request);
           begin_stop(std::string(signal_name(request.signal)) + " on rank " +
-                     std::to_string(message->source));
+                         std::to_string(message->source),
+                     stop_grace(limits.inputs.launch, request.signal, grace));
           break;
         }
         case Tag::hello:

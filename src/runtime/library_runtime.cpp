@@ -133,6 +133,7 @@ Runtime::Runtime(int& argc, char**& argv, Options options) {
   }
   if (m.world.rank() != 0) return;
   std::vector<std::string> warnings;
+  m.limits.inputs.launch = detect_launch(current_env());
   m.limits.time_left = options.time_limit.count() > 0
                            ? std::optional<std::chrono::seconds>(options.time_limit)
                            : slurm_time_left(warnings);

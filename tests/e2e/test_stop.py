@@ -87,6 +87,25 @@ class CleanStop(unittest.TestCase):
         self.stop_with(signal.SIGUSR1, ranks=3)
         self.finish_and_check(ranks=3)
 
+    def test_ctrl_c_to_mpirun_still_ends_with_the_summary_and_a_whole_journal(self):
+        """Issue 11: SIGINT or SIGTERM to mpirun reaches the ranks as SIGTERM a second
+        later, and mpirun SIGKILLs them a second after that: with the 5 s grace the
+        ranks died without a summary. Under mpirun that grace shrinks to 0.3 s."""
+        for sig in (signal.SIGINT, signal.SIGTERM):
+            with self.subTest(sig=sig.name):
+                if os.path.exists(self.journal):
+                    os.remove(self.journal)
+                p = self.start(ranks=2)
+                self.assertTrue(wait_until(self.journal_has_records), "the run never started")
+                child = subprocess.run(["pgrep", "-P", str(p.pid)], capture_output=True, text=True)
+                os.kill(int(child.stdout.split()[0]), sig)
+                out, err = p.communicate(timeout=120)
+                # mpirun's own exit code after its signal is 1, whatever the ranks return.
+                self.assertNotIn(p.returncode, (0, 124, 137), f"{out}\n{err}")
+                self.assertIn("stopped early: SIGTERM on rank", out)
+                self.assertIn("resumable with --resume", out)
+                self.finish_and_check(ranks=2)
+
     def test_time_limit_stops_dispatch_before_the_end(self):
         r = drover(*self.work, "--time-limit", "3s", "--stop-before", "2s", ranks=2, timeout=120)
         self.assertEqual(r.returncode, 4, r.stderr)

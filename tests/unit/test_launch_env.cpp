@@ -1,6 +1,9 @@
 // Launch detection on environments captured from mpirun, srun and sbatch runs.
 #include <gtest/gtest.h>
 
+#include <chrono>
+#include <csignal>
+
 #include "launch/launch_env.hpp"
 
 namespace drover {
@@ -113,6 +116,19 @@ TEST(LaunchEnv, WarnsWhenSlurmAskedForMoreTasksThanMpiSees) {
   EXPECT_NE(w->find("SLURM_NTASKS=4"), std::string::npos);
   EXPECT_FALSE(launch_warning(l, 4));
   EXPECT_FALSE(launch_warning(detect_launch({}), 1));
+}
+
+TEST(StopGrace, MpirunsSigtermAndSigintLeaveASecondSoTheGraceShrinks) {
+  using std::chrono::milliseconds;
+  const LaunchEnv mpirun = detect_launch(kMpirun);
+  EXPECT_EQ(stop_grace(mpirun, SIGTERM, milliseconds(20'000)), kMpirunSignalGrace);
+  EXPECT_EQ(stop_grace(mpirun, SIGINT, milliseconds(20'000)), kMpirunSignalGrace);
+  EXPECT_EQ(stop_grace(mpirun, SIGINT, milliseconds(100)), milliseconds(100)) << "never longer";
+  // mpirun forwards SIGUSR1 and kills nobody after it: the whole grace.
+  EXPECT_EQ(stop_grace(mpirun, SIGUSR1, milliseconds(20'000)), milliseconds(20'000));
+  // srun gives KillWait (30 s by default): the whole grace.
+  EXPECT_EQ(stop_grace(detect_launch(kSrun), SIGTERM, milliseconds(20'000)), milliseconds(20'000));
+  EXPECT_EQ(stop_grace(detect_launch({}), SIGTERM, milliseconds(20'000)), milliseconds(20'000));
 }
 
 }  // namespace
