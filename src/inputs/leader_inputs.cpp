@@ -115,6 +115,17 @@ void open_journal(const RunOptions& options, const std::string& fingerprint, Lea
   JournalScan scan = scan_journal(options.journal);
   if (scan.fingerprint != fingerprint) {
     const auto work = [&](const std::string& f) { return f.substr(0, f.rfind(" kinds=")); };
+    const auto bytes_of = [](const std::string& f) {
+      const std::size_t at = f.find("bytes=");
+      return at == std::string::npos ? std::string("?") : f.substr(at + 6, f.find(' ', at) - at - 6);
+    };
+    if (work(scan.fingerprint) != work(fingerprint) && scan.fingerprint.rfind("task-file ", 0) == 0 &&
+        fingerprint.rfind("task-file ", 0) == 0) {
+      throw InputError(options.journal + ": the task file changed since the journal was written (" +
+                       bytes_of(scan.fingerprint) + " bytes then, " + bytes_of(fingerprint) +
+                       " now, other content): resume with the file as it was, or start a new "
+                       "journal");
+    }
     if (work(scan.fingerprint) == work(fingerprint)) {
       throw InputError(options.journal +
                        ": journal was written by a drover with other kinds registered (kind ids "
@@ -231,8 +242,9 @@ LeaderInputs prepare_leader_inputs(const RunOptions& options) {
     }
     try {
       const TaskFileSummary summary = validate_task_file(path);
-      in.source = std::make_unique<TaskFileSource>(path, summary.tasks);
-      if (!options.journal.empty()) fingerprint = fingerprint_task_file(path);
+      in.source = std::make_unique<TaskFileSource>(path, summary.tasks, summary.content);
+      // The content the check read: a file changed since cannot be mistaken for it.
+      fingerprint = summary.content.fingerprint();
     } catch (const InputError& e) {
       // Messages name the file ("path:12: ..."): the copy's name means nothing to the user.
       const std::string message = e.what();

@@ -3,6 +3,8 @@
 
 #include <algorithm>
 #include <cerrno>
+#include <cinttypes>
+#include <cstdio>
 #include <cstring>
 #include <nlohmann/json.hpp>
 #include <string>
@@ -69,7 +71,7 @@ enum class LineStatus { ok, end, too_long };
 // Reads one line into the reused `buffer` without its '\n' or a trailing '\r'.
 // istream::getline into a fixed buffer (rather than std::getline) bounds memory.
 LineStatus read_line(std::istream& in, const std::string& path, std::string& buffer,
-                     std::string_view& line) {
+                     std::string_view& line, TaskFileContent& content) {
   if (buffer.size() < kMaxLineBytes + 2) buffer.resize(kMaxLineBytes + 2);
   in.getline(buffer.data(), static_cast<std::streamsize>(buffer.size()));
   if (in.bad()) throw InputError(path + ": read error: " + std::strerror(errno));
@@ -77,6 +79,8 @@ LineStatus read_line(std::istream& in, const std::string& path, std::string& buf
   if (extracted == 0 && in.eof()) return LineStatus::end;
   // gcount counts the '\n' when one ended the line; the stored text lacks it.
   std::size_t length = in.eof() || in.fail() ? extracted : extracted - 1;
+  content.add(buffer.data(), length);
+  if (length < extracted) content.add("\n", 1);
   if (length > kMaxLineBytes || (in.fail() && !in.eof())) return LineStatus::too_long;
   if (length > 0 && buffer[length - 1] == '\r') --length;
   line = std::string_view(buffer.data(), length);
@@ -150,7 +154,7 @@ TaskFileSummary validate_task_file(const std::string& path) {
   std::string buffer;
   std::string_view line;
   for (std::uint64_t line_no = 1;; ++line_no) {
-    const LineStatus status = read_line(in, path, buffer, line);
+    const LineStatus status = read_line(in, path, buffer, line, summary.content);
     if (status == LineStatus::end) break;
     if (status == LineStatus::too_long) {
       throw InputError(where(path, line_no) + "line longer than " + std::to_string(kMaxLineBytes) +
@@ -165,8 +169,9 @@ TaskFileSummary validate_task_file(const std::string& path) {
   return summary;
 }
 
-TaskFileSource::TaskFileSource(std::string path, std::optional<std::uint64_t> total)
-    : path_(std::move(path)), total_(total) {
+TaskFileSource::TaskFileSource(std::string path, std::optional<std::uint64_t> total,
+                               std::optional<TaskFileContent> checked)
+    : path_(std::move(path)), total_(total), checked_(checked) {
   open_task_file(path_, in_);
   fill_lookahead();
 }
@@ -206,8 +211,16 @@ bool TaskFileSource::fill_lookahead() {
   lookahead_.reset();
   std::string_view line;
   for (;;) {
-    const LineStatus status = read_line(in_, path_, line_, line);
-    if (status == LineStatus::end) return false;
+    // Never past what the check read: lines appended since were not checked.
+    if (checked_ && read_.bytes >= checked_->bytes) {
+      check_content();
+      return false;
+    }
+    const LineStatus status = read_line(in_, path_, line_, line, read_);
+    if (status == LineStatus::end) {
+      check_content();
+      return false;
+    }
     ++line_no_;
     if (status == LineStatus::too_long) {
       throw InputError(where(path_, line_no_) + "line longer than " +
@@ -216,6 +229,30 @@ bool TaskFileSource::fill_lookahead() {
     if (is_blank(line)) continue;
     lookahead_ = parse_task_line(line, path_, line_no_);
     return true;
+  }
+}
+
+std::string TaskFileContent::fingerprint() const {
+  char text[128];
+  std::snprintf(text, sizeof text, "task-file bytes=%" PRIu64 " fnv1a64=%016" PRIx64, bytes, hash);
+  return text;
+}
+
+void TaskFileSource::check_content() {
+  if (!checked_ || change_) return;
+  if (read_ != *checked_) {
+    change_ = InputChange{path_ + ": changed while the run read it (" +
+                              std::to_string(checked_->bytes) + " bytes when checked, other bytes "
+                              "when read): the results may not match the file as it is now",
+                          true};
+    return;
+  }
+  struct stat info {};
+  if (::stat(path_.c_str(), &info) == 0 && static_cast<std::uint64_t>(info.st_size) != read_.bytes) {
+    change_ = InputChange{path_ + ": its size changed during the run (" + std::to_string(read_.bytes) +
+                              " bytes when checked, " + std::to_string(info.st_size) +
+                              " now): only the lines checked at the start were run",
+                          false};
   }
 }
 

@@ -23,6 +23,13 @@ struct Generator {
   void input_of(std::uint64_t id, std::string& input) const;
 };
 
+// A source's input found other than it was when checked at the start (a task
+// file edited or appended to while the run read it).
+struct InputChange {
+  std::string message;  // one line, naming the file
+  bool content = false;  // bytes already run differ: the results do not match the file
+};
+
 // The scheduler pulls batches from a source; sources never hold all tasks.
 class TaskSource {
  public:
@@ -46,6 +53,8 @@ class TaskSource {
   // The spec of task `id` when the source can rebuild it from the id alone
   // (generated work, for retrying one task of a range batch); else nullopt.
   virtual std::optional<TaskSpec> spec_of(std::uint64_t id) const = 0;
+  // Once exhausted: whether the input changed under the run, else nullopt.
+  virtual std::optional<InputChange> input_change() const { return std::nullopt; }
 };
 
 }  // namespace drover

@@ -182,6 +182,13 @@ JobOutcome lead(const LoopContext& ctx, LeaderInputs& inputs, const std::vector<
   JobOutcome outcome;
   outcome.exit_code = report.failed() == 0 ? kExitOk : kExitTasksFailed;
   if (notes.unfinished > 0) outcome.exit_code = kExitStopped;
+  if (const std::optional<InputChange> change = inputs.source->input_change()) {
+    // After the summary, so that it is the last word: the rows are written,
+    // but when bytes already run changed they no longer match the file.
+    std::fprintf(stderr, "drover: %s: %s\n", change->content ? "error" : "warning",
+                 change->message.c_str());
+    if (change->content) outcome.exit_code = kExitUsage;
+  }
   outcome.tasks = report.tasks();
   outcome.failed = report.failed();
   outcome.wall_seconds = wall;

@@ -24,6 +24,7 @@ class ResumeSource final : public TaskSource {
   std::uint64_t next_id() const override { return inner_.next_id(); }
   void skip_to(std::uint64_t id) override { inner_.skip_to(id); }
   std::optional<TaskSpec> spec_of(std::uint64_t id) const override { return inner_.spec_of(id); }
+  std::optional<InputChange> input_change() const override { return inner_.input_change(); }
 
  private:
   void skip_done();  // moves past finished ranges at the inner source's position

@@ -114,6 +114,21 @@ def journal_tasks(journal):
 class Resume(TempDirTest):
     RANKS = 3
 
+    def test_a_task_file_changed_since_the_journal_is_named_as_the_reason(self):
+        """Issue 11: after lines were appended, --resume said "journal is from another run"."""
+        tasks = self.write("t.jsonl", "".join('{"kind":"square","n":%d}\n' % n for n in range(100)))
+        journal = self.path("t.drj")
+        first = drover("run", "--tasks-file", tasks, "--journal", journal, "-q")
+        self.assertEqual(first.returncode, 0, first.stderr)
+        with open(tasks, "a") as f:
+            f.write('{"kind":"square","n":7}\n')
+        r = drover("run", "--tasks-file", tasks, "--journal", journal, "--resume", "-q")
+        self.assertEqual(r.returncode, 2, r.stderr)
+        self.assertEqual(r.stderr.strip().splitlines(), [
+            f"drover: error: {journal}: the task file changed since the journal was written "
+            "(2490 bytes then, 2514 now, other content): resume with the file as it was, or start "
+            "a new journal"])
+
     def mixed_task_file(self, name="tasks.jsonl", seed=5):
         """Squares (two overflow), crunch of 2-8 ms, downloads of 20-200 ms: about 2 s of work."""
         rng = random.Random(seed)
