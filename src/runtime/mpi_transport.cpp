@@ -4,11 +4,16 @@
 #include <mpi.h>
 
 #include <boost/mpi/status.hpp>
+#include <cstdlib>
 #include <memory>
 #include <stdexcept>
 #include <string>
 
 namespace drover {
+
+void tune_mpi_before_init() {
+  ::setenv("OMPI_MCA_btl_vader_single_copy_mechanism", "none", /*overwrite=*/0);
+}
 
 MpiTransport::~MpiTransport() {
   // Buffers must outlive their sends; flush() normally ran already.

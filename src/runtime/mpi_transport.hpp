@@ -13,6 +13,14 @@
 
 namespace drover {
 
+// Call before MPI starts. Open MPI 4.1's shared-memory transport (vader)
+// moves a message above its eager limit by a single copy (CMA); with a slow
+// receiver, every sending rank's memory then grows without bound (1.2 GB per
+// worker after 76 s at 8 ranks; open-mpi/ompi#6565 describes the leak). Its
+// copy-in/copy-out path keeps them flat at 20 MB, so that is what drover asks
+// for, unless the user chose (OMPI_MCA_btl_vader_single_copy_mechanism set).
+void tune_mpi_before_init();
+
 // Used by exactly one thread per rank. Sends never block (isend, with the
 // buffer kept until MPI is done with it); receives are polled.
 class MpiTransport {

@@ -5,6 +5,21 @@
 #include <string>
 
 namespace drover {
+namespace {
+
+// What a held batch costs in memory, near enough for a bound: its buffers'
+// capacities and a map node, not the allocator's rounding.
+std::uint64_t held_bytes(const TaskBatch& tasks, const ResultBatch& results) {
+  std::uint64_t bytes = 128 + tasks.params.capacity() + tasks.tasks.capacity() * sizeof(Task);
+  for (const Task& t : tasks.tasks) bytes += t.spec.input.capacity();
+  bytes += results.outputs.capacity() + results.ends.capacity() * sizeof(std::uint32_t) +
+           results.spans.capacity() * sizeof(Span) +
+           results.attempts.capacity() * sizeof(std::uint32_t);
+  for (const Failure& f : results.failures) bytes += sizeof(Failure) + f.message.capacity();
+  return bytes;
+}
+
+}  // namespace
 
 void ReorderBuffer::push(TaskBatch&& tasks, ResultBatch&& results) {
   if (tasks.first_id < next_id_ || pending_.count(tasks.first_id) != 0) {
@@ -13,6 +28,7 @@ void ReorderBuffer::push(TaskBatch&& tasks, ResultBatch&& results) {
   }
   if (tasks.first_id != next_id_) {
     buffered_tasks_ += tasks.size();
+    buffered_bytes_ += held_bytes(tasks, results);
     const std::uint64_t key = tasks.first_id;
     pending_.emplace(key, Entry{std::move(tasks), std::move(results)});
     return;
@@ -27,6 +43,7 @@ void ReorderBuffer::release() {
     if (!pending_.empty() && pending_.begin()->first == next_id_) {
       auto node = pending_.extract(pending_.begin());
       buffered_tasks_ -= node.mapped().tasks.size();
+      buffered_bytes_ -= held_bytes(node.mapped().tasks, node.mapped().results);
       emit(node.mapped().tasks, node.mapped().results);
     } else if (replay_ != nullptr) {
       const std::size_t n = replay_->replay_at(next_id_, out_);

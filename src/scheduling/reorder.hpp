@@ -27,6 +27,8 @@ class ReorderBuffer {
   std::uint64_t next_id() const { return next_id_; }
   // Tasks held back waiting for an earlier batch (the back-pressure measure).
   std::uint64_t buffered_tasks() const { return buffered_tasks_; }
+  // About how much memory those hold: inputs, outputs and per-task arrays.
+  std::uint64_t buffered_bytes() const { return buffered_bytes_; }
   bool empty() const { return pending_.empty(); }
 
  private:
@@ -39,6 +41,7 @@ class ReorderBuffer {
   ResultConsumer& out_;
   std::uint64_t next_id_ = 0;
   std::uint64_t buffered_tasks_ = 0;
+  std::uint64_t buffered_bytes_ = 0;
   std::map<std::uint64_t, Entry> pending_;  // keyed by first_id
   JournalReplay* replay_ = nullptr;
 };

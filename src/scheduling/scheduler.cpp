@@ -168,7 +168,10 @@ void Scheduler::dispatch() {
   while (!exhausted_ && !stopped_) {
     // An ordered run stops feeding while too much finished work waits behind a
     // slow batch; the slow batch is in flight, so this always drains.
-    if (config_.ordered && reorder_.buffered_tasks() >= config_.max_buffered_tasks) return;
+    if (config_.ordered && (reorder_.buffered_tasks() >= config_.max_buffered_tasks ||
+                            reorder_.buffered_bytes() >= config_.max_buffered_bytes)) {
+      return;
+    }
     const std::optional<KindId> kind = source_.peek_kind();
     if (!kind) {
       exhausted_ = !source_.may_grow();

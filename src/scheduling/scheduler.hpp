@@ -47,6 +47,9 @@ struct SchedulerConfig {
   double target_batch_seconds = 0.002;  // automatic batches aim at this much work
   std::uint32_t max_batch = 65'536;
   std::uint64_t max_buffered_tasks = 1ull << 24;  // ordered runs: back-pressure bound
+  // ...and in memory: results held for the order stop dispatch at this many
+  // bytes, so that rank 0 stays under 100 MiB however slow its sink.
+  std::uint64_t max_buffered_bytes = 32ull << 20;
   // --retries: how many more times a failed task runs, on another rank when
   // there is one. Its final result (success or last failure) is what counts.
   std::uint32_t retries = 0;
