@@ -24,8 +24,10 @@
 // has cleared the slot, so a listed pgid is always a live group of ours; only
 // after the rank died can a group empty and its number be taken by a new
 // group leader before the script runs (milliseconds, and the group was empty).
-// Not covered: a process that left its group (setsid, setpgid), and a rank
-// killed inside posix_spawn, before the slot of its new task was written.
+// Not covered: a process that left its group (setsid, setpgid); a rank
+// killed inside posix_spawn, before the slot of its new task was written; and
+// EOF comes late if something in the rank fork()s without exec (the child
+// holds the write end until it exits; exec closes it: it is O_CLOEXEC).
 #pragma once
 
 #include <sys/types.h>

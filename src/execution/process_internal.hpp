@@ -87,8 +87,7 @@ struct ProcessRunner::Impl {
   ~Impl();
 
   ProcessId start(const ProcessSpec& spec, ExitHandler on_exit);
-  void fail_later(ProcessId id, const TaskIdentity& identity, std::string error,
-                  ExitHandler on_exit);
+  void fail_later(const TaskIdentity& identity, std::string error, ExitHandler on_exit);
   void watch_exit(const RunningPtr& r);
   void arm_timer(const RunningPtr& r, std::chrono::nanoseconds after);
   void on_timer(const RunningPtr& r);

@@ -49,7 +49,7 @@ ProcessRunner::Impl::Running::Running(Impl& impl, std::size_t line_limit)
       timer(impl.io.get_executor()) {}
 
 
-void ProcessRunner::Impl::fail_later(ProcessId, const TaskIdentity& identity, std::string error,
+void ProcessRunner::Impl::fail_later(const TaskIdentity& identity, std::string error,
                                      ExitHandler on_exit) {
   ProcessResult result;
   result.task = identity;
@@ -90,6 +90,7 @@ ProcessId ProcessRunner::Impl::start(const ProcessSpec& spec, ExitHandler on_exi
     }
   }
   pid_t pid = 0;
+  const Clock::time_point started = Clock::now();  // wall time counts the spawn
   if (error.empty()) {
     if (!spec.cpus.empty()) cpus_text = cpu_list_text(spec.cpus);
     pid = spawn_task(spec, env->build(spec, cpus_text), child_out, child_err, error);
@@ -111,7 +112,7 @@ ProcessId ProcessRunner::Impl::start(const ProcessSpec& spec, ExitHandler on_exi
   if (pid == 0) {
     close_fd(read_out);
     close_fd(read_err);
-    fail_later(id, spec.identity, std::move(error), std::move(on_exit));
+    fail_later(spec.identity, std::move(error), std::move(on_exit));
     return id;
   }
   auto r = std::make_shared<Running>(*this, options.line_limit);
@@ -119,7 +120,7 @@ ProcessId ProcessRunner::Impl::start(const ProcessSpec& spec, ExitHandler on_exi
   r->identity = spec.identity;
   r->pid = pid;
   r->guard_slot = slot;
-  r->started = Clock::now();
+  r->started = started;
   r->timeout = spec.timeout;
   r->via_shell = !has_argv;
   r->capture_limit = spec.capture;

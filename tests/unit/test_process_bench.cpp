@@ -6,10 +6,12 @@
 // see the same machine; medians of the rounds, and the cost of pinning.
 #include <sched.h>
 #include <spawn.h>
+#include <unistd.h>
 #include <sys/wait.h>
 
 #include <algorithm>
 #include <cstdio>
+#include <fstream>
 #include <set>
 
 #include "process_test_util.hpp"
@@ -120,6 +122,32 @@ TEST(ProcessBench, DISABLED_PinningSyscalls) {
     sched_setaffinity(0, sizeof saved, &saved);
   }
   std::printf("save + set + restore of the thread's cpu mask: %.2f us\n", per_task_us(start, kLoops));
+}
+
+long resident_kib() {
+  std::ifstream statm("/proc/self/statm");
+  long pages = 0, resident = 0;
+  statm >> pages >> resident;
+  return resident * (::sysconf(_SC_PAGESIZE) / 1024);
+}
+
+// drover's side of a running task (its Running, descriptors, reactor state,
+// timer), measured as the rank's resident growth with 500 quiet tasks running.
+TEST(ProcessBench, DISABLED_MemoryPerRunningTask) {
+  constexpr int kTasks = 500;
+  test::RunnerHarness h;
+  h.run_one(test::command({"true"}));  // the runner's own buffers, allocated once
+  const long before = resident_kib();
+  int finished = 0;
+  for (int i = 0; i < kTasks; ++i)
+    h.runner.start(test::command({"sleep", "60"}, static_cast<std::uint64_t>(i)),
+                   [&](const ProcessResult&) { ++finished; });
+  const long after = resident_kib();
+  ASSERT_EQ(h.runner.running(), static_cast<std::size_t>(kTasks));
+  h.runner.stop_all(std::chrono::nanoseconds(0));
+  ASSERT_TRUE(h.run_until([&] { return finished == kTasks; }));
+  std::printf("resident growth with %d tasks running: %ld KiB, %.0f bytes a task\n", kTasks,
+              after - before, (after - before) * 1024.0 / kTasks);
 }
 
 }  // namespace
