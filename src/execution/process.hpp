@@ -15,7 +15,8 @@
 //   result naming why, never a crash.
 // Reaping. pidfd_open right after the spawn, watched by the io_context; no
 //   SIGCHLD handler and never wait(-1), so other children of the rank are not
-//   touched. The leader stays a zombie until the task is finished (exited and
+//   touched. (No race in between: an unreaped child's pid cannot be reused.
+//   glibc 2.39's pidfd_spawn would save that one system call.) The leader stays a zombie until the task is finished (exited and
 //   its output drained): wait4(pid, WNOHANG) then reaps it with its rusage.
 //   wait4 over waitid(P_PIDFD) because glibc's waitid has no rusage argument
 //   (only the raw syscall does); a pid is not reused while its zombie is
