@@ -51,7 +51,7 @@ int mpi_main(RuntimeCommand command, const RunOptions& options, int argc, char**
   if (command == RuntimeCommand::run) install_stop_handlers();
   // FUNNELED is enough: only the comm loop's thread calls MPI, and it is cheaper
   // than MULTIPLE. An error in a collective must not hang: abort on exceptions.
-  tune_mpi_before_init();
+  tune_mpi_before_init(detect_launch(current_env()));
   boost::mpi::environment env(argc, argv, boost::mpi::threading::funneled, true);
   boost::mpi::communicator world;
   JobHooks hooks;

@@ -94,7 +94,7 @@ Runtime::Runtime(int& argc, char**& argv, Options options) {
   if (g_runtime_alive) throw usage_error("drover: one Runtime per process");
   std::set_terminate(abort_job);
   install_stop_handlers();  // before MPI: a signal during start-up is a clean stop too
-  tune_mpi_before_init();
+  tune_mpi_before_init(detect_launch(current_env()));
   impl_ = std::make_unique<Impl>(argc, argv, options);
   g_runtime_alive = true;
   Impl& m = *impl_;

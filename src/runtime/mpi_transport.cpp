@@ -11,8 +11,11 @@
 
 namespace drover {
 
-void tune_mpi_before_init() {
-  ::setenv("OMPI_MCA_btl_vader_single_copy_mechanism", "none", /*overwrite=*/0);
+void tune_mpi_before_init(const LaunchEnv& launch) {
+  constexpr int kLeakingRanksPerNode = 8;
+  if (launch.local_size.value_or(1) >= kLeakingRanksPerNode) {
+    ::setenv("OMPI_MCA_btl_vader_single_copy_mechanism", "none", /*overwrite=*/0);
+  }
 }
 
 MpiTransport::~MpiTransport() {

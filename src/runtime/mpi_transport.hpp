@@ -9,17 +9,21 @@
 #include <vector>
 
 #include "protocol/messages.hpp"
+#include "launch/launch_env.hpp"
 #include "protocol/wire.hpp"
 
 namespace drover {
 
-// Call before MPI starts. Open MPI 4.1's shared-memory transport (vader)
-// moves a message above its eager limit by a single copy (CMA); with a slow
+// Call before MPI starts, with the launcher's view of this node. Open MPI
+// 4.1's shared-memory transport (vader) moves a message above its eager
+// limit by a single copy (CMA); from 8 ranks on a node, with rank 0 the slow
 // receiver, every sending rank's memory then grows without bound (1.2 GB per
-// worker after 76 s at 8 ranks; open-mpi/ompi#6565 describes the leak). Its
-// copy-in/copy-out path keeps them flat at 20 MB, so that is what drover asks
-// for, unless the user chose (OMPI_MCA_btl_vader_single_copy_mechanism set).
-void tune_mpi_before_init();
+// worker after 76 s at 8 ranks; flat at 3, 4 and 6; open-mpi/ompi#6565
+// describes such a leak). Its copy-in/copy-out path keeps them flat at 20 MB
+// but costs 20 % of 1e8 squares at 2 ranks (265 against 318 M/s, medians of
+// 11), so drover asks for it from 8 ranks on a node only, and never when the
+// user chose (OMPI_MCA_btl_vader_single_copy_mechanism set).
+void tune_mpi_before_init(const LaunchEnv& launch);
 
 // Used by exactly one thread per rank. Sends never block (isend, with the
 // buffer kept until MPI is done with it); receives are polled.
