@@ -14,9 +14,19 @@ fsync policy, --batch, --unordered and retries around a failing rank
 equal the reference byte for byte, as must `drover journal export` with the
 same columns, and the journal must hold every task exactly once.
 
+A failing rank needs drover_faulty (built with the tests: the CLI plus the
+test-only kinds flaky and flaky_spin, which fail every task on the ranks
+DROVER_TEST_FAIL_RANKS lists). When it is found (--faulty, else
+DROVER_FAULTY_BIN, else build/tests/drover_faulty), it runs the whole series,
+reference and journal tools included (a journal names its binary's kinds:
+drover refuses drover_faulty's), and a third of the squares and crunches are
+flaky and flaky_spin tasks; without it the series runs --drover with no
+failing rank, and the verdict says so.
+
   scripts/kill_resume.py [--cycles 20] [--seed 1] [--ranks 3] [--squares 3000]
                          [--crunch 300] [--crunch-max 20000000] [--downloads 100]
                          [--kill group|session|mixed] [--allow-orphans] [-v]
+                         [--drover build/drover] [--faulty build/tests/drover_faulty]
 
 Prints one verdict line; exits 0 on PASS, 1 on any mismatch (the temp dir is
 kept for a look), 2 on a usage or set-up error.
@@ -53,14 +63,24 @@ class Failed(Exception):
     pass
 
 
-def write_tasks(path, rng, squares, crunch, crunch_max, downloads):
-    lines = [json.dumps({"kind": "square", "n": rng.randint(-2**31, 2**31)}) for _ in range(squares)]
+def cpu_task(kind, flaky_kind, field, value, index, faulty):
+    """A square or crunch line, or with drover_faulty every third one its flaky twin (the
+    same value): the tasks that a failing rank fails."""
+    if faulty and index % 3 == 0:
+        return json.dumps({"kind": flaky_kind, "input": value})
+    return json.dumps({"kind": kind, field: value})
+
+
+def write_tasks(path, rng, squares, crunch, crunch_max, downloads, faulty):
+    # The seeded draws are the same with and without drover_faulty: only kind names differ.
+    lines = [cpu_task("square", "flaky", "n", rng.randint(-2**31, 2**31), i, faulty)
+             for i in range(squares)]
     # A few squares that overflow: failed rows, the same in every run.
     for sign in (1, -1, 1):
         overflowing = json.dumps({"kind": "square", "n": sign * OVERFLOW})
         lines.insert(rng.randrange(len(lines) + 1), overflowing)
-    lines += [json.dumps({"kind": "crunch", "count": rng.randint(10**5, crunch_max)})
-              for _ in range(crunch)]
+    lines += [cpu_task("crunch", "flaky_spin", "count", rng.randint(10**5, crunch_max), i, faulty)
+              for i in range(crunch)]
     # Names that need escaping travel through the journal and back.
     names = ["plain-{}.bin", "quote \"{}\".avi", "caf\u00e9-{}.txt", "comma,{}", "back\\slash-{}"]
     lines += [json.dumps({"kind": "download", "name": names[i % len(names)].format(i),
@@ -137,9 +157,11 @@ def kill_cycle(runner, rng, cycle, startup_s, work_s, stats):
     # show in the resumed output (the columns leave out attempts and rank).
     shape = rng.choice([[], [], ["--unordered"], ["--batch", "1"], ["--batch", "64"]])
     mpi_args = []
-    if args.ranks >= 2 and rng.random() < 0.25:
+    # Drawn with or without drover_faulty: a seed kills at the same moments either way.
+    if args.ranks >= 2 and rng.random() < 0.25 and args.faulty:
         mpi_args = ["-x", "DROVER_TEST_FAIL_RANKS=1"]
         shape = shape + ["--retries", "2"]
+        stats["failing"] += 1
     cmd = runner.mpirun("run", "--tasks-file", runner.tasks, "--journal", runner.journal,
                         "--resume", "--output", runner.output, "--columns", COLUMNS, "-q", *fsync,
                         *shape, mpi_args=mpi_args)
@@ -258,6 +280,10 @@ def main():
                    help="crunch tasks count 1e5..this many increments (default 2e7)")
     p.add_argument("--downloads", type=int, default=100)
     p.add_argument("--drover", default=os.environ.get("DROVER_BIN", os.path.join(ROOT, "build/drover")))
+    p.add_argument("--faulty", default=os.environ.get("DROVER_FAULTY_BIN"),
+                   help="drover_faulty, for the cycles around a failing rank; it then runs the "
+                        "whole series (default: DROVER_FAULTY_BIN, else "
+                        "build/tests/drover_faulty if built, else no failing rank)")
     p.add_argument("--mpirun", default=os.environ.get("DROVER_MPIRUN", "mpirun"))
     p.add_argument("--kill", choices=["group", "session", "mixed"], default="mixed",
                    help="SIGKILL mpirun's process group, every process of the job, or either "
@@ -269,6 +295,14 @@ def main():
     args = p.parse_args()
     if args.cycles < 0 or args.ranks < 1 or min(args.squares, args.crunch, args.downloads) < 0:
         p.error("cycles, tasks must be >= 0 and ranks >= 1")
+    if args.faulty is None:
+        default = os.path.join(ROOT, "build/tests/drover_faulty")
+        args.faulty = default if os.access(default, os.X_OK) else ""
+    elif not os.access(args.faulty, os.X_OK):
+        print(f"kill_resume: no drover_faulty at {args.faulty} (build the tests)", file=sys.stderr)
+        return 2
+    if args.faulty:
+        args.drover = args.faulty  # every run and journal tool of the series: one registry
     if not os.access(args.drover, os.X_OK):
         print(f"kill_resume: no drover binary at {args.drover} (build first)", file=sys.stderr)
         return 2
@@ -279,11 +313,11 @@ def main():
     runner = Runner(args, workdir)
     stats = dict(tasks=0, killed=0, finished=0, torn=0, no_journal=0, orphan_cycles=0,
                  orphans_max_s=0.0, journal_growth_after_kill=0, orphan_notes=[], ref_rc=0,
-                 group=0, session=0)
+                 group=0, session=0, failing=0)
     verdict_ok = False
     try:
         stats["tasks"] = n = write_tasks(runner.tasks, rng, args.squares, args.crunch,
-                                         args.crunch_max, args.downloads)
+                                         args.crunch_max, args.downloads, bool(args.faulty))
         t0 = time.monotonic()
         empty = runner.run(runner.mpirun("run", "square", "--count", "0", "-q"), 120)
         startup_s = time.monotonic() - t0
@@ -334,10 +368,12 @@ def main():
         if stats["orphan_cycles"] and not args.allow_orphans:
             raise Failed("ranks outlived mpirun's SIGKILL: " + "; ".join(stats["orphan_notes"]))
         verdict_ok = True
+        failing = (f"{stats['failing']} around a failing rank" if args.faulty else
+                   "no failing rank: no drover_faulty (--faulty)")
         print(f"kill_resume: PASS: {args.cycles} cycles ({stats['killed']} killed: "
               f"{stats['group']} by group, {stats['session']} by session; "
               f"{stats['finished']} finished first, {stats['no_journal']} before a journal "
-              f"existed), {n} tasks at {args.ranks} ranks; killed runs journaled "
+              f"existed; {failing}), {n} tasks at {args.ranks} ranks; killed runs journaled "
               f"{journaled_by_kills}, the final run {n - journaled_by_kills}; journal: {len(ids)} "
               f"tasks, {duplicates} duplicates; torn tails seen {stats['torn']}; orphaned ranks "
               f"in {stats['orphan_cycles']} cycles (longest {stats['orphans_max_s']:.1f} s, "

@@ -48,8 +48,12 @@ echo "== reliability against the ASan+UBSan binary: damaged journals, resume, re
 # here the journal reader and writer, replay and retries run under ASan, with
 # SIGKILLs landing mid-write. Leak checks off: see the MPI tests above.
 ASAN_OPTIONS="detect_leaks=0" DROVER_BIN=build-asan/drover python3 tests/e2e/test_bad_input.py BadJournals
+# drover_faulty (the CLI plus the test-only failing kinds) of the same build: the
+# retries and the failing-rank kill cycles run it, under ASan too.
+export DROVER_FAULTY_BIN=build-asan/tests/drover_faulty
 ASAN_OPTIONS="detect_leaks=0" DROVER_BIN=build-asan/drover python3 tests/e2e/test_reliability.py
 ASAN_OPTIONS="detect_leaks=0" DROVER_BIN=build-asan/drover scripts/kill_resume.py --cycles 10 --seed 2
+unset DROVER_FAULTY_BIN
 echo "== clusters: a real Slurm time limit on the local test cluster, then resume (about 2 minutes)"
 # The normal build's ctest ran the other cluster suites (every template, cut jobs resumed,
 # hosts over TCP); this one waits out real 1-minute limits. Exit 77: a capability is

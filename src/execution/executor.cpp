@@ -103,7 +103,7 @@ void LocalExecutor::submit(TaskBatch batch) {
 // range a block generator; a range kernel (run_range) needs only a fixed-size output.
 bool LocalExecutor::runs_blocks(const BatchState& state) const {
   const KindInfo* k = state.kind;
-  if (k == nullptr || config_.fail_every_task) return false;
+  if (k == nullptr) return false;
   if (state.batch.is_range() && k->run_range && k->output_size != 0) return true;
   if (!k->run_block) return false;
   if (k->input_size == 0 || k->output_size == 0) return false;
@@ -242,9 +242,6 @@ void LocalExecutor::run_task_block(BatchState& state) noexcept {
     for (std::size_t i = begin; i < end; ++i) {
       const auto index = static_cast<std::uint32_t>(i);
       state.guarded(index, [&] {
-        if (config_.fail_every_task) {
-          throw std::runtime_error("injected failure (DROVER_TEST_FAIL_RANKS)");
-        }
         const KindInfo& kind = state.kind_of(i);
         if (!kind.run) throw std::logic_error("kind " + kind.name + " does not run on the pool");
         std::span<const char> input;
@@ -272,7 +269,7 @@ void LocalExecutor::run_task_block(BatchState& state) noexcept {
 // input. A task file's crunch tasks differ in size, so one cheap task says
 // nothing about the next.
 bool LocalExecutor::runs_inline(const BatchState& state) const {
-  if (config_.fail_every_task || state.kind == nullptr) return false;
+  if (state.kind == nullptr) return false;
   if (!state.batch.is_range() && !state.kind->uniform_cost) return false;
   const std::int64_t cost = cost_ns_[state.kind->id].load(std::memory_order_relaxed);
   return cost >= 0 &&

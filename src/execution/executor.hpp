@@ -27,8 +27,6 @@ struct ExecutorConfig {
   // thread: handing it to a pool thread and back costs two thread wake-ups,
   // several microseconds, most of the per-task overhead with --batch 1.
   std::int64_t inline_budget_ns = 2000;
-  // Testing only (DROVER_TEST_FAIL_RANKS): every CPU task fails on this rank.
-  bool fail_every_task = false;
   // Receives each announcement line (no trailing newline); default: stdout.
   std::function<void(std::string_view)> announce_sink;
 };

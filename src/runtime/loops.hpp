@@ -1,7 +1,6 @@
 // The two rank loops, mirrored: lead (rank 0) and work (every other rank).
 #pragma once
 
-#include <cstdlib>
 #include <memory>
 #include <string>
 #include <vector>
@@ -27,20 +26,6 @@ struct LoopContext {
   unsigned threads = 1;  // this rank's pool
 };
 
-// A test hook, documented in the README: DROVER_TEST_FAIL_RANKS=1,3 makes
-// every CPU task on ranks 1 and 3 fail, to exercise retries and exclusion.
-inline bool fails_here(int rank) {
-  const char* p = std::getenv("DROVER_TEST_FAIL_RANKS");
-  while (p != nullptr && *p != '\0') {
-    char* end = nullptr;
-    const long listed = std::strtol(p, &end, 10);
-    if (end == p) return false;  // not a number: the hook is off
-    if (listed == rank) return true;
-    p = *end == ',' ? end + 1 : end;
-  }
-  return false;
-}
-
 // This rank's executor, as the plan and the thread count say.
 inline ExecutorConfig executor_config(const LoopContext& ctx) {
   ExecutorConfig config;
@@ -48,7 +33,6 @@ inline ExecutorConfig executor_config(const LoopContext& ctx) {
   config.threads = ctx.threads;
   config.announce = ctx.plan.announce;
   config.announce_on_stderr = ctx.plan.announce_on_stderr;
-  config.fail_every_task = fails_here(ctx.mpi.rank());
   return config;
 }
 

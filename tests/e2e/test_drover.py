@@ -10,6 +10,9 @@ import unittest
 
 DROVER = os.environ.get("DROVER_BIN", "build/drover")
 MPIRUN = os.environ.get("DROVER_MPIRUN", "mpirun")
+# The CLI with the test-only kinds flaky and flaky_spin, which fail every task on the ranks
+# DROVER_TEST_FAIL_RANKS lists (tests/support/faulty_kinds.hpp): how tests inject failures.
+FAULTY = os.environ.get("DROVER_FAULTY_BIN", "build/tests/drover_faulty")
 
 
 def mpi_env():
@@ -22,10 +25,10 @@ def mpi_env():
     return env
 
 
-def drover(*args, ranks=None, timeout=120, env=None, cwd=None, stdin_text=None):
-    """Runs drover (under mpirun when ranks is given), always under a timeout; in `cwd`
-    when given, with `stdin_text` as its stdin (else none)."""
-    cmd = [os.path.abspath(DROVER) if cwd else DROVER, *map(str, args)]
+def drover(*args, ranks=None, timeout=120, env=None, cwd=None, stdin_text=None, bin=DROVER):
+    """Runs drover, or `bin` (drover_faulty), under mpirun when ranks is given, always under a
+    timeout; in `cwd` when given, with `stdin_text` as its stdin (else none)."""
+    cmd = [os.path.abspath(bin) if cwd else bin, *map(str, args)]
     if ranks is not None:
         cmd = [MPIRUN, "--quiet", "-np", str(ranks), *cmd]
     full_env = mpi_env()

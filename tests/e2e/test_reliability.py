@@ -18,7 +18,7 @@ import time
 import unittest
 
 from test_bad_input import records
-from test_drover import DROVER, MPIRUN, TempDirTest, drover, mpi_env
+from test_drover import DROVER, FAULTY, MPIRUN, TempDirTest, drover, mpi_env
 
 COLUMNS = "id,kind,input,ok,value,error"
 OVERFLOW = 3037000500
@@ -88,16 +88,25 @@ def complete_records(data):
     return [(o, n) for o, n in records(data) if o + 8 + n <= len(data)]
 
 
-def run(args, ranks=None, env=None, timeout=180):
+def run(args, ranks=None, env=None, timeout=180, bin=DROVER):
     """drover() with env passed through mpirun (-x) as well."""
     if ranks is None or not env:
-        return drover(*args, ranks=ranks, env=env, timeout=timeout)
+        return drover(*args, ranks=ranks, env=env, timeout=timeout, bin=bin)
     full_env = mpi_env()
     full_env.update(env)
-    cmd = [MPIRUN, "--quiet", "-np", str(ranks), *[a for k in env for a in ("-x", k)], DROVER,
+    cmd = [MPIRUN, "--quiet", "-np", str(ranks), *[a for k in env for a in ("-x", k)], bin,
            *map(str, args)]
     return subprocess.run(["timeout", "-k", "10", str(timeout), *cmd], capture_output=True,
                           text=True, env=full_env, stdin=subprocess.DEVNULL)
+
+
+def faulty_run(args, **kwargs):
+    """run() of drover_faulty: the CLI with the test-only kinds that fail on chosen ranks."""
+    return run(args, bin=FAULTY, **kwargs)
+
+
+def faulty_drover(*args, **kwargs):
+    return drover(*args, bin=FAULTY, **kwargs)
 
 
 def read_rows(path):
@@ -276,14 +285,18 @@ class Resume(TempDirTest):
 
 
 class Retries(TempDirTest):
+    """Failures injected by drover_faulty: its kinds flaky (n -> n*n) and flaky_spin (spins
+    `count` increments, as crunch) fail every task on the ranks DROVER_TEST_FAIL_RANKS lists.
+    Downloads (IO) never fail. Every run here, journal tools included, is drover_faulty's:
+    its journals name kinds that drover does not have."""
     FAIL_RANK_1 = {"DROVER_TEST_FAIL_RANKS": "1"}
 
     def cpu_and_io_tasks(self):
-        lines = [{"kind": "square", "n": n} for n in range(-300, 300)]
-        # Crunches of up to ~15 ms, ~0.4 s of CPU in all: rank 1 fails its tasks at once and
-        # gets more while ranks 0 and 2 are busy, so it surely fails several. (Crunches of
+        lines = [{"kind": "flaky", "input": n} for n in range(-300, 300)]
+        # Spins of up to ~15 ms, ~0.4 s of CPU in all: rank 1 fails its tasks at once and
+        # gets more while ranks 0 and 2 are busy, so it surely fails several. (Tasks of
         # 15 us left it one CPU task in 3 of 40 runs beside a busy machine: never excluded.)
-        lines += [{"kind": "crunch", "count": 1_000_000 * i} for i in range(60)]
+        lines += [{"kind": "flaky_spin", "input": 1_000_000 * i} for i in range(60)]
         lines += [{"kind": "download", "name": f"d{i}", "seconds": 0.01} for i in range(20)]
         random.Random(2).shuffle(lines)
         return self.write("cpu.jsonl", "".join(json.dumps(t) + "\n" for t in lines)), lines
@@ -293,15 +306,15 @@ class Retries(TempDirTest):
         for row, task in zip(rows, tasks):
             if not row["ok"]:
                 continue
-            expected = {"square": lambda t: t["n"] ** 2, "crunch": lambda t: t["count"],
+            expected = {"flaky": lambda t: t["input"] ** 2, "flaky_spin": lambda t: t["input"],
                         "download": lambda t: round(t["seconds"] * 1000)}[task["kind"]](task)
             self.assertEqual(row["value"], expected, row)
 
     def test_retries_succeed_elsewhere_and_rank_1_is_excluded(self):
         tasks_file, tasks = self.cpu_and_io_tasks()
         out = self.path("r.jsonl")
-        r = run(["run", "--tasks-file", tasks_file, "--retries", "2", "-q", "--output", out],
-                ranks=3, env=self.FAIL_RANK_1)
+        r = faulty_run(["run", "--tasks-file", tasks_file, "--retries", "2", "-q", "--output",
+                        out], ranks=3, env=self.FAIL_RANK_1)
         self.assertEqual(r.returncode, 0, r.stdout + r.stderr)
         rows = read_rows(out)
         self.check_values(rows, tasks)
@@ -322,8 +335,8 @@ class Retries(TempDirTest):
     def test_without_retries_rank_1_failures_are_rows(self):
         tasks_file, tasks = self.cpu_and_io_tasks()
         out = self.path("r.jsonl")
-        r = run(["run", "--tasks-file", tasks_file, "-q", "--output", out], ranks=3,
-                env=self.FAIL_RANK_1)
+        r = faulty_run(["run", "--tasks-file", tasks_file, "-q", "--output", out], ranks=3,
+                       env=self.FAIL_RANK_1)
         self.assertEqual(r.returncode, 1, r.stdout + r.stderr)
         rows = read_rows(out)
         self.check_values(rows, tasks)
@@ -337,16 +350,17 @@ class Retries(TempDirTest):
 
     def test_exclude_after_0_never_excludes(self):
         tasks_file, tasks = self.cpu_and_io_tasks()
-        r = run(["run", "--tasks-file", tasks_file, "--retries", "1", "--exclude-after", "0", "-q"],
-                ranks=3, env=self.FAIL_RANK_1)
+        r = faulty_run(["run", "--tasks-file", tasks_file, "--retries", "1", "--exclude-after",
+                        "0", "-q"], ranks=3, env=self.FAIL_RANK_1)
         self.assertEqual(r.returncode, 0, r.stdout + r.stderr)
+        self.assertRegex(r.stdout, r"retries: [1-9]\d* tasks retried", "rank 1 failed nothing")
         self.assertNotIn("excluded ranks", r.stdout)
 
     def test_single_rank_retries_on_itself_then_fails(self):
         tasks_file, tasks = self.cpu_and_io_tasks()
         out = self.path("r.jsonl")
-        r = run(["run", "--tasks-file", tasks_file, "--retries", "2", "-q", "--output", out],
-                env={"DROVER_TEST_FAIL_RANKS": "0"})
+        r = faulty_run(["run", "--tasks-file", tasks_file, "--retries", "2", "-q", "--output",
+                        out], env={"DROVER_TEST_FAIL_RANKS": "0"})
         self.assertEqual(r.returncode, 1, r.stdout + r.stderr)
         for row in read_rows(out):
             if row["kind"] == "download":
@@ -357,8 +371,8 @@ class Retries(TempDirTest):
     def test_every_rank_failing_ends(self):
         tasks_file, tasks = self.cpu_and_io_tasks()
         out = self.path("r.jsonl")
-        r = run(["run", "--tasks-file", tasks_file, "--retries", "2", "-q", "--output", out],
-                ranks=2, env={"DROVER_TEST_FAIL_RANKS": "0,1"}, timeout=120)
+        r = faulty_run(["run", "--tasks-file", tasks_file, "--retries", "2", "-q", "--output",
+                        out], ranks=2, env={"DROVER_TEST_FAIL_RANKS": "0,1"}, timeout=120)
         self.assertEqual(r.returncode, 1, r.stdout + r.stderr)
         self.assertNotIn("excluded ranks", r.stdout, "no rank's failures succeeded elsewhere")
         cpu = [row for row in read_rows(out) if row["kind"] != "download"]
@@ -367,10 +381,10 @@ class Retries(TempDirTest):
     def test_generated_work_retries(self):
         out = self.path("sq.jsonl")
         # Fixed batches of 50: rank 1 surely gets several before the work runs out
-        # (with automatic sizing rank 0 may take nearly all of 20000 cheap squares).
-        r = run(["run", "square", "--count", "20000", "--batch", "50", "--retries", "1",
-                 "--output", out, "--columns", "id,value,ok,attempts,rank"], ranks=3,
-                env=self.FAIL_RANK_1)
+        # (with automatic sizing rank 0 may take nearly all of 20000 cheap tasks).
+        r = faulty_run(["run", "flaky", "--count", "20000", "--batch", "50", "--retries", "1",
+                        "--output", out, "--columns", "id,value,ok,attempts,rank"], ranks=3,
+                       env=self.FAIL_RANK_1)
         self.assertEqual(r.returncode, 0, r.stdout + r.stderr)
         rows = read_rows(out)
         self.assertEqual([row["value"] for row in rows], [i * i for i in range(20000)])
@@ -382,31 +396,31 @@ class Retries(TempDirTest):
         journal = self.path("rf.drj")
         cols = "id,kind,input,ok,value,error"
         first = self.path("first.jsonl")
-        r = run(["run", "--tasks-file", tasks_file, "-q", "--output", first, "--columns", cols,
-                 "--journal", journal], ranks=3, env=self.FAIL_RANK_1)
+        r = faulty_run(["run", "--tasks-file", tasks_file, "-q", "--output", first, "--columns",
+                        cols, "--journal", journal], ranks=3, env=self.FAIL_RANK_1)
         self.assertEqual(r.returncode, 1, r.stdout + r.stderr)
         failed = [row["id"] for row in read_rows(first) if not row["ok"]]
         self.assertTrue(failed, "rank 1 failed nothing: the test proves nothing")
         # Plain --resume keeps failures as final results: nothing runs.
         again = self.path("again.jsonl")
-        r = run(["run", "--tasks-file", tasks_file, "-q", "--output", again, "--columns", cols,
-                 "--journal", journal, "--resume"], ranks=3)
+        r = faulty_run(["run", "--tasks-file", tasks_file, "-q", "--output", again, "--columns",
+                        cols, "--journal", journal, "--resume"], ranks=3)
         self.assertEqual(r.returncode, 1, r.stdout + r.stderr)
         self.assertIn(f"resumed: {len(tasks)} tasks", r.stdout)
         # --retry-failed runs exactly those tasks again, healthy now.
         out = self.path("retried.jsonl")
-        r = run(["run", "--tasks-file", tasks_file, "-q", "--output", out, "--columns", cols,
-                 "--journal", journal, "--resume", "--retry-failed"], ranks=3)
+        r = faulty_run(["run", "--tasks-file", tasks_file, "-q", "--output", out, "--columns",
+                        cols, "--journal", journal, "--resume", "--retry-failed"], ranks=3)
         self.assertEqual(r.returncode, 0, r.stdout + r.stderr)
         self.assertIn(f"--retry-failed: {len(failed)} failed tasks run again", r.stderr)
         self.assertIn(f"resumed: {len(tasks) - len(failed)} tasks", r.stdout)
         rows = read_rows(out)
         self.assertTrue(all(row["ok"] for row in rows))
         self.check_values(rows, tasks)
-        show = drover("journal", "show", journal).stdout
+        show = faulty_drover("journal", "show", journal).stdout
         self.assertIn("failed: 0", show)
         self.assertIn(f"tasks: {len(tasks)},", show)
-        export = drover("journal", "export", journal, "--columns", cols, timeout=60)
+        export = faulty_drover("journal", "export", journal, "--columns", cols, timeout=60)
         with open(out) as f:
             self.assertEqual(export.stdout, f.read())
 
@@ -415,14 +429,17 @@ class Retries(TempDirTest):
         out = self.path("r.jsonl")
         journal = self.path("r.drj")
         cols = "id,kind,input,ok,value,error,attempts,rank"
-        r = run(["run", "--tasks-file", tasks_file, "--retries", "2", "-q", "--output", out,
-                 "--columns", cols, "--journal", journal], ranks=3, env=self.FAIL_RANK_1)
+        r = faulty_run(["run", "--tasks-file", tasks_file, "--retries", "2", "-q", "--output",
+                        out, "--columns", cols, "--journal", journal], ranks=3,
+                       env=self.FAIL_RANK_1)
         self.assertEqual(r.returncode, 0, r.stdout + r.stderr)
-        export = drover("journal", "export", journal, "--columns", cols, timeout=60)
+        self.assertTrue(any(row["attempts"] > 1 for row in read_rows(out)),
+                        "rank 1 failed nothing: no retry reached the journal")
+        export = faulty_drover("journal", "export", journal, "--columns", cols, timeout=60)
         self.assertEqual(export.returncode, 0, export.stderr)
         with open(out) as f:
             self.assertEqual(export.stdout, f.read())
-        self.assertIn("failed: 0", drover("journal", "show", journal).stdout)
+        self.assertIn("failed: 0", faulty_drover("journal", "show", journal).stdout)
 
 
 class JobDeath(TempDirTest):

@@ -17,6 +17,7 @@
 #include "model/errors.hpp"
 #include "model/kinds.hpp"
 #include "runtime/job.hpp"
+#include "support/faulty_kinds.hpp"
 
 namespace drover {
 namespace {
@@ -41,8 +42,18 @@ struct Collected final : ResultConsumer {
 
 struct JobRun {
   JobOutcome outcome;
-  Collected seen;  // filled on rank 0 only
+  Collected seen;       // filled on rank 0 only
+  std::string summary;  // what rank 0 printed
 };
+
+// All of a temporary file's text, from its start.
+std::string text_of(std::FILE* f) {
+  std::string text;
+  std::rewind(f);
+  char buffer[4096];
+  for (std::size_t n; (n = std::fread(buffer, 1, sizeof buffer, f)) > 0;) text.append(buffer, n);
+  return text;
+}
 
 JobRun run(const RunOptions& options) {
   boost::mpi::communicator world;
@@ -52,6 +63,7 @@ JobRun run(const RunOptions& options) {
   hooks.out = std::tmpfile();  // keep the summary out of the test log
   hooks.err = std::tmpfile();
   r.outcome = run_job(options, world, hooks);
+  r.summary = text_of(hooks.out);
   std::fclose(hooks.out);
   std::fclose(hooks.err);
   return r;
@@ -214,12 +226,15 @@ TEST(Jobs, UnwritableOutputStopsEveryRankBeforeWork) {
 TEST(Jobs, FailedTasksRetryElsewhereAndABadRankIsExcluded) {
   const int size = boost::mpi::communicator().size();
   if (size < 2) GTEST_SKIP() << "needs a second rank to fail on";
-  ::setenv("DROVER_TEST_FAIL_RANKS", "1", 1);  // every CPU task on rank 1 fails
+  // The test-only kind flaky (tests/support/faulty_kinds.hpp) squares, but
+  // every task of it fails on rank 1.
+  faulty::set_failing(boost::mpi::communicator().rank() == 1);
   RunOptions o = squares(0, 2'000);
+  o.generator->kind = find_kind("flaky")->id;  // the same parameters: the input of task 0
   o.batch = 5;
   o.retries = 2;
   const JobRun r = run(o);
-  ::unsetenv("DROVER_TEST_FAIL_RANKS");
+  faulty::set_failing(false);
   EXPECT_EQ(r.outcome.exit_code, kExitOk) << "every task recovered on another rank";
   if (!is_rank0()) return;
   ASSERT_EQ(r.seen.ids.size(), 2'000u);
@@ -228,6 +243,9 @@ TEST(Jobs, FailedTasksRetryElsewhereAndABadRankIsExcluded) {
     ASSERT_EQ(r.seen.values[i], static_cast<std::int64_t>(i * i));
   }
   EXPECT_TRUE(r.seen.failures.empty());
+  // Rank 1 did fail: its tasks were retried, and it was given no more work.
+  EXPECT_NE(r.summary.find("excluded ranks: 1 "), std::string::npos) << r.summary;
+  EXPECT_NE(r.summary.find(" tasks retried, "), std::string::npos) << r.summary;
 }
 
 TEST(Jobs, ResumeFromATruncatedJournalCompletesEveryTaskOnce) {
