@@ -439,14 +439,15 @@ class BadJournals(Check):
         for args, fragment in cases:
             with self.subTest(args=args):
                 self.check(args, [self.journal, "journal is from another run", fragment])
-        # A task file edited after its journal was written is another run too.
+        # A task file edited after its journal was written: the message says that is the change.
         tasks = self.write("t2.jsonl", '{"kind":"square","n":1}\n')
         journal = self.path("t2.drj")
         r = drover("run", "--tasks-file", tasks, "--journal", journal, timeout=60)
         self.assertEqual(r.returncode, 0, r.stderr)
         self.write("t2.jsonl", '{"kind":"square","n":2}\n')
         self.check(["run", "--tasks-file", tasks, "--journal", journal, "--resume"],
-                   "journal is from another run")
+                   [journal, "the task file changed since the journal was written (25 bytes then, "
+                    "25 now, other content)"])
 
     def test_existing_journal_without_resume(self):
         output = self.write("keep.jsonl", "precious\n")
