@@ -37,8 +37,16 @@ std::string short_reason(const char* what) {
     const auto close = text.find("] ");
     if (close != std::string_view::npos) text.remove_prefix(close + 2);
   }
+  // The line is one JSON text, so nlohmann's "line 1" is noise beside the
+  // file's own line number: keep only the column.
+  constexpr std::string_view kLineOne = "parse error at line 1, ";
+  std::string column;
+  if (text.rfind(kLineOne, 0) == 0) {
+    text.remove_prefix(kLineOne.size());
+    column = "parse error at ";
+  }
   constexpr std::size_t kMaxReason = 160;
-  std::string out;
+  std::string out = column;
   for (char c : text.substr(0, kMaxReason)) {
     const auto byte = static_cast<unsigned char>(c);
     out += byte < 0x20 || byte >= 0x7f ? '?' : c;
@@ -108,6 +116,11 @@ TaskSpec parse_task_line(std::string_view text, const std::string& file, std::ui
       }
       return true;
     };
+    // nlohmann skips a UTF-8 byte-order mark at the start of any text; in a
+    // file only its first bytes may carry one.
+    if (line > 1 && text.rfind("\xEF\xBB\xBF", 0) == 0) {
+      throw InputError("a byte-order mark (BOM) may only start the file");
+    }
     try {
       object = nlohmann::json::parse(text, check_keys);
     } catch (const nlohmann::json::exception& e) {

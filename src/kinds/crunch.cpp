@@ -49,10 +49,7 @@ void register_crunch() {
   };
   k.parse_json = [](const nlohmann::json& object, std::string& input) {
     check_fields(object, "crunch", {"count"});
-    const std::int64_t count = require_int64(object, "count", "crunch");
-    if (count < 0 || count > kMaxCrunchCount) {
-      throw InputError("\"count\" must be in [0, " + std::to_string(kMaxCrunchCount) + "]");
-    }
+    const std::int64_t count = require_int64(object, "count", "crunch", 0, kMaxCrunchCount);
     put_pod(input, count);
   };
   k.input_json = [](std::span<const char> input, std::string& out) {

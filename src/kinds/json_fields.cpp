@@ -3,6 +3,7 @@
 
 #include <charconv>
 #include <cmath>
+#include <limits>
 
 #include "model/errors.hpp"
 #include "model/json_text.hpp"
@@ -32,21 +33,46 @@ const nlohmann::json& require(const nlohmann::json& object, const char* field,
   return *it;
 }
 
-// JSON numbers come as signed, unsigned (above INT64_MAX) or float; only the
-// first is an int64, and a float is rejected even when integral ("3.0").
-std::int64_t require_int64(const nlohmann::json& object, const char* field, std::string_view kind) {
+// JSON numbers come as signed, unsigned (above INT64_MAX) or float. A float
+// that is an exact integer of at most 2^53 ("3.0", "1e3": Python and
+// spreadsheets write integers so) is that integer; above 2^53 a float may
+// already be rounded, so it is refused rather than guessed at.
+std::int64_t require_int64(const nlohmann::json& object, const char* field, std::string_view kind,
+                           std::int64_t min, std::int64_t max) {
   const nlohmann::json& value = require(object, field, kind);
-  // nlohmann reads integers beyond uint64 as floats: still say "out of range".
-  const bool too_big = (value.is_number_unsigned() && value.get<std::uint64_t>() > INT64_MAX) ||
-                       (value.is_number_float() && std::fabs(value.get<double>()) >= 0x1p63 &&
-                        std::trunc(value.get<double>()) == value.get<double>());
-  if (too_big) {
-    throw InputError("\"" + std::string(field) + "\" is out of range (must fit int64)");
-  }
-  if (!value.is_number_integer()) {
+  const auto out_of_range = [&] {
+    std::string what = "\"";
+    what += field;
+    if (min == std::numeric_limits<std::int64_t>::min() &&
+        max == std::numeric_limits<std::int64_t>::max()) {
+      return InputError(what + "\" is out of range (must fit int64)");
+    }
+    what += "\" must be in [";
+    what += std::to_string(min);
+    what += ", ";
+    what += std::to_string(max);
+    what += "]";
+    return InputError(what);
+  };
+  std::int64_t n = 0;
+  if (value.is_number_unsigned() && value.get<std::uint64_t>() > INT64_MAX) {
+    throw out_of_range();
+  } else if (value.is_number_integer()) {
+    n = value.get<std::int64_t>();
+  } else if (value.is_number_float()) {
+    const double d = value.get<double>();
+    if (std::trunc(d) != d) throw InputError("\"" + std::string(field) + "\" must be an integer");
+    if (std::fabs(d) > 0x1p53) {
+      if (std::fabs(d) >= 0x1p63) throw out_of_range();
+      throw InputError("\"" + std::string(field) +
+                       "\" above 2^53 must be written as an integer, without a point or exponent");
+    }
+    n = static_cast<std::int64_t>(d);
+  } else {
     throw InputError("\"" + std::string(field) + "\" must be an integer");
   }
-  return value.get<std::int64_t>();
+  if (n < min || n > max) throw out_of_range();
+  return n;
 }
 
 double require_number(const nlohmann::json& object, const char* field, std::string_view kind) {

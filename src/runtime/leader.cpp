@@ -10,13 +10,12 @@
 #include <vector>
 
 #include "execution/executor.hpp"
-#include "launch/durations.hpp"
 #include "model/errors.hpp"
 #include "outputs/progress.hpp"
 #include "outputs/trace.hpp"
 #include "runtime/backoff.hpp"
+#include "runtime/clean_stop.hpp"
 #include "runtime/loops.hpp"
-#include "runtime/signals.hpp"
 #include "scheduling/resume.hpp"
 #include "scheduling/scheduler.hpp"
 
@@ -96,17 +95,8 @@ JobOutcome lead(const LoopContext& ctx, LeaderInputs& inputs, const std::vector<
   using Clock = std::chrono::steady_clock;
   const auto started = Clock::now();
   // A time limit (--time-limit or the Slurm job's) stops dispatch stop_before ahead of it.
-  std::optional<Clock::time_point> dispatch_until;
-  if (inputs.time_left) dispatch_until = started + (*inputs.time_left - inputs.stop_margin);
-  std::string stop_reason;
-  std::optional<Clock::time_point> grace_until;
-  const std::chrono::milliseconds grace = ctx.options.grace;
-  const auto begin_stop = [&](std::string reason, std::chrono::milliseconds wait) {
-    if (!stop_reason.empty() || scheduler.finished()) return;
-    stop_reason = std::move(reason);
-    grace_until = Clock::now() + wait;
-    scheduler.stop_dispatch();
-  };
+  CleanStop stop(scheduler, inputs.launch, ctx.options.grace, inputs.time_left,
+                 inputs.stop_margin, started);
 
   scheduler.start();
   IdleBackoff backoff;
@@ -117,15 +107,7 @@ JobOutcome lead(const LoopContext& ctx, LeaderInputs& inputs, const std::vector<
   while (!scheduler.finished() || acks < workers) {
     bool progress = false;
     const auto now = Clock::now();
-    if (const int signal = stop_signal(); signal != 0) {
-      begin_stop(std::string(signal_name(signal)) + " on rank 0",
-                 stop_grace(inputs.launch, signal, grace));
-    } else if (dispatch_until && now >= *dispatch_until) {
-      begin_stop("the time limit is " + seconds_text(inputs.stop_margin) + " away (limit " +
-                     seconds_text(*inputs.time_left) + " after the start)",
-                 grace);
-    }
-    if (grace_until && now >= *grace_until && !scheduler.finished()) scheduler.abandon();
+    stop.tick(now);
     while (const auto message = ctx.mpi.poll()) {
       progress = true;
       if (message->tag == Tag::results) {
@@ -134,9 +116,7 @@ JobOutcome lead(const LoopContext& ctx, LeaderInputs& inputs, const std::vector<
       } else if (message->tag == Tag::stop_request) {
         from_worker::StopRequest request;
         decode(message->bytes, request);
-        begin_stop(std::string(signal_name(request.signal)) + " on rank " +
-                       std::to_string(message->source),
-                   stop_grace(inputs.launch, request.signal, grace));
+        stop.on_request(message->source, request.signal);
       } else if (message->tag == Tag::stop_ack) {
         ++acks;
       } else {
@@ -172,7 +152,7 @@ JobOutcome lead(const LoopContext& ctx, LeaderInputs& inputs, const std::vector<
     notes.excluded_ranks.emplace_back(rank, reason);
   const std::uint64_t total = inputs.source->total().value_or(report.tasks());
   notes.unfinished = total - std::min(total, report.tasks());
-  notes.stop_reason = stop_reason;
+  notes.stop_reason = stop.reason();
   notes.journal = inputs.journal.has_value();
   report.print_summary(hooks.out, wall, notes);
   std::fflush(hooks.out);

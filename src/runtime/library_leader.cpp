@@ -8,12 +8,11 @@
 #include <thread>
 #include <vector>
 
-#include "launch/durations.hpp"
 #include "outputs/progress.hpp"
 #include "outputs/trace.hpp"
 #include "runtime/backoff.hpp"
+#include "runtime/clean_stop.hpp"
 #include "runtime/library.hpp"
-#include "runtime/signals.hpp"
 #include "scheduling/scheduler.hpp"
 
 namespace drover {
@@ -85,17 +84,9 @@ LibraryOutcome lead_library(const LoopContext& ctx, LiveSource& source,
   Scheduler scheduler(config, source, transport, outputs.fanout, recorder ? &*recorder : nullptr);
 
   const auto started = Clock::now();
-  std::optional<Clock::time_point> dispatch_until;
-  if (limits.time_left) dispatch_until = started + (*limits.time_left - limits.stop_margin);
+  CleanStop stop(scheduler, limits.inputs.launch, options.grace, limits.time_left,
+                 limits.stop_margin, started);
   LibraryOutcome outcome;
-  std::optional<Clock::time_point> grace_until;
-  const std::chrono::milliseconds grace = options.grace;
-  const auto begin_stop = [&](std::string reason, std::chrono::milliseconds wait) {
-    if (!outcome.stop_reason.empty() || scheduler.finished()) return;
-    outcome.stop_reason = std::move(reason);
-    grace_until = Clock::now() + wait;
-    scheduler.stop_dispatch();
-  };
 
   scheduler.start();
   IdleBackoff backoff;
@@ -106,15 +97,7 @@ LibraryOutcome lead_library(const LoopContext& ctx, LiveSource& source,
   while (!scheduler.finished() || acks < workers) {
     bool progress = false;
     const auto now = Clock::now();
-    if (const int signal = stop_signal(); signal != 0) {
-      begin_stop(std::string(signal_name(signal)) + " on rank 0",
-                 stop_grace(limits.inputs.launch, signal, grace));
-    } else if (dispatch_until && now >= *dispatch_until) {
-      begin_stop("the time limit is " + seconds_text(limits.stop_margin) + " away (limit " +
-                     seconds_text(*limits.time_left) + " after the start)",
-                 grace);
-    }
-    if (grace_until && now >= *grace_until && !scheduler.finished()) scheduler.abandon();
+    stop.tick(now);
     if (source.take_news()) {
       progress = true;
       scheduler.poke();
@@ -132,9 +115,7 @@ LibraryOutcome lead_library(const LoopContext& ctx, LiveSource& source,
         case Tag::stop_request: {  // a signal on a worker: every rank stops with it
           from_worker::StopRequest request;
           decode(message->bytes, request);
-          begin_stop(std::string(signal_name(request.signal)) + " on rank " +
-                         std::to_string(message->source),
-                     stop_grace(limits.inputs.launch, request.signal, grace));
+          stop.on_request(message->source, request.signal);
           break;
         }
         case Tag::hello:
@@ -164,6 +145,7 @@ LibraryOutcome lead_library(const LoopContext& ctx, LiveSource& source,
   ctx.mpi.flush();
   if (journal) journal->close();
   const double wall = std::chrono::duration<double>(Clock::now() - started).count();
+  outcome.stop_reason = stop.reason();
   if (!outcome.stop_reason.empty()) outcome.unfinished = source.pending();
   SummaryNotes notes;
   for (const auto& [rank, reason] : scheduler.excluded()) notes.excluded_ranks.emplace_back(rank, reason);

@@ -176,7 +176,13 @@ class BadTaskFiles(Check):
             ("kind in capitals", w("up.jsonl", '{"kind":"SQUARE","n":1}\n'), ["up.jsonl:1:", "SQUARE"]),
             ("n a string", w("w.jsonl", '{"kind":"square","n":"12"}\n'), ["w.jsonl:1:", '"n"']),
             ("n a float", w("f.jsonl", '{"kind":"square","n":1.5}\n'), ["f.jsonl:1:", '"n"']),
-            ("n in exponent form", w("e.jsonl", '{"kind":"square","n":1e3}\n'), ["e.jsonl:1:", '"n"']),
+            # 1e3 and 3.0 are the integers they spell (issue 11); past 2^53 a float may be rounded.
+            ("n in exponent form past 2^53", w("e.jsonl", '{"kind":"square","n":1e17}\n'),
+             ["e.jsonl:1:", '"n" above 2^53']),
+            ("a BOM on line 2", w("bom2.jsonl", b'{"kind":"square","n":1}\n\xef\xbb\xbf{"kind":"square"'
+                                  b',"n":2}\n', "wb"), "bom2.jsonl:2: a byte-order mark (BOM) may only"),
+            ("a NUL line", w("nul2.jsonl", b'{"kind":"square","n":1}\n\x00\n', "wb"),
+             "nul2.jsonl:2: invalid JSON: parse error at column 1:"),
             ("n a boolean", w("b.jsonl", '{"kind":"square","n":true}\n'), ["b.jsonl:1:", '"n"']),
             ("n beyond int64", w("big.jsonl", '{"kind":"square","n":99999999999999999999}\n'),
              ["big.jsonl:1:", '"n"']),
@@ -190,6 +196,8 @@ class BadTaskFiles(Check):
              ["n.jsonl:1:", '"count"']),
             ("crunch count huge", w("cb.jsonl", '{"kind":"crunch","count":99999999999999}\n'),
              ["cb.jsonl:1:", '"count"']),
+            ("crunch count 2^64-1", w("cu.jsonl", '{"kind":"crunch","count":18446744073709551615}\n'),
+             ["cu.jsonl:1:", '"count" must be in [0, 1000000000000]']),
             ("download without name", w("dn.jsonl", '{"kind":"download","seconds":1}\n'),
              ["dn.jsonl:1:", '"name"']),
             ("download empty name", w("de.jsonl", '{"kind":"download","name":"","seconds":1}\n'),
@@ -242,6 +250,16 @@ class BadTaskFiles(Check):
                 r = drover("run", "--tasks-file", path, timeout=60)
                 self.assertEqual(r.returncode, 0, r.stderr)
                 self.assertIn("2 tasks, 0 failed", r.stdout)
+
+    def test_integers_written_as_floats_are_those_integers(self):
+        """Issue 11: 1e3 and 3.0 were refused, though Python writes integers so."""
+        path = self.write("f.jsonl", '{"kind":"square","n":3.0}\n{"kind":"crunch","count":1e3}\n')
+        out = self.path("f.out")
+        r = drover("run", "--tasks-file", path, "--output", out, "--columns", "value", "--format",
+                   "csv", timeout=60)
+        self.assertEqual(r.returncode, 0, r.stderr)
+        with open(out) as f:
+            self.assertEqual(f.read(), "value\n9\n1000\n")
 
     def test_duplicate_key(self):
         path = self.write("dup.jsonl", '{"kind":"square","n":1,"n":2}\n')

@@ -216,7 +216,16 @@ TEST(Kinds, ParsesGoodFields) {
 
 TEST(Kinds, RejectsBadFields) {
   EXPECT_EQ(parse_error(square_id(), R"({"n":1.5})"), R"("n" must be an integer)");
-  EXPECT_EQ(parse_error(square_id(), R"({"n":3.0})"), R"("n" must be an integer)");
+  // Issue 11: an exact integer written as a float is that integer, up to 2^53.
+  EXPECT_EQ(parsed(square_id(), R"({"n":3.0})"), square_spec(3));
+  EXPECT_EQ(parsed(crunch_id(), R"({"count":1e3})"), crunch_spec(1000));
+  EXPECT_EQ(parsed(square_id(), R"({"n":-9007199254740992.0})"), square_spec(-9007199254740992));
+  EXPECT_EQ(parse_error(square_id(), R"({"n":1e17})"),
+            R"("n" above 2^53 must be written as an integer, without a point or exponent)");
+  EXPECT_EQ(parse_error(square_id(), R"({"n":1e300})"), R"("n" is out of range (must fit int64))");
+  // Issue 11: a count beyond uint64's reach names the kind's own limit, not int64's.
+  EXPECT_EQ(parse_error(crunch_id(), R"({"count":18446744073709551615})"),
+            R"("count" must be in [0, 1000000000000])");
   EXPECT_EQ(parse_error(square_id(), R"({"n":"3"})"), R"("n" must be an integer)");
   EXPECT_EQ(parse_error(square_id(), R"({"n":true})"), R"("n" must be an integer)");
   EXPECT_EQ(parse_error(square_id(), R"({"n":null})"), R"("n" must be an integer)");
