@@ -21,9 +21,13 @@ ctest --test-dir build -j"$jobs" --output-on-failure --timeout 600
 [ "$fast" -eq 1 ] && exit 0
 
 export UBSAN_OPTIONS="print_stacktrace=1:halt_on_error=1"
+# Sanitizer builds at -O1 with line tables only (-g1): the sanitizers' advice,
+# stack traces keep file:line, and a test file compiles 3x faster than at
+# RelWithDebInfo's -O2 -g (47 s against 16 s for test_process_output.cpp).
+SANITIZER_FLAGS=(-DCMAKE_BUILD_TYPE=RelWithDebInfo "-DCMAKE_CXX_FLAGS_RELWITHDEBINFO=-O1 -g1 -DNDEBUG")
 echo "== ASan+UBSan build: unit tests (with leak checks), then MPI tests"
 # The examples are left out of the sanitizer builds: tests/library runs the same library code.
-drover_build build-asan -DCMAKE_BUILD_TYPE=RelWithDebInfo -DDROVER_WERROR=ON -DDROVER_SANITIZE=address \
+drover_build build-asan "${SANITIZER_FLAGS[@]}" -DDROVER_WERROR=ON -DDROVER_SANITIZE=address \
   -DDROVER_BUILD_EXAMPLES=OFF
 ASAN_OPTIONS="detect_leaks=1" ctest --test-dir build-asan -j"$jobs" --output-on-failure -L unit --timeout 600
 # Open MPI unloads its plugins in MPI_Finalize, before LeakSanitizer runs, so
@@ -35,7 +39,7 @@ echo "== TSan build: unit tests (pool, async lane, executor, queues) and MPI tes
 # Open MPI's own internals are suppressed (tests/sanitizers/tsan.supp says
 # which and why); drover's code is not.
 export TSAN_OPTIONS="halt_on_error=1:second_deadlock_stack=1:suppressions=$DROVER_ROOT/tests/sanitizers/tsan.supp"
-drover_build build-tsan -DCMAKE_BUILD_TYPE=RelWithDebInfo -DDROVER_WERROR=ON -DDROVER_SANITIZE=thread \
+drover_build build-tsan "${SANITIZER_FLAGS[@]}" -DDROVER_WERROR=ON -DDROVER_SANITIZE=thread \
   -DDROVER_BUILD_EXAMPLES=OFF
 ctest --test-dir build-tsan -j"$jobs" --output-on-failure -L "unit|mpi" --timeout 600
 echo "== fuzzing the task-file and journal readers (libFuzzer, 20 s each, seed corpus in tests/fuzz)"
