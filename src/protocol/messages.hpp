@@ -11,8 +11,9 @@ namespace drover {
 
 // Bump on any change to a message or to its encoding in wire.cpp.
 // 4: the open task model (kinds by registry position, inputs and outputs as
-// bytes, the registry's fingerprint in the Hello).
-inline constexpr std::uint32_t kProtocolVersion = 4;
+// bytes, the registry's fingerprint in the Hello). 5: the Welcome's announce
+// byte also says where download lines go (0 none, 1 stdout, 2 stderr).
+inline constexpr std::uint32_t kProtocolVersion = 5;
 
 // One MPI tag per message type. Rank 0 also runs work, but messages to itself
 // never go through MPI.
