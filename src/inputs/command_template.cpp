@@ -6,7 +6,7 @@
 
 #include "model/errors.hpp"
 #include "inputs/path_parts.hpp"
-#include "inputs/shell_quote.hpp"
+#include "model/shell_quote.hpp"
 
 namespace drover {
 namespace {

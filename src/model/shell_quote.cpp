@@ -1,5 +1,5 @@
 // Quoting for /bin/sh in GNU parallel's style, so an argument stays one word.
-#include "inputs/shell_quote.hpp"
+#include "model/shell_quote.hpp"
 
 #include <array>
 
