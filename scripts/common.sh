@@ -45,7 +45,10 @@ drover_build() {
     cat "$dir/configure.log"
     return 1
   }
-  cmake --build "$dir" -j"$(nproc)"
+  # DROVER_BUILD_TARGETS: only these targets (a sanitizer stage builds what it runs).
+  local targets=()
+  [ -n "${DROVER_BUILD_TARGETS:-}" ] && read -r -a targets <<<"--target $DROVER_BUILD_TARGETS"
+  cmake --build "$dir" -j"$(nproc)" "${targets[@]}"
 }
 
 # The build the benchmark harness and the scaling scripts share (build-bench):
