@@ -11,10 +11,16 @@
 #include <cstddef>
 #include <cstdint>
 #include <functional>
+#include <memory>
 #include <nlohmann/json_fwd.hpp>
 #include <span>
 #include <string>
 #include <string_view>
+#include <vector>
+
+namespace boost::asio {
+class io_context;
+}
 
 namespace drover {
 
@@ -41,6 +47,29 @@ class IoBatch {
                       Clock::time_point ended) = 0;
   // Task i failed: failures are data, the rank carries on.
   virtual void fail(std::size_t i, std::string_view message) = 0;
+  // Task i failed but has an output all the same (a command that exited 3
+  // still has its exit code, times and rusage for the row). Kinds whose
+  // outputs have a fixed size get zeros instead, as for fail().
+  virtual void fail_with_output(std::size_t i, std::string_view message,
+                                std::span<const char> output, Clock::time_point started,
+                                Clock::time_point ended) = 0;
+  // Task i's id in the run, and its attempt: 1, or 2 and up when retried.
+  virtual std::uint64_t task_id(std::size_t i) const = 0;
+  virtual std::uint32_t attempt(std::size_t i) const = 0;
+  // This rank's number, and its pool threads (its share of the node's cores).
+  virtual int rank() const = 0;
+  virtual unsigned threads() const = 0;
+  // The lane's Boost.Asio io_context, for kinds that wait on sockets, pipes
+  // or processes. Handlers run on the lane thread; they must not throw.
+  virtual boost::asio::io_context& io_context() = 0;
+  // What this kind keeps on this rank's lane across batches (a connection
+  // pool, the running processes): empty until the kind fills it, destroyed
+  // after the lane's last task, off the lane thread once it has stopped.
+  virtual std::shared_ptr<void>& lane_state() = 0;
+  // The run's settings for this kind, as whoever started the run set them
+  // (the CLI's --slots, --timeout, ... for exec): bytes the kind decodes, the
+  // same on every rank; empty when none were given.
+  virtual std::string_view settings() const = 0;
   // Calls `then` on the lane thread at `deadline` (at once if it has passed).
   virtual void at(Clock::time_point deadline, std::function<void()> then) = 0;
   // Whether per-task lines are wanted (the CLI's -q turns them off), and one
@@ -76,6 +105,16 @@ struct KindOps {
 
   // IO kinds: starts a batch on the async lane (see IoBatch). Never blocks.
   std::function<void(IoBatch& batch)> start;
+  // IO kinds, optional: the rank is leaving with tasks still running (a clean
+  // stop whose grace ran out). Called on the lane thread with the kind's
+  // lane_state(); ends what runs (exec: SIGTERM, then SIGKILL, to each
+  // command's process group) and calls `done` once it has. Those tasks need
+  // not be finished: the journal does not hold them and --resume runs them.
+  std::function<void(std::shared_ptr<void>& state, std::function<void()> done)> abandon;
+  // A barrier: a task of this kind starts only once every task before it has
+  // finished, and every task after it waits for it. It runs nowhere; its row
+  // is ok with no value.
+  bool barrier = false;
 
   // Task files: the encoded input from one line's JSON object (its "kind"
   // included). Throws InputError naming the field; the caller adds file:line.
@@ -87,6 +126,13 @@ struct KindOps {
   // a JSON value; returns false when there is none. metric_name says what it is.
   std::function<bool(std::span<const char> output, std::string& out)> metric_json;
   std::string metric_name;
+  // Optional named figures beyond value and metric, each a column of the
+  // result rows (exec: signal, user_s, sys_s, max_rss_kib, ...). field_json
+  // appends field `index` of an output as a JSON value, or returns false for
+  // none (null).
+  std::vector<std::string> field_names;
+  std::function<bool(std::span<const char> output, std::size_t index, std::string& out)>
+      field_json;
   // A 64-bit figure of an output whose wrapping sum per kind is a cheap check
   // that two runs agree (an integer output's value, else a hash of its bytes).
   std::function<std::uint64_t(std::span<const char> output)> checksum;

@@ -4,12 +4,14 @@
 #include "cli/cli_common.hpp"
 
 #include <boost/program_options.hpp>
+#include <algorithm>
 #include <cmath>
 #include <limits>
 #include <sstream>
 
 #include "kinds/generators.hpp"
 #include "kinds/kernels.hpp"
+#include "launch/durations.hpp"
 #include "model/errors.hpp"
 #include "model/kinds.hpp"
 #include "protocol/messages.hpp"
@@ -24,6 +26,8 @@ using namespace cli_detail;
 constexpr const char* kUsage =
     "usage: drover run KIND [options]        run a generated workload (square, crunch, download)\n"
     "       drover run --tasks-file FILE     run the tasks of a JSON Lines file\n"
+    "       drover run exec --commands FILE  run each line of FILE through /bin/sh (- is stdin)\n"
+    "       drover run exec 'TEMPLATE {}' ::: A B ... | :::: FILE   GNU parallel's templates\n"
     "       drover info                      ranks, hosts, threads, MPI and launcher facts\n"
     "       drover journal show|export FILE  what a journal holds; its results as rows\n"
     "       drover compare [options]         serial vs threads vs processes (see its --help)\n"
@@ -91,7 +95,20 @@ po::options_description run_options_description() {
       ("summary-json", po::value<std::string>(), "also write the summary to FILE as JSON "
        "(- is stdout)")
       ("progress", po::value<std::string>(), "a progress line every DURATION on stderr (for "
-       "logs); without it, a live line when stderr is a terminal");
+       "logs); without it, a live line when stderr is a terminal")
+      ("commands", po::value<std::string>(), "exec: one shell command per line of FILE (- is "
+       "stdin; blank lines and # comments skipped; #DROVER BARRIER waits for all before it)")
+      ("slots", po::value<std::int64_t>(), "exec: commands at once per rank (default: its pool "
+       "threads); a task of \"cores\": k takes k")
+      ("timeout", po::value<std::string>(), "exec: end a command after DURATION (seconds, or 90s, "
+       "15m, ...): SIGTERM to its process group, SIGKILL after --kill-grace")
+      ("kill-grace", po::value<std::string>(), "exec: between SIGTERM and SIGKILL (default 2s)")
+      ("tag", po::bool_switch(), "exec: prefix each output line with the task id and a tab")
+      ("task-output", po::value<std::string>(), "exec: each task's stdout and stderr to files "
+       "DIR/<id/1000>/<id>/out and err instead of drover's")
+      ("capture", po::value<std::int64_t>(), "exec: keep the last N bytes of each command's "
+       "stdout in its row (column captured)")
+      ("joblog", po::value<std::string>(), "exec: write GNU parallel's joblog to FILE");
   return d;
 }
 // clang-format on
@@ -146,7 +163,82 @@ Generator make_generator(const po::variables_map& vm, const std::string& kind_na
   throw InputError("kind " + kind->name + " has no generator here: give it a --tasks-file");
 }
 
-CliResult parse_run(const std::vector<std::string>& args, const EnvMap& env) {
+// --timeout: plain seconds ("0.5", "600") or a duration ("90s", "15m", "1:30:00").
+double timeout_in(const po::variables_map& vm, const char* name) {
+  const std::string text = vm[name].as<std::string>();
+  double seconds = -1;
+  std::size_t used = 0;
+  try {
+    seconds = std::stod(text, &used);
+  } catch (const std::exception&) {
+    used = 0;
+  }
+  if (used != text.size()) {
+    const auto d = parse_duration(text);
+    seconds = d ? static_cast<double>(d->count()) : -1;
+  }
+  if (!std::isfinite(seconds) || seconds <= 0 || seconds > 365 * 24 * 3600.0) {
+    throw InputError(std::string("--") + name + " must be a positive duration (0.5, 90s, 15m), not \"" +
+                     text + "\"");
+  }
+  return seconds;
+}
+
+// The exec kind's flags: a commands file or a template (and its lists), and how to run them.
+void parse_exec(const po::variables_map& vm, const std::vector<std::string>& kinds,
+                std::vector<std::string> lists, RunOptions& o) {
+  const bool commands = vm.count("commands") != 0;
+  if (commands) {
+    o.commands_file = vm["commands"].as<std::string>();
+    if (o.commands_file.empty()) throw InputError("--commands must name a file");
+    if (kinds.size() > 1) throw InputError("give --commands FILE or a command template, not both");
+    if (!lists.empty()) throw InputError("::: and :::: go with a command template, not --commands");
+  } else if (kinds.size() < 2) {
+    throw InputError("drover run exec needs --commands FILE or a command template "
+                     "(drover run exec 'gzip {}' ::: a b)");
+  } else {
+    // GNU's habit: a command given as several words is one template.
+    for (std::size_t i = 1; i < kinds.size(); ++i) {
+      if (i > 1) o.command_template.push_back(' ');
+      o.command_template += kinds[i];
+    }
+    o.arg_words = std::move(lists);
+  }
+  reject_foreign(vm, "exec", {"count", "from", "tasks", "min", "max", "seed"});
+}
+
+// How commands run, for drover run exec and for a task file's exec lines alike.
+void parse_exec_settings(const po::variables_map& vm, RunOptions& o) {
+  if (vm.count("slots") != 0) {
+    o.exec.slots = static_cast<std::uint32_t>(int_in(vm, "slots", 0, 1, 1'000'000));
+  }
+  if (vm.count("timeout") != 0) o.exec.timeout_seconds = timeout_in(vm, "timeout");
+  if (vm.count("kill-grace") != 0) o.exec.kill_grace_seconds = timeout_in(vm, "kill-grace");
+  o.exec.tag = vm["tag"].as<bool>();
+  if (vm.count("task-output") != 0) {
+    o.exec.task_output = vm["task-output"].as<std::string>();
+    if (o.exec.task_output.empty()) throw InputError("--task-output must name a directory");
+  }
+  if (vm.count("capture") != 0) {
+    o.exec.capture = static_cast<std::uint64_t>(int_in(vm, "capture", 0, 0, 1 << 20));
+  }
+  if (vm.count("joblog") != 0) {
+    o.joblog = vm["joblog"].as<std::string>();
+    if (o.joblog.empty()) throw InputError("--joblog must name a file");
+  }
+}
+
+CliResult parse_run(const std::vector<std::string>& all_args, const EnvMap& env) {
+  // GNU parallel's argument lists are not options: everything from the first
+  // ::: or :::: on is theirs, so a word like -v in a list is an argument.
+  std::vector<std::string> args = all_args;
+  std::vector<std::string> lists;
+  const auto first_list = std::find_if(args.begin(), args.end(), [](const std::string& a) {
+    return a == ":::" || a == "::::";
+  });
+  lists.assign(first_list, args.end());
+  args.erase(first_list, args.end());
+
   po::options_description desc = run_options_description();
   po::options_description all = desc;
   all.add_options()("kind", po::value<std::vector<std::string>>(), "work kind");
@@ -165,8 +257,28 @@ CliResult parse_run(const std::vector<std::string>& args, const EnvMap& env) {
   RunOptions& o = r.run;
   const auto kinds =
       vm.count("kind") ? vm["kind"].as<std::vector<std::string>>() : std::vector<std::string>{};
-  if (kinds.size() > 1) throw InputError("drover run takes one kind, got \"" + kinds[1] + "\" too");
-  if (vm.count("tasks-file") != 0) {
+  const bool exec = !kinds.empty() && kinds[0] == "exec";
+  if (kinds.size() > 1 && !exec) {
+    throw InputError("drover run takes one kind, got \"" + kinds[1] + "\" too");
+  }
+  if (!exec) {
+    if (!lists.empty()) throw InputError(lists[0] + " lists go with drover run exec 'TEMPLATE'");
+    for (const char* name : {"commands", "slots", "timeout", "kill-grace", "task-output", "capture",
+                             "joblog"}) {
+      // Task files may hold exec tasks: their flags apply there too.
+      const bool task_file_flag = vm.count("tasks-file") != 0 && std::string(name) != "commands";
+      if (vm.count(name) != 0 && !task_file_flag) {
+        throw InputError(std::string("--") + name + " is for drover run exec (or a task file)");
+      }
+    }
+    if (vm["tag"].as<bool>() && vm.count("tasks-file") == 0) {
+      throw InputError("--tag is for drover run exec (or a task file)");
+    }
+  }
+  if (exec) {
+    if (vm.count("tasks-file") != 0) throw InputError("give exec or --tasks-file, not both");
+    parse_exec(vm, kinds, std::move(lists), o);
+  } else if (vm.count("tasks-file") != 0) {
     if (!kinds.empty()) throw InputError("give a kind or --tasks-file, not both");
     reject_foreign(vm, "--tasks-file", {"count", "from", "tasks", "min", "max", "seed"});
     o.tasks_file = vm["tasks-file"].as<std::string>();
@@ -194,7 +306,11 @@ CliResult parse_run(const std::vector<std::string>& args, const EnvMap& env) {
   o.threads = threads_in(vm, env);
   o.io_window = static_cast<std::uint32_t>(int_in(vm, "io-window", 100'000, 1, 10'000'000));
   o.announce = !vm["quiet"].as<bool>();
-  if (vm.count("columns") != 0) o.columns = parse_columns(vm["columns"].as<std::string>());
+  if (vm.count("columns") != 0) {
+    o.columns = parse_columns(vm["columns"].as<std::string>());
+    o.columns_given = true;
+  }
+  if (exec || !o.tasks_file.empty()) parse_exec_settings(vm, o);
   if (vm.count("journal") != 0) {
     o.journal = vm["journal"].as<std::string>();
     if (o.journal.empty()) throw InputError("--journal must name a file");

@@ -60,6 +60,9 @@ class AsyncLane {
 
   // True when called from the lane thread.
   bool on_lane_thread() const noexcept;
+  // The io_context the lane thread runs, for IO kinds' own sockets, pipes
+  // and processes (their handlers run on the lane thread).
+  boost::asio::io_context& io_context() noexcept { return io_; }
 
  private:
   // Bound to the io_context's own executor rather than any_io_executor: a

@@ -60,6 +60,8 @@ LocalExecutor::LocalExecutor(ExecutorConfig config, CompletionQueue<ResultBatch>
   for (std::size_t i = 0; i < kinds_; ++i) cost_ns_[i].store(-1, std::memory_order_relaxed);
   pool_ = std::make_unique<ThreadPool>(config_.threads);
   lane_ = std::make_unique<AsyncLane>();
+  lane_states_.resize(kinds_);
+  config_.kind_settings.resize(kinds_);
 }
 
 // Lane and pool each run all they were given before their threads exit, so
@@ -69,6 +71,9 @@ LocalExecutor::LocalExecutor(ExecutorConfig config, CompletionQueue<ResultBatch>
 LocalExecutor::~LocalExecutor() {
   lane_->drain();
   pool_->drain();
+  // The lane thread has stopped: the kinds' lane state (a ProcessRunner with
+  // descriptors on the lane's io_context) goes before the io_context does.
+  lane_states_.clear();
 }
 
 void LocalExecutor::submit(TaskBatch batch) {

@@ -2,12 +2,14 @@
 #pragma once
 
 #include <atomic>
+#include <chrono>
 #include <cstddef>
 #include <cstdint>
 #include <functional>
 #include <memory>
 #include <string>
 #include <string_view>
+#include <vector>
 
 #include "execution/completion_queue.hpp"
 #include "model/task.hpp"
@@ -29,6 +31,9 @@ struct ExecutorConfig {
   std::int64_t inline_budget_ns = 2000;
   // Receives each announcement line (no trailing newline); default: stdout.
   std::function<void(std::string_view)> announce_sink;
+  // By KindId (may be shorter than the registry): the run's settings of each
+  // IO kind, what IoBatch::settings() gives it.
+  std::vector<std::string> kind_settings;
 };
 
 // Accepts batches from the comm thread and delivers one ResultBatch per batch,
@@ -49,6 +54,11 @@ class LocalExecutor {
   // Batches submitted whose results have not been pushed yet.
   std::size_t in_flight() const { return in_flight_.load(std::memory_order_acquire); }
   unsigned threads() const { return config_.threads; }
+  // The rank leaves with tasks still running (an abandoned stop): asks each IO
+  // kind that keeps lane state to end what it runs (KindOps::abandon) and
+  // waits for them, at most `limit`. Returns false when that ran out. Their
+  // batches never finish; the caller does not destroy the executor afterwards.
+  bool abandon(std::chrono::nanoseconds limit);
 
  private:
   struct BatchState;
@@ -77,6 +87,9 @@ class LocalExecutor {
   std::size_t kinds_ = 0;
   std::string announce_prefix_;  // "[rank R pid P thread T (io lane)] "
   std::string announce_line_;    // lane thread only: reused per line
+  // By KindId: each IO kind's IoBatch::lane_state(), lane thread only. Freed
+  // after the lane thread has stopped (~LocalExecutor).
+  std::vector<std::shared_ptr<void>> lane_states_;
   // Declared last so they are destroyed first, while the members their
   // threads use are still alive.
   std::unique_ptr<ThreadPool> pool_;

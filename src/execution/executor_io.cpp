@@ -1,6 +1,7 @@
 // LocalExecutor's IO half: IO kinds start their batches on the async lane, never on a pool thread.
 #include <algorithm>
 #include <cstdio>
+#include <future>
 
 #include "execution/executor_state.hpp"
 
@@ -17,6 +18,7 @@ void LocalExecutor::run_io(std::shared_ptr<BatchState> state) {
 
 void LocalExecutor::start_io(const std::shared_ptr<BatchState>& state) noexcept {
   BatchState& s = *state;
+  s.self = state;  // released by the last task done (IoView::task_done)
   const std::size_t n = s.batch.size();
   // Tasks grouped by kind, in order: usually one group, the whole batch.
   std::vector<std::pair<KindId, std::vector<std::uint32_t>>> groups;
@@ -30,7 +32,7 @@ void LocalExecutor::start_io(const std::shared_ptr<BatchState>& state) noexcept 
   // Every view exists before any starts: a kind that finishes at once must
   // not end the batch while another group has not been counted.
   for (auto& [kind, indices] : groups) {
-    s.views.push_back(std::make_unique<IoView>(*this, s, std::move(indices)));
+    s.views.push_back(std::make_unique<IoView>(*this, s, kind, std::move(indices)));
   }
   for (std::size_t g = 0; g < groups.size(); ++g) {
     IoView& view = *s.views[g];
@@ -61,6 +63,34 @@ void LocalExecutor::announce(std::string_view text) noexcept {
   std::FILE* out = config_.announce_on_stderr ? stderr : stdout;
   std::fwrite(line.data(), 1, line.size(), out);
   std::fflush(out);
+}
+
+bool LocalExecutor::abandon(std::chrono::nanoseconds limit) {
+  // Counted on the lane thread; the promise is kept by whichever kind ends last.
+  struct Pending {
+    std::size_t left = 1;  // the posting job's own share, released when it has asked every kind
+    std::promise<void> all_done;
+    void release() {
+      if (--left == 0) all_done.set_value();
+    }
+  };
+  auto pending = std::make_shared<Pending>();
+  std::future<void> finished = pending->all_done.get_future();
+  lane_->post([this, pending]() noexcept {
+    for (std::size_t id = 0; id < lane_states_.size(); ++id) {
+      const KindInfo& kind = fast_kind_info(static_cast<KindId>(id));
+      if (!lane_states_[id] || !kind.abandon) continue;
+      ++pending->left;
+      try {
+        kind.abandon(lane_states_[id], [pending] { pending->release(); });
+      } catch (const std::exception& e) {
+        std::fprintf(stderr, "drover: stopping kind %s failed: %s\n", kind.name.c_str(), e.what());
+        pending->release();
+      }
+    }
+    pending->release();
+  });
+  return finished.wait_for(limit) == std::future_status::ready;
 }
 
 }  // namespace drover

@@ -54,6 +54,9 @@ struct LocalExecutor::BatchState : std::enable_shared_from_this<BatchState> {
   // IO batches (lane thread only): one view per kind, tasks not yet done.
   std::vector<std::unique_ptr<IoView>> views;
   std::size_t io_left = 0;
+  // An IO batch owns itself until its last task is done: a kind may hold its
+  // IoBatch without a pending wait (exec, between a spawn and the exit).
+  std::shared_ptr<BatchState> self;
 
   const KindInfo& kind_of(std::size_t i) const {
     return kind != nullptr ? *kind : fast_kind_info(batch.tasks[i].spec.kind);
@@ -98,8 +101,9 @@ struct LocalExecutor::BatchState : std::enable_shared_from_this<BatchState> {
 // its BatchState until the batch is done; every call is on the lane thread.
 class LocalExecutor::IoView final : public IoBatch {
  public:
-  IoView(LocalExecutor& executor, BatchState& state, std::vector<std::uint32_t> indices)
-      : executor_(executor), state_(state), indices_(std::move(indices)) {
+  IoView(LocalExecutor& executor, BatchState& state, KindId kind,
+         std::vector<std::uint32_t> indices)
+      : executor_(executor), state_(state), kind_(kind), indices_(std::move(indices)) {
     done_.assign(indices_.size(), false);
   }
 
@@ -132,6 +136,28 @@ class LocalExecutor::IoView final : public IoBatch {
     state_.result.spans[index] = task_span(index, executor_.config_.threads, now, now);
     task_done();
   }
+
+  void fail_with_output(std::size_t i, std::string_view message, std::span<const char> output,
+                        Clock::time_point started, Clock::time_point ended) override {
+    if (!claim(i)) return;
+    const std::uint32_t index = indices_[i];
+    state_.fail(index, message);
+    // A fixed-size output keeps fail()'s zeros: its rows do not show a failed value.
+    if (state_.result.stride == 0) state_.pieces[index].assign(output.data(), output.size());
+    state_.result.spans[index] =
+        task_span(index, executor_.config_.threads, now_us_from(started), now_us_from(ended));
+    task_done();
+  }
+
+  std::uint64_t task_id(std::size_t i) const override {
+    return state_.batch.first_id + indices_.at(i);
+  }
+  std::uint32_t attempt(std::size_t) const override { return state_.batch.attempt; }
+  int rank() const override { return executor_.config_.rank; }
+  unsigned threads() const override { return executor_.config_.threads; }
+  boost::asio::io_context& io_context() override { return executor_.lane_->io_context(); }
+  std::shared_ptr<void>& lane_state() override { return executor_.lane_states_.at(kind_); }
+  std::string_view settings() const override { return executor_.config_.kind_settings.at(kind_); }
 
   void at(Clock::time_point deadline, std::function<void()> then) override {
     // The wait keeps the batch alive; what the kind's callback throws fails
@@ -168,11 +194,15 @@ class LocalExecutor::IoView final : public IoBatch {
     }
   }
   void task_done() {
-    if (--state_.io_left == 0) executor_.unit_done(state_);
+    if (--state_.io_left != 0) return;
+    // The last task: the batch may go once its results are out, and `this` with it.
+    const std::shared_ptr<BatchState> keep = std::move(state_.self);
+    executor_.unit_done(*keep);
   }
 
   LocalExecutor& executor_;
   BatchState& state_;
+  KindId kind_;
   std::vector<std::uint32_t> indices_;
   std::vector<bool> done_;
   std::string scratch_;  // a range task's generated input

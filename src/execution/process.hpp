@@ -173,6 +173,9 @@ struct FdBudget {
 
 using ProcessId = std::uint64_t;
 
+// The cpus the calling thread may run on, ascending (what pinning picks from).
+std::vector<int> allowed_cpus();
+
 class ProcessRunner {
  public:
   using OutputHandler = std::function<void(const OutputLines&)>;

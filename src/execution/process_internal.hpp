@@ -45,8 +45,6 @@ bool is_drover_task_var(std::string_view name);
 
 // "0-3,8": a cpu list as /proc's Cpus_allowed_list writes it.
 std::string cpu_list_text(std::vector<int> cpus);
-// The cpus the calling thread may run on.
-std::vector<int> allowed_cpus();
 
 // posix_spawn of one task with the fds it gets as stdout and stderr, pinned to
 // spec.cpus if any. Returns the pid, or 0 with `error` naming why it did not start.

@@ -8,6 +8,7 @@
 #include <vector>
 
 #include "journal/journal.hpp"
+#include "kinds/exec_codec.hpp"
 #include "model/task_source.hpp"
 #include "outputs/sinks.hpp"
 
@@ -24,6 +25,14 @@ struct RunOptions {
   std::uint32_t io_window = 100'000;                // downloads in flight per rank
   bool announce = true;                             // download start/finish lines
   std::vector<Column> columns = default_columns();  // result row fields, in order
+  bool columns_given = false;  // --columns: else a run of commands adds their figures
+  // Commands (README: Running commands): drover run exec --commands FILE, or a
+  // template and the argument lists after it (GNU parallel's ::: and ::::).
+  std::string commands_file;
+  std::string command_template;
+  std::vector<std::string> arg_words;  // from the first ::: or :::: on
+  ExecSettings exec;                   // --slots, --timeout, --tag, --task-output, --capture
+  std::string joblog;                  // --joblog FILE: GNU parallel's format
   // Reliability (README: Reliability)
   std::string journal;              // --journal FILE; empty: none
   bool resume = false;              // --resume: continue the journal's run

@@ -204,8 +204,10 @@ bool TaskFileSource::next_batch(std::size_t max_tasks, TaskBatch& batch) {
   batch.count = 0;  // explicit batches carry their tasks; count is for ranges
   if (!lookahead_) return false;
   batch.lane = kind_info(lookahead_->kind).lane;
-  const std::size_t cap = max_tasks == 0 ? 1 : max_tasks;
-  while (lookahead_ && batch.tasks.size() < cap && kind_info(lookahead_->kind).lane == batch.lane) {
+  // A barrier is a batch of its own: the scheduler settles it alone.
+  const std::size_t cap = kind_info(lookahead_->kind).barrier ? 1 : std::max<std::size_t>(max_tasks, 1);
+  while (lookahead_ && batch.tasks.size() < cap && kind_info(lookahead_->kind).lane == batch.lane &&
+         (batch.tasks.empty() || !kind_info(lookahead_->kind).barrier)) {
     batch.tasks.push_back(Task{next_id_++, std::move(*lookahead_)});
     fill_lookahead();
   }

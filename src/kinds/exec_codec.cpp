@@ -127,4 +127,37 @@ ExecOutput decode_exec_output(std::span<const char> bytes) {
   return out;
 }
 
+void encode_exec_settings(const ExecSettings& settings, std::string& bytes) {
+  put_pod(bytes, settings.slots);
+  put_pod(bytes, settings.timeout_seconds);
+  put_pod(bytes, settings.kill_grace_seconds);
+  put_pod(bytes, static_cast<std::uint8_t>(settings.tag));
+  put_pod(bytes, static_cast<std::uint8_t>(settings.stdout_to_stderr));
+  put_text(bytes, settings.task_output);
+  put_pod(bytes, settings.capture);
+}
+
+ExecSettings decode_exec_settings(std::span<const char> bytes) {
+  ExecSettings settings;
+  if (bytes.empty()) return settings;
+  settings.slots = get_pod<std::uint32_t>(bytes, 0);
+  settings.timeout_seconds = get_pod<double>(bytes, 4);
+  settings.kill_grace_seconds = get_pod<double>(bytes, 12);
+  settings.tag = get_pod<std::uint8_t>(bytes, 20) != 0;
+  settings.stdout_to_stderr = get_pod<std::uint8_t>(bytes, 21) != 0;
+  std::size_t at = 22;
+  settings.task_output = get_text(bytes, at);
+  settings.capture = get_pod<std::uint64_t>(bytes, at);
+  if (at + 8 != bytes.size()) throw std::invalid_argument("encoded exec settings: trailing bytes");
+  return settings;
+}
+
+std::string exec_task_output_dir(const std::string& root, std::uint64_t id) {
+  std::string dir = root;
+  if (dir.empty() || dir.back() != '/') dir.push_back('/');
+  dir.append(std::to_string(id / 1000)).push_back('/');
+  dir.append(std::to_string(id));
+  return dir;
+}
+
 }  // namespace drover

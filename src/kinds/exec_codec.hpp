@@ -37,11 +37,32 @@ struct ExecOutput {
   bool operator==(const ExecOutput&) const = default;
 };
 
+// The run's settings for every exec task (the CLI's flags), the same on every
+// rank: IoBatch::settings() bytes.
+struct ExecSettings {
+  std::uint32_t slots = 0;        // commands at once per rank; 0: the rank's pool threads
+  double timeout_seconds = 0;     // for tasks without their own; 0: none
+  double kill_grace_seconds = 2;  // SIGTERM, then this long, then SIGKILL
+  bool tag = false;               // prefix each output line with the task id and a tab
+  bool stdout_to_stderr = false;  // the rows are on stdout: task lines go to stderr
+  std::string task_output;        // a directory for per-task out/err files; empty: none
+  std::uint64_t capture = 0;      // keep the last N bytes of stdout in the row
+  bool operator==(const ExecSettings&) const = default;
+};
+
 // Throw std::invalid_argument on bytes that are not an encoding.
 void encode_exec_input(const ExecInput& in, std::string& out);
 ExecInput decode_exec_input(std::span<const char> bytes);
 void encode_exec_output(const ExecOutput& out, std::string& bytes);
 ExecOutput decode_exec_output(std::span<const char> bytes);
+void encode_exec_settings(const ExecSettings& settings, std::string& bytes);
+// Empty bytes give the defaults.
+ExecSettings decode_exec_settings(std::span<const char> bytes);
+
+// Where --task-output puts task `id`'s out and err files: DIR/<id / 1000>/<id>,
+// so no directory holds more than a thousand task directories (and the top
+// one a thousandth of the tasks).
+std::string exec_task_output_dir(const std::string& root, std::uint64_t id);
 
 // The shell command line a row, the joblog and messages show for a task:
 // `cmd` as given, or argv quoted for /bin/sh.

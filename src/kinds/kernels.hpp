@@ -32,6 +32,8 @@ namespace builtin {
 void register_square();
 void register_crunch();
 void register_download();
+void register_exec();
+void register_barrier();
 }  // namespace builtin
 
 }  // namespace drover

@@ -42,6 +42,8 @@ struct TaskBatch {
   KindId kind = 0;
   std::string params;
   std::uint64_t first_item = 0;
+  // 1 for a first run; a retry batch (one task) has the attempt it will be.
+  std::uint32_t attempt = 1;
 
   std::size_t size() const { return tasks.empty() ? count : tasks.size(); }
   bool is_range() const { return tasks.empty(); }

@@ -9,10 +9,11 @@
 namespace drover {
 namespace {
 
-constexpr std::array<std::string_view, 14> kColumnNames = {
-    "id",       "kind", "input", "ok",  "value",  "metric",   "error",
-    "attempts", "rank", "host",  "pid", "thread", "start_us", "end_us"};
-static_assert(static_cast<std::size_t>(Column::end_us) + 1 == kColumnNames.size());
+constexpr std::array<std::string_view, 19> kColumnNames = {
+    "id",       "kind",   "input",  "ok",    "value",       "metric",  "error",
+    "attempts", "rank",   "host",   "pid",   "thread",      "start_us", "end_us",
+    "signal",   "user_s", "sys_s",  "max_rss_kib", "captured"};
+static_assert(static_cast<std::size_t>(Column::captured) + 1 == kColumnNames.size());
 
 std::string known_columns() {
   std::string text;
@@ -32,6 +33,17 @@ std::string_view trimmed(std::string_view text) {
 }  // namespace
 
 const std::vector<Column>& default_columns() {
+  static const std::vector<Column> columns = [] {
+    std::vector<Column> all;
+    for (std::size_t i = 0; i <= static_cast<std::size_t>(Column::end_us); ++i) {
+      all.push_back(static_cast<Column>(i));
+    }
+    return all;
+  }();
+  return columns;
+}
+
+const std::vector<Column>& command_columns() {
   static const std::vector<Column> columns = [] {
     std::vector<Column> all;
     for (std::size_t i = 0; i < kColumnNames.size(); ++i) all.push_back(static_cast<Column>(i));

@@ -51,11 +51,33 @@ int last_error() {
   return errno != 0 ? errno : EIO;
 }
 
+// Whether the row's output is there to show: every successful task's, and a
+// failed one's when its kind's output has no fixed size and it left one
+// (a command that exited 3 still has its exit code and times).
+bool has_output(const ResultRow& row) {
+  if (row.spec == nullptr) return false;
+  if (row.ok) return true;
+  return !row.output.empty() && fast_kind_info(row.spec->kind).output_size == 0;
+}
+
 // The row's metric as a JSON value, when its kind has one; false otherwise.
 bool append_metric(const ResultRow& row, std::string& out) {
-  if (!row.ok || row.spec == nullptr) return false;
+  if (!has_output(row)) return false;
   const KindInfo& kind = fast_kind_info(row.spec->kind);
   return kind.metric_json && kind.metric_json(row.output, out);
+}
+
+// One of the kind's named figures (KindOps::field_names) as a JSON value;
+// false when the kind has none of that name or the row no output.
+bool append_field(Column column, const ResultRow& row, std::string& out) {
+  if (!has_output(row)) return false;
+  const KindInfo& kind = fast_kind_info(row.spec->kind);
+  if (!kind.field_json) return false;
+  const std::string_view name = column_name(column);
+  for (std::size_t i = 0; i < kind.field_names.size(); ++i) {
+    if (kind.field_names[i] == name) return kind.field_json(row.output, i, out);
+  }
+  return false;
 }
 
 // A JSON value as a CSV cell: a string is its text (so a name reads as in
@@ -96,8 +118,7 @@ void append_json_value(Column column, const ResultRow& row, std::string& out) {
       out += row.ok ? "true" : "false";
       return;
     case Column::value:
-      if (row.ok && row.spec != nullptr)
-        return fast_kind_info(row.spec->kind).value_json(row.output, out);
+      if (has_output(row)) return fast_kind_info(row.spec->kind).value_json(row.output, out);
       out += "null";
       return;
     case Column::metric:
@@ -121,6 +142,13 @@ void append_json_value(Column column, const ResultRow& row, std::string& out) {
       return append_int(row.start_us, out);
     case Column::end_us:
       return append_int(row.end_us, out);
+    case Column::signal:
+    case Column::user_s:
+    case Column::sys_s:
+    case Column::max_rss_kib:
+    case Column::captured:
+      if (!append_field(column, row, out)) out += "null";
+      return;
   }
 }
 
@@ -136,7 +164,7 @@ void append_csv_value(Column column, const ResultRow& row, std::string& out, std
       fast_kind_info(row.spec->kind).input_json(row.spec->input, scratch);
       return append_csv_json(scratch, out);
     case Column::value:
-      if (!row.ok || row.spec == nullptr) return;
+      if (!has_output(row)) return;
       scratch.clear();
       fast_kind_info(row.spec->kind).value_json(row.output, scratch);
       return append_csv_json(scratch, out);
@@ -168,6 +196,14 @@ void append_csv_value(Column column, const ResultRow& row, std::string& out, std
       return append_int(row.start_us, out);
     case Column::end_us:
       return append_int(row.end_us, out);
+    case Column::signal:
+    case Column::user_s:
+    case Column::sys_s:
+    case Column::max_rss_kib:
+    case Column::captured:
+      scratch.clear();
+      if (append_field(column, row, scratch)) append_csv_json(scratch, out);
+      return;
   }
 }
 

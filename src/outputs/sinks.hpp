@@ -33,10 +33,19 @@ enum class Column : std::uint8_t {
   thread,
   start_us,
   end_us,
+  // A kind's own named figures (KindOps::field_names), null for kinds without
+  // that name: the exec kind's signal, CPU times, peak RSS and captured stdout.
+  signal,
+  user_s,
+  sys_s,
+  max_rss_kib,
+  captured,
 };
 
-// Every column, in the order above.
+// Every column up to end_us, in the order above: the rows of any run.
 const std::vector<Column>& default_columns();
+// The default columns and the kinds' named figures: the rows of a run of commands.
+const std::vector<Column>& command_columns();
 std::string_view column_name(Column column);
 // "id,value,error" -> those columns in that order (spaces around names are
 // ignored). Throws InputError for an empty list, an unknown name (listing the
@@ -48,7 +57,9 @@ struct ResultRow {
   std::uint64_t id = 0;
   const TaskSpec* spec = nullptr;
   bool ok = true;
-  std::span<const char> output;  // the kind's encoded output; ignored when !ok
+  // The kind's encoded output. Of a failed task, only a kind of variable-size
+  // output keeps one (a command's exit code and times); else it is ignored.
+  std::span<const char> output;
   std::string_view error;        // empty when ok
   std::uint32_t attempts = 1;    // times the task ran: more than 1 after retries
   std::int32_t rank = 0;

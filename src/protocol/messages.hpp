@@ -3,6 +3,8 @@
 
 #include <cstdint>
 #include <string>
+#include <utility>
+#include <vector>
 
 #include "model/task.hpp"
 #include "model/task_source.hpp"
@@ -12,8 +14,9 @@ namespace drover {
 // Bump on any change to a message or to its encoding in wire.cpp.
 // 4: the open task model (kinds by registry position, inputs and outputs as
 // bytes, the registry's fingerprint in the Hello). 5: the Welcome's announce
-// byte also says where download lines go (0 none, 1 stdout, 2 stderr).
-inline constexpr std::uint32_t kProtocolVersion = 5;
+// byte also says where download lines go (0 none, 1 stdout, 2 stderr). 6: a
+// TaskBatch carries its attempt, the Plan the kinds' run settings (exec).
+inline constexpr std::uint32_t kProtocolVersion = 6;
 
 // One MPI tag per message type. Rank 0 also runs work, but messages to itself
 // never go through MPI.
@@ -64,6 +67,9 @@ struct Plan {
   // ...on stderr, not stdout: the rows go to stdout (--output -), and
   // mpirun forwards each rank's stdout in chunks that would cut rows apart.
   bool announce_on_stderr = false;
+  // Per kind, by name: the run's settings (IoBatch::settings), e.g. exec's
+  // slots, timeout and output directory from the CLI's flags.
+  std::vector<std::pair<std::string, std::string>> kind_settings;
   bool operator==(const Plan&) const = default;
 };
 

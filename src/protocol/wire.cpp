@@ -81,6 +81,11 @@ void encode(const to_worker::Welcome& m, std::vector<char>& out) {
   w.put_string(g.params);
   // One byte: 0 no lines, 1 on stdout, 2 on stderr.
   w.put(static_cast<std::uint8_t>(m.plan.announce ? (m.plan.announce_on_stderr ? 2 : 1) : 0));
+  w.put(static_cast<std::uint64_t>(m.plan.kind_settings.size()));
+  for (const auto& [name, bytes] : m.plan.kind_settings) {
+    w.put_string(name);
+    w.put_string(bytes);
+  }
 }
 
 void decode(std::span<const char> bytes, to_worker::Welcome& m) {
@@ -95,6 +100,14 @@ void decode(std::span<const char> bytes, to_worker::Welcome& m) {
   if (announce > 2) throw WireError("welcome: announce " + std::to_string(announce));
   m.plan.announce = announce != 0;
   m.plan.announce_on_stderr = announce == 2;
+  const auto settings = r.get<std::uint64_t>();
+  // Each entry takes at least 8 bytes (two empty strings).
+  if (settings > r.remaining() / 8) throw WireError("welcome: settings count longer than the message");
+  m.plan.kind_settings.resize(settings);
+  for (auto& [name, bytes] : m.plan.kind_settings) {
+    r.get_string(name);
+    r.get_string(bytes);
+  }
   expect_end(r);
 }
 
@@ -129,6 +142,7 @@ void encode(const TaskBatch& m, std::vector<char>& out) {
   w.put(m.kind);
   w.put_string(m.params);
   w.put(m.first_item);
+  w.put(m.attempt);
   w.put(static_cast<std::uint64_t>(m.tasks.size()));
   for (const Task& t : m.tasks) {
     w.put(t.id);
@@ -146,6 +160,7 @@ void decode(std::span<const char> bytes, TaskBatch& m) {
   m.kind = checked_kind(r.get<KindId>());
   r.get_string(m.params);
   m.first_item = r.get<std::uint64_t>();
+  m.attempt = r.get<std::uint32_t>();
   const auto n = r.get<std::uint64_t>();
   // Each task takes at least 14 bytes, which bounds a corrupt count.
   if (n > r.remaining() / 14) throw WireError("wire: task count longer than the message");

@@ -174,6 +174,7 @@ JobOutcome lead(const LoopContext& ctx, LeaderInputs& inputs, const std::vector<
   outcome.wall_seconds = wall;
   if (local->in_flight() > 0) {
     // Abandoned work is still running here: never wait for it (entry.cpp ends the process).
+    (void)local->abandon(kAbandonLimit);  // commands get SIGTERM, then SIGKILL
     (void)local.release();
     (void)done.release();
     outcome.abandoned = true;

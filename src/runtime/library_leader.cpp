@@ -158,6 +158,7 @@ LibraryOutcome lead_library(const LoopContext& ctx, LiveSource& source,
   if (!outcome.stop_reason.empty()) source.abort(outcome.stop_reason, true);
   if (local->in_flight() > 0) {
     // Abandoned work still runs here: never wait for it (the caller leaks the queue too).
+    (void)local->abandon(kAbandonLimit);  // commands get SIGTERM, then SIGKILL
     (void)local.release();
     outcome.abandoned = true;
   }

@@ -1,6 +1,7 @@
 // The two rank loops, mirrored: lead (rank 0) and work (every other rank).
 #pragma once
 
+#include <chrono>
 #include <memory>
 #include <string>
 #include <vector>
@@ -9,6 +10,7 @@
 #include "inputs/leader_inputs.hpp"
 #include "inputs/run_options.hpp"
 #include "launch/binding.hpp"
+#include "model/kinds.hpp"
 #include "model/task_source.hpp"
 #include "outputs/report.hpp"
 #include "outputs/sinks.hpp"
@@ -33,8 +35,17 @@ inline ExecutorConfig executor_config(const LoopContext& ctx) {
   config.threads = ctx.threads;
   config.announce = ctx.plan.announce;
   config.announce_on_stderr = ctx.plan.announce_on_stderr;
+  config.kind_settings.resize(kind_count());
+  for (const auto& [name, bytes] : ctx.plan.kind_settings) {
+    if (const KindInfo* kind = find_kind(name)) config.kind_settings[kind->id] = bytes;
+  }
   return config;
 }
+
+// How long IO kinds get to end what they run when a rank abandons its tasks
+// (exec: SIGTERM, its kill grace, SIGKILL): past it the rank leaves anyway, and
+// the process guardian kills what is left.
+inline constexpr std::chrono::seconds kAbandonLimit{5};
 
 // Every final batch into the journal, with the provenance of its rank.
 class JournalRecorder final : public ResultConsumer {

@@ -67,6 +67,7 @@ bool work(const LoopContext& ctx) {
     // them; --resume runs them). Waiting for them is what the stop avoids,
     // so the executor is deliberately never destroyed: the process ends
     // with _Exit after MPI_Finalize (entry.cpp).
+    (void)local->abandon(kAbandonLimit);  // commands get SIGTERM, then SIGKILL
     (void)local.release();
     (void)done.release();
     return true;

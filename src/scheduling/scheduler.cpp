@@ -177,6 +177,10 @@ void Scheduler::dispatch() {
       exhausted_ = !source_.may_grow();
       return;
     }
+    if (fast_kind_info(*kind).barrier) {
+      if (!pass_barrier()) return;  // results of the tasks before it will call again
+      continue;
+    }
     const Lane lane = fast_kind_info(*kind).lane;
     const std::optional<Pick> pick = pick_worker(lane, -1);
     if (!pick) return;  // no credit anywhere: wait for results
@@ -218,12 +222,38 @@ std::optional<Scheduler::Pick> Scheduler::pick_worker(Lane lane, int avoid_rank)
   for (std::size_t step = 0; step < workers_.size(); ++step) {
     const std::size_t i = (next_worker_ + step) % workers_.size();
     const WorkerState& w = workers_[i];
-    if (!w.excluded && w.slot.rank != avoid_rank && w.io_tasks < config_.io_window) {
+    if (!w.excluded && w.slot.rank != avoid_rank && w.io_tasks < io_window_of(w)) {
       next_worker_ = (i + 1) % workers_.size();
       return Pick{i, 0};
     }
   }
   return std::nullopt;
+}
+
+std::uint32_t Scheduler::io_window_of(const WorkerState& worker) const {
+  return worker.slot.io_window != 0 ? worker.slot.io_window : config_.io_window;
+}
+
+// A barrier is a task that runs nowhere: once every task before it has
+// finished (none in flight, no retry waiting), it is final at once, ok, with
+// an empty output, and dispatch goes on behind it.
+bool Scheduler::pass_barrier() {
+  if (!in_flight_.empty() || !retries_.empty()) return false;
+  InFlight flight{0, 0, TaskBatch{}, std::nullopt};
+  if (!source_.next_batch(1, flight.batch)) {
+    exhausted_ = true;
+    return true;
+  }
+  ResultBatch results;
+  results.count = static_cast<std::uint32_t>(flight.batch.size());
+  results.ends.assign(results.count, 0);
+  for (std::uint32_t i = 0; i < results.count; ++i) {
+    results.spans.push_back(Span{.first = i, .count = 1});
+  }
+  dispatched_tasks_ += results.count;
+  ++barriers_passed_;
+  finalize(std::move(flight.batch), std::move(results));
+  return true;
 }
 
 std::uint32_t Scheduler::credits_of(const WorkerState& worker) const {
@@ -263,7 +293,10 @@ std::size_t Scheduler::batch_size(KindId kind, Lane lane, const WorkerState& wor
   if (size == 0) {
     size = lane == Lane::io ? io_batch_size() : cpu_batch_size(kind);
   }
-  if (lane == Lane::io) size = std::min<std::size_t>(size, config_.io_window - worker.io_tasks);
+  if (lane == Lane::io) {
+    size = std::min<std::size_t>(size, io_window_of(worker) - worker.io_tasks);
+    if (config_.io_batch_max != 0) size = std::min<std::size_t>(size, config_.io_batch_max);
+  }
   return std::max<std::size_t>(size, 1);
 }
 

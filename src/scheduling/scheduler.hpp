@@ -22,6 +22,10 @@ namespace drover {
 struct WorkerSlot {
   int rank = 0;
   unsigned threads = 1;
+  // IO tasks in flight on this rank; 0: SchedulerConfig::io_window. A run of
+  // commands gives each rank its slots, so no command waits on one rank while
+  // a slot is free on another.
+  std::uint32_t io_window = 0;
 };
 
 struct SchedulerConfig {
@@ -44,6 +48,9 @@ struct SchedulerConfig {
   double queue_seconds = 0.010;
   double no_queue_seconds = 1.0;
   std::uint32_t io_window = 100'000;    // IO credits: tasks in flight per rank
+  // Most IO tasks in one batch; 0: no limit. An IO batch returns its credits
+  // when its last task ends, so commands, whose lengths differ, go one a batch.
+  std::uint32_t io_batch_max = 0;
   double target_batch_seconds = 0.002;  // automatic batches aim at this much work
   std::uint32_t max_batch = 65'536;
   std::uint64_t max_buffered_tasks = 1ull << 24;  // ordered runs: back-pressure bound
@@ -84,6 +91,8 @@ class Scheduler {
   // A clean stop: no new work from now on (queued retries are dropped: they
   // run again on --resume); Stop goes out once the batches in flight are in.
   void stop_dispatch();
+  // Barriers settled (KindOps::barrier): each waited for every task before it.
+  std::uint64_t barriers_passed() const { return barriers_passed_; }
   // The grace ran out: Stop with abandon to every rank now. Results that
   // still arrive for batches in flight are accepted as usual.
   void abandon();
@@ -139,6 +148,9 @@ class Scheduler {
   std::optional<Pick> pick_worker(Lane lane, int avoid_rank);
   std::size_t healthy_workers() const;
   std::uint32_t credits_of(const WorkerState& worker) const;
+  std::uint32_t io_window_of(const WorkerState& worker) const;
+  // Settles the barrier the source holds next, once nothing runs; false while something does.
+  bool pass_barrier();
   // `busy`: seconds the batch just back took on its worker's pool.
   std::uint32_t window_of(const WorkerState& worker, double busy) const;
   void return_credit(std::size_t worker, double busy);
@@ -169,6 +181,7 @@ class Scheduler {
   ResultConsumer* journal_ = nullptr;
   std::deque<Retry> retries_;
   std::uint64_t retries_sent_ = 0;
+  std::uint64_t barriers_passed_ = 0;
   std::vector<std::pair<int, std::string>> excluded_;
   bool exhausted_ = false;
   bool draining_ = false;  // stop_dispatch() was called

@@ -19,6 +19,7 @@ bool Scheduler::dispatch_retry() {
   InFlight flight{pick->worker, kind, TaskBatch{}, retry};
   flight.batch.first_id = retry.task.id;
   flight.batch.lane = lane;
+  flight.batch.attempt = retry.attempt;
   flight.batch.tasks.push_back(retry.task);
   retries_.pop_front();
   ++retries_sent_;

@@ -10,7 +10,7 @@ import sys
 ALLOWED = {
     "launch": set(),
     "model": set(),
-    "kinds": {"model"},
+    "kinds": {"model", "execution"},
     "protocol": {"model"},
     "journal": {"model", "protocol"},
     "scheduling": {"model", "protocol", "journal"},
