@@ -8,7 +8,7 @@
 
 #include "model/errors.hpp"
 #include "inputs/command_template.hpp"
-#include "inputs/shell_quote.hpp"
+#include "model/shell_quote.hpp"
 
 namespace drover {
 namespace {
