@@ -67,8 +67,9 @@ TEST(ParseTaskLine, ErrorsNameFileLineAndCause) {
       line_error(R"({"kind":"square","n":})").rfind("t.jsonl:7: invalid JSON: parse error", 0), 0u);
   EXPECT_EQ(line_error("[1,2]"), "t.jsonl:7: a task must be a JSON object");
   EXPECT_EQ(line_error("12"), "t.jsonl:7: a task must be a JSON object");
+  // barrier and exec: the exec kind's, or its stand-ins in test_command_source.cpp.
   EXPECT_EQ(line_error(R"({"kind":"cube","n":2})"),
-            R"(t.jsonl:7: unknown kind "cube" (known: crunch, download, square))");
+            R"(t.jsonl:7: unknown kind "cube" (known: barrier, crunch, download, exec, square))");
   EXPECT_EQ(line_error(R"({"n":2})"), R"(t.jsonl:7: missing field "kind")");
   EXPECT_EQ(line_error(R"({"kind":1,"n":2})"), R"(t.jsonl:7: "kind" must be a string)");
   EXPECT_EQ(line_error(R"({"kind":"square"})"), R"(t.jsonl:7: missing field "n" for kind square)");
