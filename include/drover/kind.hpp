@@ -66,6 +66,10 @@ class IoBatch {
   // pool, the running processes): empty until the kind fills it, destroyed
   // after the lane's last task, off the lane thread once it has stopped.
   virtual std::shared_ptr<void>& lane_state() = 0;
+  // Writes whole lines (each ending with '\n') to drover's stdout, or its
+  // stderr: what a task printed. Valid, from the lane thread, as long as the
+  // lane state; under mpirun every rank's lines reach rank 0's stdout whole.
+  virtual std::function<void(bool to_stderr, std::string_view lines)> line_writer() = 0;
   // The run's settings for this kind, as whoever started the run set them
   // (the CLI's --slots, --timeout, ... for exec): bytes the kind decodes, the
   // same on every rank; empty when none were given.
@@ -111,6 +115,9 @@ struct KindOps {
   // command's process group) and calls `done` once it has. Those tasks need
   // not be finished: the journal does not hold them and --resume runs them.
   std::function<void(std::shared_ptr<void>& state, std::function<void()> done)> abandon;
+  // Optional: the cores (the rank's slots) a task takes, from its input
+  // (exec's "cores"), so a task no rank can hold is refused at start-up.
+  std::function<std::uint32_t(std::span<const char> input)> cores_of;
   // A barrier: a task of this kind starts only once every task before it has
   // finished, and every task after it waits for it. It runs nowhere; its row
   // is ok with no value.

@@ -19,6 +19,7 @@ namespace drover {
 
 class ThreadPool;
 class AsyncLane;
+class OutputRelay;
 
 struct ExecutorConfig {
   int rank = 0;
@@ -34,6 +35,9 @@ struct ExecutorConfig {
   // By KindId (may be shorter than the registry): the run's settings of each
   // IO kind, what IoBatch::settings() gives it.
   std::vector<std::string> kind_settings;
+  // Where task lines and announcements go: null, straight to this process's
+  // stdout/stderr (rank 0); a worker's comm thread sends the relay's to rank 0.
+  OutputRelay* relay = nullptr;
 };
 
 // Accepts batches from the comm thread and delivers one ResultBatch per batch,
@@ -59,6 +63,8 @@ class LocalExecutor {
   // waits for them, at most `limit`. Returns false when that ran out. Their
   // batches never finish; the caller does not destroy the executor afterwards.
   bool abandon(std::chrono::nanoseconds limit);
+  // Whole lines a task printed, to drover's stdout or stderr (see ExecutorConfig::relay).
+  void write_lines(bool to_stderr, std::string_view lines) noexcept;
 
  private:
   struct BatchState;

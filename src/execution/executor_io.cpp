@@ -4,6 +4,7 @@
 #include <future>
 
 #include "execution/executor_state.hpp"
+#include "execution/output_relay.hpp"
 
 namespace drover {
 
@@ -57,12 +58,21 @@ void LocalExecutor::announce(std::string_view text) noexcept {
     }
     return;
   }
-  // One fwrite per line so lines from several ranks on one pipe do not
-  // interleave mid-line; flushed because mpirun's pipe would otherwise hold them.
+  // One write per line, through rank 0 from a worker (see OutputRelay).
   line.push_back('\n');
-  std::FILE* out = config_.announce_on_stderr ? stderr : stdout;
-  std::fwrite(line.data(), 1, line.size(), out);
-  std::fflush(out);
+  write_lines(config_.announce_on_stderr, line);
+}
+
+void LocalExecutor::write_lines(bool to_stderr, std::string_view lines) noexcept {
+  try {
+    if (config_.relay != nullptr) {
+      config_.relay->append(to_stderr, lines);
+    } else {
+      write_output_lines(to_stderr, lines);
+    }
+  } catch (const std::exception& e) {
+    std::fprintf(stderr, "drover: task output lost: %s\n", e.what());
+  }
 }
 
 bool LocalExecutor::abandon(std::chrono::nanoseconds limit) {

@@ -158,6 +158,12 @@ class LocalExecutor::IoView final : public IoBatch {
   boost::asio::io_context& io_context() override { return executor_.lane_->io_context(); }
   std::shared_ptr<void>& lane_state() override { return executor_.lane_states_.at(kind_); }
   std::string_view settings() const override { return executor_.config_.kind_settings.at(kind_); }
+  std::function<void(bool, std::string_view)> line_writer() override {
+    LocalExecutor* executor = &executor_;
+    return [executor](bool to_stderr, std::string_view lines) {
+      executor->write_lines(to_stderr, lines);
+    };
+  }
 
   void at(Clock::time_point deadline, std::function<void()> then) override {
     // The wait keeps the batch alive; what the kind's callback throws fails

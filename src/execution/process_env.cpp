@@ -18,7 +18,10 @@ std::string_view name_of(std::string_view entry) {
 
 // The launcher's variables would make a task that is itself an MPI program
 // join the rank's job (or fail to): a task starts as its own job.
+// Open MPI's two root permissions are the user's own word, never the
+// launcher's: a task run as root that is an MPI program needs them too.
 bool is_mpi_var(std::string_view name) {
+  if (name == "OMPI_ALLOW_RUN_AS_ROOT" || name == "OMPI_ALLOW_RUN_AS_ROOT_CONFIRM") return false;
   return name.starts_with("OMPI_") || name.starts_with("PMIX_") || name.starts_with("PMI_");
 }
 

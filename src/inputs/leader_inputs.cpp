@@ -1,5 +1,6 @@
 // Rank 0's inputs, checked before any work: the task source, the output, the journal.
 #include "inputs/leader_inputs.hpp"
+#include "inputs/command_source.hpp"
 #include "inputs/generated_source.hpp"
 #include "inputs/task_file.hpp"
 
@@ -224,6 +225,24 @@ std::string SpooledStdin::path() const {
   return fd_ < 0 ? std::string() : "/proc/self/fd/" + std::to_string(fd_);
 }
 
+// The exec kind's settings for every rank, and its --task-output directory,
+// made here so that a path that cannot be one stops the run before it starts.
+static void prepare_commands(const RunOptions& options, LeaderInputs& in) {
+  ExecSettings settings = options.exec;
+  settings.stdout_to_stderr = options.output == "-";
+  if (!settings.task_output.empty()) {
+    std::error_code error;
+    std::filesystem::create_directories(settings.task_output, error);
+    if (!std::filesystem::is_directory(settings.task_output)) {
+      throw InputError("--task-output " + settings.task_output + ": cannot make a directory" +
+                       (error ? ": " + error.message() : std::string()));
+    }
+  }
+  std::string bytes;
+  encode_exec_settings(settings, bytes);
+  in.plan.kind_settings.emplace_back("exec", std::move(bytes));
+}
+
 LeaderInputs prepare_leader_inputs(const RunOptions& options) {
   refuse_shared_files(options);
   LeaderInputs in;
@@ -234,6 +253,13 @@ LeaderInputs prepare_leader_inputs(const RunOptions& options) {
     in.plan.generator = *options.generator;
     in.source = std::make_unique<GeneratedSource>(in.plan.generator);
     fingerprint = fingerprint_generated(in.plan.generator);
+  } else if (!options.commands_file.empty() || !options.command_template.empty()) {
+    auto source = std::make_unique<CommandSource>(CommandSourceSpec{
+        options.commands_file, options.command_template, options.arg_words});
+    fingerprint = source->fingerprint();
+    in.source = std::move(source);
+    in.commands = true;
+    in.max_cores = 1;
   } else {
     std::string path = options.tasks_file;
     if (path == "-") {
@@ -243,6 +269,9 @@ LeaderInputs prepare_leader_inputs(const RunOptions& options) {
     try {
       const TaskFileSummary summary = validate_task_file(path);
       in.source = std::make_unique<TaskFileSource>(path, summary.tasks, summary.content);
+      in.max_cores = summary.max_cores;
+      const KindInfo* exec = find_kind("exec");
+      in.commands = exec != nullptr && summary.per_kind.at(exec->id) > 0;
       // The content the check read: a file changed since cannot be mistaken for it.
       fingerprint = summary.content.fingerprint();
     } catch (const InputError& e) {
@@ -252,9 +281,21 @@ LeaderInputs prepare_leader_inputs(const RunOptions& options) {
       throw InputError("<stdin>" + message.substr(path.size()));
     }
   }
+  prepare_commands(options, in);
   // The journal first: refusing it must not have truncated the output already.
   if (!options.journal.empty()) open_journal(options, fingerprint + registry_stamp(), in);
-  if (!options.output.empty()) in.sink = open_sink(options.output, options.format, options.columns);
+  if (!options.output.empty()) {
+    // A run of commands shows their figures (exit signal, CPU times, RSS) unless told which columns.
+    const bool figures = in.commands && !options.columns_given;
+    in.sink = open_sink(options.output, options.format,
+                        figures ? command_columns() : options.columns);
+  }
+  if (!options.joblog.empty()) {
+    // A resumed run adds its rows to the log of the runs before it.
+    const bool append = options.resume && std::filesystem::exists(options.joblog);
+    in.joblog = std::make_unique<JoblogWriter>(
+        options.joblog, append ? JoblogWriter::Mode::append : JoblogWriter::Mode::truncate);
+  }
   in.launch = detect_launch(current_env());
   in.time_left = options.time_limit ? options.time_limit : slurm_time_left(in.warnings);
   if (in.time_left) {

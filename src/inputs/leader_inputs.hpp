@@ -11,6 +11,7 @@
 #include "journal/journal.hpp"
 #include "launch/launch_env.hpp"
 #include "model/task_source.hpp"
+#include "outputs/joblog.hpp"
 #include "outputs/sinks.hpp"
 #include "protocol/messages.hpp"
 
@@ -53,6 +54,11 @@ struct LeaderInputs {
   std::optional<std::chrono::seconds> time_left;
   std::chrono::milliseconds stop_margin{0};
   LaunchEnv launch;  // who started the ranks: how long a stop signal leaves (stop_grace)
+  // Commands: whether the run has any (exec tasks), and the most cores one
+  // asks for, which every rank's slots must hold (checked against the Hellos).
+  bool commands = false;
+  std::uint32_t max_cores = 0;
+  std::unique_ptr<JoblogWriter> joblog;  // --joblog
 };
 
 // Opens and checks everything rank 0 reads or writes; throws InputError with

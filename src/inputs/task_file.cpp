@@ -177,6 +177,9 @@ TaskFileSummary validate_task_file(const std::string& path) {
     const TaskSpec spec = parse_task_line(line, path, line_no);
     ++summary.tasks;
     ++summary.per_kind[spec.kind];
+    if (const KindInfo& kind = kind_info(spec.kind); kind.cores_of) {
+      summary.max_cores = std::max(summary.max_cores, kind.cores_of(spec.input));
+    }
   }
   if (summary.tasks == 0) throw InputError(path + ": no tasks in file");
   return summary;

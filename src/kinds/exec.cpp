@@ -120,6 +120,7 @@ void register_exec() {
     static_cast<ExecLane*>(state.get())->abandon(std::move(done));
   };
   k.parse_json = parse;
+  k.cores_of = exec_cores;
   k.input_json = [](std::span<const char> input, std::string& out) {
     append_json_string(exec_command_line(decode_exec_input(input)), out);
   };

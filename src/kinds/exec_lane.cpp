@@ -29,20 +29,6 @@ std::vector<int> cpus_to_pin(std::uint32_t slots) {
   return cpus;
 }
 
-// One write(2) per call: a whole line (or several) never shares a write with
-// another task's, so lines on one pipe do not interleave within a line.
-void write_all(int fd, const char* data, std::size_t n) {
-  while (n > 0) {
-    const ssize_t wrote = ::write(fd, data, n);
-    if (wrote < 0) {
-      if (errno == EINTR) continue;
-      return;  // a closed stdout: the lines are lost, the tasks go on
-    }
-    data += wrote;
-    n -= static_cast<std::size_t>(wrote);
-  }
-}
-
 }  // namespace
 
 ExecLane::ExecLane(IoBatch& first, ExecSettings settings)
@@ -52,6 +38,7 @@ ExecLane::ExecLane(IoBatch& first, ExecSettings settings)
                             .host = {},
                             .kill_grace = seconds_ns(settings_.kill_grace_seconds)},
               [this](const OutputLines& lines) { write_lines(lines); }) {
+  write_ = first.line_writer();
   slots_ = settings_.slots != 0 ? settings_.slots : std::max(first.threads(), 1u);
   free_ = slots_;
   busy_.assign(slots_, false);
@@ -200,14 +187,14 @@ void ExecLane::abandon(std::function<void()> done) {
 }
 
 void ExecLane::write_lines(const OutputLines& lines) {
-  const int fd = lines.stream == Stream::err || settings_.stdout_to_stderr ? 2 : 1;
+  const bool to_stderr = lines.stream == Stream::err || settings_.stdout_to_stderr;
   if (!settings_.tag) {
-    write_all(fd, lines.text.data(), lines.text.size());
+    write_(to_stderr, lines.text);
     return;
   }
   tagged_.clear();
   tag_lines(tagged_, std::to_string(lines.task.task_id), lines.text);
-  write_all(fd, tagged_.data(), tagged_.size());
+  write_(to_stderr, tagged_);
 }
 
 }  // namespace drover

@@ -62,6 +62,7 @@ class ExecLane {
   std::string tagged_;     // reused for --tag lines
   std::string last_shard_;  // --task-output: the shard directory made last
   std::function<void()> on_idle_;  // abandon's done, once nothing runs
+  std::function<void(bool, std::string_view)> write_;  // IoBatch::line_writer
   bool abandoning_ = false;
   ProcessRunner runner_;  // last: destroyed first, while the rest is alive
 };

@@ -15,7 +15,8 @@ namespace drover {
 // 4: the open task model (kinds by registry position, inputs and outputs as
 // bytes, the registry's fingerprint in the Hello). 5: the Welcome's announce
 // byte also says where download lines go (0 none, 1 stdout, 2 stderr). 6: a
-// TaskBatch carries its attempt, the Plan the kinds' run settings (exec).
+// TaskBatch carries its attempt, the Plan the kinds' run settings (exec), and
+// workers send their task lines to rank 0 (Output).
 inline constexpr std::uint32_t kProtocolVersion = 6;
 
 // One MPI tag per message type. Rank 0 also runs work, but messages to itself
@@ -28,6 +29,7 @@ enum class Tag : int {
   stop = 5,          // ToWorker: no more work; leave the loop (to_worker::Stop)
   stop_request = 6,  // FromWorker: this rank caught a stop signal (from_worker::StopRequest)
   stop_ack = 7,      // FromWorker: Stop seen; nothing more will come from this rank
+  output = 8,        // FromWorker: task lines for rank 0 to print (from_worker::Output)
 };
 
 namespace from_worker {
@@ -49,6 +51,14 @@ struct Hello {
 
 // Results travel as a ResultBatch (task.hpp).
 using Results = ResultBatch;
+
+// Whole lines the rank's tasks printed (and its announcements): rank 0 writes
+// them, so lines of several ranks never share a line of drover's output.
+struct Output {
+  std::string out;  // for drover's stdout
+  std::string err;  // for its stderr
+  bool operator==(const Output&) const = default;
+};
 
 // SIGTERM, SIGINT or SIGUSR1 reached this rank: rank 0 decides for all.
 struct StopRequest {

@@ -122,6 +122,19 @@ void decode(std::span<const char> bytes, to_worker::Stop& m) {
   expect_end(r);
 }
 
+void encode(const from_worker::Output& m, std::vector<char>& out) {
+  Writer w(out);
+  w.put_string(m.out);
+  w.put_string(m.err);
+}
+
+void decode(std::span<const char> bytes, from_worker::Output& m) {
+  Reader r(bytes);
+  r.get_string(m.out);
+  r.get_string(m.err);
+  expect_end(r);
+}
+
 void encode(const from_worker::StopRequest& m, std::vector<char>& out) {
   Writer w(out);
   w.put(m.signal);

@@ -32,6 +32,25 @@ void print_error(const JobHooks& hooks, const std::string& message) {
   std::fflush(hooks.err);
 }
 
+// Commands at once on a rank: --slots, else its pool threads.
+std::uint32_t slots_of(const RunOptions& options, const from_worker::Hello& hello) {
+  return options.exec.slots != 0 ? options.exec.slots : std::max(1u, hello.threads);
+}
+
+// A task asking for more cores than some rank has slots could run on the
+// others, but then placing it would depend on where it lands: refused up front.
+void refuse_wide_tasks(const RunOptions& options, const LeaderInputs& inputs,
+                       const std::vector<from_worker::Hello>& hellos) {
+  for (const from_worker::Hello& hello : hellos) {
+    const std::uint32_t slots = slots_of(options, hello);
+    if (inputs.max_cores > slots) {
+      throw InputError("a task asks for " + std::to_string(inputs.max_cores) + " cores; rank " +
+                       std::to_string(hello.rank) + " has " + std::to_string(slots) +
+                       " slots (--slots, or its pool threads: --threads)");
+    }
+  }
+}
+
 }  // namespace
 
 RankThreads plan_threads(unsigned requested, const boost::mpi::communicator& world) {
@@ -64,8 +83,9 @@ JobOutcome run_job(const RunOptions& options, const boost::mpi::communicator& wo
     LeaderInputs inputs;
     // Rank 0's input checks run inside the start-up, so a bad task file, an
     // unwritable output or a foreign journal stops every rank before task one.
-    const auto check_inputs = [&] {
+    const auto check_inputs = [&](const std::vector<from_worker::Hello>& hellos) {
       inputs = prepare_leader_inputs(options);
+      refuse_wide_tasks(options, inputs, hellos);
       return inputs.plan;
     };
     const StartupOutcome start = startup_leader(mpi, own, check_inputs);

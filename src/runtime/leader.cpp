@@ -15,6 +15,7 @@
 #include "outputs/trace.hpp"
 #include "runtime/backoff.hpp"
 #include "runtime/clean_stop.hpp"
+#include "runtime/joblog_recorder.hpp"
 #include "runtime/loops.hpp"
 #include "scheduling/resume.hpp"
 #include "scheduling/scheduler.hpp"
@@ -59,6 +60,8 @@ JobOutcome lead(const LoopContext& ctx, LeaderInputs& inputs, const std::vector<
   consumer.add(&report);
   consumer.add(trace ? &*trace : nullptr);
   consumer.add(hooks.observer);
+  std::optional<JoblogRecorder> joblog;
+  if (inputs.joblog) consumer.add(&joblog.emplace(*inputs.joblog, ranks));
   ProgressMeter meter = make_progress(ctx.options, *inputs.source);
 
   // --resume: the journal's tasks are skipped, and its batches are handed
@@ -82,8 +85,13 @@ JobOutcome lead(const LoopContext& ctx, LeaderInputs& inputs, const std::vector<
 
   SchedulerConfig config;
   for (int r = 0; r < static_cast<int>(ranks.size()); ++r) {
-    config.workers.push_back(WorkerSlot{r, std::max(1u, ranks[r].threads)});
+    const unsigned threads = std::max(1u, ranks[r].threads);
+    // Commands: as many in flight on a rank as it has slots, one a batch, so
+    // none waits on a busy rank while another has a free slot.
+    const std::uint32_t slots = ctx.options.exec.slots != 0 ? ctx.options.exec.slots : threads;
+    config.workers.push_back(WorkerSlot{r, threads, inputs.commands ? slots : 0});
   }
+  if (inputs.commands) config.io_batch_max = 1;
   config.fixed_batch = ctx.options.batch;
   config.ordered = ctx.options.ordered;
   config.io_window = ctx.options.io_window;
@@ -117,6 +125,8 @@ JobOutcome lead(const LoopContext& ctx, LeaderInputs& inputs, const std::vector<
         from_worker::StopRequest request;
         decode(message->bytes, request);
         stop.on_request(message->source, request.signal);
+      } else if (message->tag == Tag::output) {
+        print_output(message->bytes);
       } else if (message->tag == Tag::stop_ack) {
         ++acks;
       } else {

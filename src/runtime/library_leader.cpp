@@ -109,6 +109,9 @@ LibraryOutcome lead_library(const LoopContext& ctx, LiveSource& source,
           decode(message->bytes, incoming);
           scheduler.on_results(std::move(incoming));
           break;
+        case Tag::output:
+          print_output(message->bytes);
+          break;
         case Tag::stop_ack:
           ++acks;
           break;

@@ -109,7 +109,7 @@ Runtime::Runtime(int& argc, char**& argv, Options options) {
   const from_worker::Hello own = make_hello(m.world.rank(), pool, own_error.empty(), own_error);
   if (m.world.rank() == 0) {
     // Rank 0's inputs are checked in the start-up, so a bad journal stops every rank.
-    m.start = startup_leader(m.mpi, own, [&m] {
+    m.start = startup_leader(m.mpi, own, [&m](const std::vector<from_worker::Hello>&) {
       RunOptions files;
       files.journal = m.options.journal;
       files.resume = m.options.resume;

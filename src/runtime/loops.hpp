@@ -7,6 +7,7 @@
 #include <vector>
 
 #include "execution/executor.hpp"
+#include "execution/output_relay.hpp"
 #include "inputs/leader_inputs.hpp"
 #include "inputs/run_options.hpp"
 #include "launch/binding.hpp"
@@ -16,6 +17,7 @@
 #include "outputs/sinks.hpp"
 #include "protocol/messages.hpp"
 #include "protocol/transport.hpp"
+#include "protocol/wire.hpp"
 #include "runtime/job.hpp"
 #include "runtime/mpi_transport.hpp"
 
@@ -40,6 +42,14 @@ inline ExecutorConfig executor_config(const LoopContext& ctx) {
     if (const KindInfo* kind = find_kind(name)) config.kind_settings[kind->id] = bytes;
   }
   return config;
+}
+
+// A worker's task lines (from_worker::Output), written by rank 0 whole.
+inline void print_output(std::span<const char> bytes) {
+  from_worker::Output output;
+  decode(bytes, output);
+  if (!output.out.empty()) write_output_lines(false, output.out);
+  if (!output.err.empty()) write_output_lines(true, output.err);
 }
 
 // How long IO kinds get to end what they run when a rank abandons its tasks

@@ -52,7 +52,7 @@ from_worker::Hello make_hello(int rank, const RankThreads& threads, bool ok, std
 }
 
 StartupOutcome startup_leader(MpiTransport& mpi, const from_worker::Hello& own,
-                              const std::function<to_worker::Plan()>& check_inputs) {
+                              const std::function<to_worker::Plan(const std::vector<from_worker::Hello>&)>& check_inputs) {
   StartupOutcome out;
   std::vector<from_worker::Hello> hellos(mpi.size());
   hellos[0] = own;
@@ -71,7 +71,7 @@ StartupOutcome startup_leader(MpiTransport& mpi, const from_worker::Hello& own,
   for (int r = 0; r < mpi.size() && error.empty(); ++r) error = check_hello(hellos[r], r);
   if (error.empty()) {
     try {
-      out.welcome.plan = check_inputs();
+      out.welcome.plan = check_inputs(hellos);
     } catch (const InputError& e) {
       error = e.what();
     }

@@ -25,7 +25,7 @@ from_worker::Hello make_hello(int rank, const RankThreads& threads, bool ok, std
 // verdict, then runs `check_inputs` (task file, output file; returns the plan
 // or throws InputError). Sends the same Welcome to every rank.
 StartupOutcome startup_leader(MpiTransport& mpi, const from_worker::Hello& own,
-                              const std::function<to_worker::Plan()>& check_inputs);
+                              const std::function<to_worker::Plan(const std::vector<from_worker::Hello>&)>& check_inputs);
 
 // Other ranks: send the Hello, wait for the Welcome.
 StartupOutcome startup_worker(MpiTransport& mpi, const from_worker::Hello& own);

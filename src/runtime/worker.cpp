@@ -7,6 +7,7 @@
 #include <vector>
 
 #include "execution/executor.hpp"
+#include "execution/output_relay.hpp"
 #include "runtime/backoff.hpp"
 #include "runtime/loops.hpp"
 #include "runtime/signals.hpp"
@@ -16,7 +17,15 @@ namespace drover {
 bool work(const LoopContext& ctx) {
   // On the heap: an abandoned stop leaves them running (see the end).
   auto done = std::make_unique<CompletionQueue<ResultBatch>>();
-  auto local = std::make_unique<LocalExecutor>(executor_config(ctx), *done);
+  // Task lines go to rank 0 (see OutputRelay); on the heap for the same reason.
+  auto relay = std::make_unique<OutputRelay>();
+  ExecutorConfig config = executor_config(ctx);
+  config.relay = relay.get();
+  auto local = std::make_unique<LocalExecutor>(std::move(config), *done);
+  from_worker::Output output;
+  const auto send_output = [&] {
+    if (relay->take(output.out, output.err)) ctx.mpi.send(0, Tag::output, output);
+  };
 
   IdleBackoff backoff;
   TaskBatch batch;
@@ -45,8 +54,11 @@ bool work(const LoopContext& ctx) {
                                  std::to_string(message->source));
       }
     }
+    // Lines before results: a task's output reaches rank 0 before its row does.
+    send_output();
     if (done->drain_into(finished) != 0) {
       progress = true;
+      send_output();
       for (const ResultBatch& r : finished) ctx.mpi.send(0, Tag::results, r);
       finished.clear();
     }
@@ -60,8 +72,10 @@ bool work(const LoopContext& ctx) {
   }
   // Messages between two ranks do not overtake: once rank 0 has the ack, it
   // has every result sent before it, and every send here can complete.
+  send_output();
   ctx.mpi.send_empty(0, Tag::stop_ack);
   ctx.mpi.flush();
+  relay->close();  // what abandoned tasks still print goes to this rank's own stdout
   if (stop->abandon) {
     // Tasks still running are left unfinished (the journal does not hold
     // them; --resume runs them). Waiting for them is what the stop avoids,
@@ -70,6 +84,7 @@ bool work(const LoopContext& ctx) {
     (void)local->abandon(kAbandonLimit);  // commands get SIGTERM, then SIGKILL
     (void)local.release();
     (void)done.release();
+    (void)relay.release();
     return true;
   }
   return false;

@@ -25,32 +25,9 @@ namespace fs = std::filesystem;
 using namespace std::string_literals;
 using namespace command_source_test;
 
-// The real exec and barrier kinds are being written; until they are built
-// in, stand-ins of the same names (never run here) let the source find them,
-// for this file and test_command_source_template.cpp. Built-ins go first, so
-// once they include the real ones these step aside whatever order the test
-// binary's static initialisers run in. The barrier is on the exec kind's
-// lane, so only the barrier rule, not a change of lane, splits its batches.
-KindOps stand_in(const char* name, Lane lane) {
-  KindOps ops;
-  ops.name = name;
-  ops.lane = lane;
-  ops.input_type = "bytes";
-  ops.output_type = "bytes";
-  if (lane == Lane::io) {
-    ops.start = [](IoBatch&) {};
-  } else {
-    ops.run = [](std::span<const char>, std::string&) {};
-  }
-  ops.input_json = ops.value_json = [](std::span<const char>, std::string& out) { out += "null"; };
-  ops.checksum = [](std::span<const char>) { return std::uint64_t{0}; };
-  return ops;
-}
-
-const bool stand_ins_registered = [] {
+// The built-in exec and barrier kinds, whatever order static initialisers run in.
+const bool builtins_registered = [] {
   register_builtin_kinds();
-  if (!kind_registered("exec")) register_kind(stand_in("exec", Lane::io));
-  if (!kind_registered("barrier")) register_kind(stand_in("barrier", Lane::io));
   return true;
 }();
 

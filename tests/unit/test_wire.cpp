@@ -124,6 +124,19 @@ TEST(Wire, HelloAndWelcomeRoundTrip) {
   w.plan.generator = download_generator(20, 0.5, 1.5, 7);
   w.plan.announce = false;
   EXPECT_EQ(round_trip(w), w);
+  w.plan.kind_settings = {{"exec", std::string("\0\1slots", 7)}, {"mine", ""}};
+  EXPECT_EQ(round_trip(w), w);
+}
+
+TEST(Wire, ARetryBatchKeepsItsAttempt) {
+  TaskBatch b = explicit_batch();
+  b.attempt = 3;
+  std::vector<char> bytes;
+  encode(b, bytes);
+  TaskBatch out;
+  decode(bytes, out);
+  EXPECT_EQ(out.attempt, 3u);
+  EXPECT_EQ(out, b);
 }
 
 TEST(Wire, HelloOfAnotherProtocolVersionDecodesJustTheVersion) {
@@ -160,8 +173,8 @@ TEST(Wire, TrailingBytesAndBadKindsThrow) {
 
   encode(explicit_batch(), bytes);
   // The first task's kind id sits after seq, first_id, count, lane, the range's kind and
-  // (empty) parameters, its first item, the task count and the task's id.
-  const std::size_t kind_at = 8 + 8 + 4 + 1 + 2 + 4 + 8 + 8 + 8;
+  // (empty) parameters, its first item, its attempt, the task count and the task's id.
+  const std::size_t kind_at = 8 + 8 + 4 + 1 + 2 + 4 + 8 + 4 + 8 + 8;
   const KindId unknown = static_cast<KindId>(all_kinds().size());
   std::memcpy(bytes.data() + kind_at, &unknown, sizeof unknown);
   EXPECT_THROW(decode(bytes, out), WireError);

@@ -1,0 +1,206 @@
+"""End-to-end commands as tasks (issue 10): drover run exec, task-file exec lines, and their flags."""
+import json
+import os
+import re
+import sys
+import unittest
+
+from test_drover import DROVER, TempDirTest, drover
+
+ROWS = "id,kind,input,ok,value,error,signal,rank,start_us,end_us,captured"
+
+
+def rows_of(text):
+    return [json.loads(line) for line in text.splitlines() if line.startswith("{")]
+
+
+class Commands(TempDirTest):
+    def run_rows(self, *args, ranks=None, ok=(0,), **kw):
+        out = self.path("rows.jsonl")
+        r = drover("run", "-o", out, "--columns", ROWS, *args, ranks=ranks, **kw)
+        self.assertIn(r.returncode, ok, r.stdout + r.stderr)
+        with open(out) as f:
+            return rows_of(f.read()), r
+
+    def test_exit_codes_signals_and_commands_that_cannot_start(self):
+        tasks = self.write("t.jsonl", "\n".join(json.dumps(t) for t in [
+            {"kind": "exec", "cmd": "exit 0"},
+            {"kind": "exec", "cmd": "exit 3"},
+            {"kind": "exec", "cmd": "kill -SEGV $$"},
+            {"kind": "exec", "argv": ["/nonexistent/prog"]},
+            {"kind": "exec", "cmd": "no-such-command-here"},
+            {"kind": "exec", "cmd": "true", "cwd": "/nonexistent-dir"},
+            {"kind": "exec", "argv": ["/bin/echo", "a b", "$HOME"]},
+        ]) + "\n")
+        for ranks in (None, 2):
+            rows, r = self.run_rows("--tasks-file", tasks, ranks=ranks, ok=(1,))
+            by_id = {row["id"]: row for row in rows}
+            self.assertEqual(sorted(by_id), list(range(7)))
+            self.assertTrue(by_id[0]["ok"])
+            self.assertEqual(by_id[0]["value"], 0)
+            self.assertEqual((by_id[1]["ok"], by_id[1]["value"], by_id[1]["error"]),
+                             (False, 3, "exit 3"))
+            self.assertEqual(by_id[2]["signal"], 11)
+            self.assertEqual(by_id[2]["error"], "killed by SIGSEGV")
+            self.assertIn("cannot start", by_id[3]["error"])
+            self.assertIn("/nonexistent/prog", by_id[3]["error"])
+            self.assertIn("exit 127", by_id[4]["error"])
+            self.assertIn("cannot start", by_id[5]["error"])
+            self.assertIn("/nonexistent-dir", by_id[5]["error"])
+            self.assertTrue(by_id[6]["ok"])
+            self.assertEqual(by_id[6]["input"], "/bin/echo 'a b' '$HOME'")
+            self.assertIn("5 failed", r.stdout)
+
+    def test_environment_cwd_and_no_leaked_descriptors(self):
+        work = self.path("work")
+        os.mkdir(work)
+        tasks = self.write("t.jsonl", "\n".join(json.dumps(t) for t in [
+            {"kind": "exec", "cmd": "echo $DROVER_TASK_ID $DROVER_RANK $DROVER_SLOT "
+             "$DROVER_ATTEMPT $MY_VAR; pwd; env | grep -v ALLOW_RUN_AS_ROOT | grep -c '^OMPI_\\|^PMIX_' "
+             "|| true",
+             "cwd": work, "env": {"MY_VAR": "hello"}},
+            {"kind": "exec", "cmd": "ls /proc/self/fd | wc -l"},
+        ]) + "\n")
+        rows, _ = self.run_rows("--tasks-file", tasks, "--capture", "4096", ranks=2)
+        first = rows[0]["captured"].splitlines()
+        task_id, rank, slot, attempt, var = first[0].split()
+        self.assertEqual((task_id, attempt, var), ("0", "1", "hello"))
+        self.assertEqual(int(rank), rows[0]["rank"])
+        self.assertGreaterEqual(int(slot), 1)
+        self.assertEqual(first[1], work)
+        self.assertEqual(first[2], "0", "no OMPI_* or PMIX_* variable reaches a task")
+        # ls itself opens its directory: stdin, stdout, stderr and that one.
+        self.assertEqual(rows[1]["captured"].strip(), "4")
+
+    def test_template_products_quoting_and_sequence(self):
+        rows, _ = self.run_rows("exec", "--capture", "100", "--", "echo {#} {1} {2} {1/.}",
+                                ":::", "x y/a.txt", "$z", ":::", "1", "2")
+        self.assertEqual([row["captured"] for row in rows],
+                         ["1 x y/a.txt 1 a\n", "2 x y/a.txt 2 a\n", "3 $z 1 $z\n", "4 $z 2 $z\n"])
+
+    def test_arguments_from_stdin_and_a_commands_file(self):
+        rows, _ = self.run_rows("exec", "--capture", "100", "echo got {}", "::::", "-",
+                                stdin_text="a\nb c\n")
+        self.assertEqual([row["captured"] for row in rows], ["got a\n", "got b c\n"])
+        cmds = self.write("cmds.txt", "# a comment\n\necho one\n  echo two  \n")
+        rows, _ = self.run_rows("exec", "--commands", cmds, "--capture", "100")
+        self.assertEqual([(row["input"], row["captured"]) for row in rows],
+                         [("echo one", "one\n"), ("echo two", "two\n")])
+
+    def test_output_lines_are_never_cut_under_load(self):
+        # 3 ranks, 4 slots each, 24 tasks of 2000 lines written a piece at a time.
+        cmd = ("i=0; while [ $i -lt 2000 ]; do printf 'task-{}-line-%05d-' $i; "
+               "printf 'end\\n'; i=$((i+1)); done")
+        r = drover("run", "exec", "--slots", "4", "-q", cmd, ":::", *map(str, range(24)), ranks=3,
+                   timeout=300)
+        self.assertEqual(r.returncode, 0, r.stderr)
+        lines = [line for line in r.stdout.splitlines() if line.startswith("task-")]
+        self.assertEqual(len(lines), 24 * 2000)
+        bad = [line for line in lines if not re.fullmatch(r"task-\d+-line-\d{5}-end", line)]
+        self.assertEqual(bad, [])
+
+    def test_tag_and_rows_on_stdout_send_task_lines_to_stderr(self):
+        r = drover("run", "exec", "--tag", "-o", "-", "--columns", "id,ok", "echo hi {}", ":::",
+                   "a", "b")
+        self.assertEqual(r.returncode, 0, r.stderr)
+        self.assertEqual(r.stdout, '{"id":0,"ok":true}\n{"id":1,"ok":true}\n')
+        self.assertIn("0\thi a\n", r.stderr)
+        self.assertIn("1\thi b\n", r.stderr)
+
+    def test_task_output_files_are_sharded(self):
+        out = self.path("out")
+        _, r = self.run_rows("exec", "--task-output", out, "echo o{}; echo e{} >&2", ":::",
+                             *map(str, range(1003)), ranks=2, timeout=300)
+        self.assertNotIn("o5", r.stdout)
+        self.assertEqual(sorted(os.listdir(out)), ["0", "1"])
+        self.assertEqual(len(os.listdir(os.path.join(out, "0"))), 1000)
+        with open(os.path.join(out, "1", "1002", "out")) as f:
+            self.assertEqual(f.read(), "o1002\n")
+        with open(os.path.join(out, "0", "7", "err")) as f:
+            self.assertEqual(f.read(), "e7\n")
+
+    def test_timeout_ends_the_process_group(self):
+        tasks = self.write("t.jsonl", "\n".join(json.dumps(t) for t in [
+            {"kind": "exec", "cmd": "sh -c 'sleep 30' & sleep 30"},
+            {"kind": "exec", "cmd": "sleep 30", "timeout": 0.3},
+            {"kind": "exec", "cmd": "true"},
+        ]) + "\n")
+        rows, _ = self.run_rows("--tasks-file", tasks, "--timeout", "0.5", "--kill-grace", "0.2",
+                                ok=(1,))
+        self.assertEqual(rows[0]["error"], "timed out after 0.5 s")
+        self.assertEqual(rows[1]["error"], "timed out after 0.3 s")
+        self.assertTrue(rows[2]["ok"])
+        # The group's background sleep went with it: nothing of the task is left.
+        left = os.popen("pgrep -f 'sleep 3[0]' | wc -l").read().strip()
+        self.assertEqual(left, "0")
+
+    def test_barrier_holds_back_what_follows(self):
+        cmds = self.write("cmds.txt", "sleep 0.3\nsleep 0.2\n#DROVER BARRIER\necho after\n")
+        rows, _ = self.run_rows("exec", "--commands", cmds, "--slots", "3", ranks=2)
+        before_end = max(rows[0]["end_us"], rows[1]["end_us"])
+        self.assertEqual(rows[2]["kind"], "barrier")
+        self.assertGreaterEqual(rows[3]["start_us"], before_end)
+
+    def test_joblog_in_gnu_parallels_format(self):
+        log = self.path("jobs.log")
+        self.run_rows("exec", "--joblog", log, "exit {}", ":::", "0", "4", ok=(1,))
+        with open(log) as f:
+            lines = f.read().splitlines()
+        self.assertEqual(lines[0], "Seq\tHost\tStarttime\tJobRuntime\tSend\tReceive\tExitval\t"
+                                   "Signal\tCommand")
+        fields = [line.split("\t") for line in lines[1:]]
+        self.assertEqual([(f[0], f[6], f[7], f[8]) for f in fields],
+                         [("1", "0", "0", "exit 0"), ("2", "4", "0", "exit 4")])
+        self.assertRegex(fields[0][2], r"^\d{10}\.\d{3}$")
+
+    def test_a_task_may_run_drover_itself_as_a_singleton(self):
+        rows, _ = self.run_rows("exec", "--capture", "4096",
+                                f"{os.path.abspath(DROVER)} run square --count {{}}", ":::", "10",
+                                ranks=2)
+        self.assertTrue(rows[0]["ok"], rows[0])
+        self.assertIn("10 tasks, 0 failed", rows[0]["captured"])
+
+
+class BadCommands(TempDirTest):
+    def refused(self, *args, contains):
+        r = drover("run", *args)
+        self.assertEqual(r.returncode, 2, r.stdout + r.stderr)
+        lines = r.stderr.strip().splitlines()
+        self.assertEqual(len(lines), 1, r.stderr)
+        self.assertIn(contains, lines[0])
+        self.assertEqual(r.stdout, "")
+
+    def test_bad_task_file_lines(self):
+        cases = [
+            ({"kind": "exec", "cmd": "a", "argv": ["a"]}, "not both"),
+            ({"kind": "exec"}, "missing field \"cmd\""),
+            ({"kind": "exec", "argv": "ls"}, "\"argv\" must be a non-empty list"),
+            ({"kind": "exec", "argv": ["ls", 3]}, "\"argv\"[1] must be a string"),
+            ({"kind": "exec", "cmd": "   "}, "empty command"),
+            ({"kind": "exec", "cmd": "a", "timeout": -1}, "\"timeout\" must be seconds"),
+            ({"kind": "exec", "cmd": "a", "cores": 0}, "cores"),
+            ({"kind": "exec", "cmd": "a", "env": {"A=B": "x"}}, "bad variable name"),
+        ]
+        for task, message in cases:
+            with self.subTest(task=task):
+                path = self.write("bad.jsonl", '{"kind":"exec","cmd":"true"}\n' + json.dumps(task) + "\n")
+                self.refused("--tasks-file", path, contains=message)
+                r = drover("run", "--tasks-file", path)
+                self.assertIn(f"{path}:2:", r.stderr)
+
+    def test_cores_above_a_ranks_slots(self):
+        path = self.write("wide.jsonl", '{"kind":"exec","cmd":"true","cores":3}\n')
+        self.refused("--tasks-file", path, "--slots", "2", contains="asks for 3 cores")
+
+    def test_bad_templates_flags_and_files(self):
+        self.refused("exec", "echo {9}", ":::", "a", contains="{9}")
+        self.refused("exec", "--commands", self.path("missing.txt"), contains="missing.txt")
+        self.refused("exec", "--timeout", "soon", "true", ":::", "a", contains="--timeout")
+        self.refused("exec", contains="--commands FILE or a command template")
+        self.refused("square", "--slots", "2", contains="--slots is for drover run exec")
+        nul = self.write("nul.txt", "echo a\nec\0ho\n")
+        self.refused("exec", "--commands", nul, contains="nul.txt:2")
+
+
+if __name__ == "__main__":
+    unittest.main(argv=[sys.argv[0], *sys.argv[1:]])
