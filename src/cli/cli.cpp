@@ -163,7 +163,7 @@ Generator make_generator(const po::variables_map& vm, const std::string& kind_na
   throw InputError("kind " + kind->name + " has no generator here: give it a --tasks-file");
 }
 
-// --timeout: plain seconds ("0.5", "600") or a duration ("90s", "15m", "1:30:00").
+// --timeout: seconds ("0.5", "0.5s", "600") or a duration ("90s", "15m", "1:30:00").
 double timeout_in(const po::variables_map& vm, const char* name) {
   const std::string text = vm[name].as<std::string>();
   double seconds = -1;
@@ -173,6 +173,7 @@ double timeout_in(const po::variables_map& vm, const char* name) {
   } catch (const std::exception&) {
     used = 0;
   }
+  if (used + 1 == text.size() && text.back() == 's') used = text.size();
   if (used != text.size()) {
     const auto d = parse_duration(text);
     seconds = d ? static_cast<double>(d->count()) : -1;

@@ -2,10 +2,13 @@
 import json
 import os
 import re
+import signal
+import subprocess
 import sys
+import time
 import unittest
 
-from test_drover import DROVER, TempDirTest, drover
+from test_drover import DROVER, MPIRUN, TempDirTest, drover, mpi_env
 
 ROWS = "id,kind,input,ok,value,error,signal,rank,start_us,end_us,captured"
 
@@ -159,6 +162,75 @@ class Commands(TempDirTest):
                                 ranks=2)
         self.assertTrue(rows[0]["ok"], rows[0])
         self.assertIn("10 tasks, 0 failed", rows[0]["captured"])
+
+
+def count_processes(pattern):
+    """Processes whose command line matches `pattern` (written so it cannot match pgrep itself)."""
+    r = subprocess.run(["pgrep", "-f", pattern], capture_output=True, text=True)
+    return len(r.stdout.split())
+
+
+def wait_until(predicate, timeout=60.0):
+    """Polls a condition (not a fixed sleep)."""
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if predicate():
+            return True
+        time.sleep(0.05)
+    return predicate()
+
+
+class CommandStops(TempDirTest):
+    def start(self, *args, ranks=2):
+        cmd = [MPIRUN, "--quiet", "-np", str(ranks), DROVER, "run", *args]
+        p = subprocess.Popen(cmd, env=mpi_env(), stdout=subprocess.PIPE,
+                             stderr=subprocess.PIPE, text=True, stdin=subprocess.DEVNULL)
+        self.addCleanup(lambda: p.poll() is None and p.kill())
+        self.addCleanup(p.stdout.close)
+        self.addCleanup(p.stderr.close)
+        return p
+
+    def test_kill_9_of_mpirun_or_of_a_rank_leaves_no_task_running(self):
+        for victim in ("mpirun", "rank 1"):
+            with self.subTest(victim=victim):
+                # Two ranks, two slots each: four commands, each a shell and its sleep.
+                p = self.start("exec", "--slots", "2", "-q", "sleep 874{}", ":::", "1", "2", "3", "4")
+                self.assertTrue(wait_until(lambda: count_processes("sleep 874[1-4]") >= 4),
+                                "the commands never started")
+                if victim == "mpirun":
+                    os.kill(p.pid, signal.SIGKILL)
+                else:
+                    ranks = subprocess.run(["pgrep", "-P", str(p.pid)], capture_output=True,
+                                           text=True).stdout.split()
+                    self.assertEqual(len(ranks), 2)
+                    os.kill(max(map(int, ranks)), signal.SIGKILL)
+                self.assertTrue(wait_until(lambda: count_processes("sleep 874[1-4]") == 0, 30),
+                                f"{count_processes('sleep 874[1-4]')} task processes left")
+                p.communicate(timeout=60)
+
+    def test_a_stop_ends_running_commands_and_resume_runs_what_is_left(self):
+        flag = self.path("quick")
+        cmds = self.write("cmds.txt", "".join(f"echo quick {i}\n" for i in range(6)) + "".join(
+            f"test -e {flag} || sleep 875{i}; echo slow {i}\n" for i in range(4)))
+        journal, out = self.path("run.jrnl"), self.path("rows.jsonl")
+        args = ["exec", "--commands", cmds, "--slots", "2", "--journal", journal, "--resume",
+                "-o", out, "--columns", "id,ok,value", "--grace", "1s", "--kill-grace", "0.5s"]
+        p = self.start(*args)
+        self.assertTrue(wait_until(lambda: count_processes("sleep 875[0-3]") >= 4),
+                        "the slow commands never started")
+        os.kill(p.pid, signal.SIGUSR1)  # mpirun forwards it to every rank
+        stdout, stderr = p.communicate(timeout=60)
+        self.assertEqual(p.returncode, 4, stdout + stderr)
+        self.assertIn("stopped early", stdout)
+        self.assertEqual(count_processes("sleep 875[0-3]"), 0, "a stopped command outlived drover")
+        with open(flag, "w"):
+            pass
+        r = drover("run", *args, ranks=2, timeout=120)
+        self.assertEqual(r.returncode, 0, r.stdout + r.stderr)
+        self.assertIn("resumed:", r.stdout)
+        with open(out) as f:
+            rows = [json.loads(line) for line in f]
+        self.assertEqual(rows, [{"id": i, "ok": True, "value": 0} for i in range(10)])
 
 
 class BadCommands(TempDirTest):
