@@ -138,8 +138,7 @@ struct KindOps {
   // appends field `index` of an output as a JSON value, or returns false for
   // none (null).
   std::vector<std::string> field_names;
-  std::function<bool(std::span<const char> output, std::size_t index, std::string& out)>
-      field_json;
+  std::function<bool(std::span<const char> output, std::size_t index, std::string& out)> field_json;
   // A 64-bit figure of an output whose wrapping sum per kind is a cheap check
   // that two runs agree (an integer output's value, else a hash of its bytes).
   std::function<std::uint64_t(std::span<const char> output)> checksum;

@@ -3,8 +3,8 @@
 
 #include "cli/cli_common.hpp"
 
-#include <boost/program_options.hpp>
 #include <algorithm>
+#include <boost/program_options.hpp>
 #include <cmath>
 #include <limits>
 #include <sstream>
@@ -179,8 +179,8 @@ double timeout_in(const po::variables_map& vm, const char* name) {
     seconds = d ? static_cast<double>(d->count()) : -1;
   }
   if (!std::isfinite(seconds) || seconds <= 0 || seconds > 365 * 24 * 3600.0) {
-    throw InputError(std::string("--") + name + " must be a positive duration (0.5, 90s, 15m), not \"" +
-                     text + "\"");
+    throw InputError(std::string("--") + name +
+                     " must be a positive duration (0.5, 90s, 15m), not \"" + text + "\"");
   }
   return seconds;
 }
@@ -195,8 +195,9 @@ void parse_exec(const po::variables_map& vm, const std::vector<std::string>& kin
     if (kinds.size() > 1) throw InputError("give --commands FILE or a command template, not both");
     if (!lists.empty()) throw InputError("::: and :::: go with a command template, not --commands");
   } else if (kinds.size() < 2) {
-    throw InputError("drover run exec needs --commands FILE or a command template "
-                     "(drover run exec 'gzip {}' ::: a b)");
+    throw InputError(
+        "drover run exec needs --commands FILE or a command template "
+        "(drover run exec 'gzip {}' ::: a b)");
   } else {
     // GNU's habit: a command given as several words is one template.
     for (std::size_t i = 1; i < kinds.size(); ++i) {
@@ -234,9 +235,8 @@ CliResult parse_run(const std::vector<std::string>& all_args, const EnvMap& env)
   // ::: or :::: on is theirs, so a word like -v in a list is an argument.
   std::vector<std::string> args = all_args;
   std::vector<std::string> lists;
-  const auto first_list = std::find_if(args.begin(), args.end(), [](const std::string& a) {
-    return a == ":::" || a == "::::";
-  });
+  const auto first_list = std::find_if(
+      args.begin(), args.end(), [](const std::string& a) { return a == ":::" || a == "::::"; });
   lists.assign(first_list, args.end());
   args.erase(first_list, args.end());
 
@@ -264,8 +264,8 @@ CliResult parse_run(const std::vector<std::string>& all_args, const EnvMap& env)
   }
   if (!exec) {
     if (!lists.empty()) throw InputError(lists[0] + " lists go with drover run exec 'TEMPLATE'");
-    for (const char* name : {"commands", "slots", "timeout", "kill-grace", "task-output", "capture",
-                             "joblog"}) {
+    for (const char* name :
+         {"commands", "slots", "timeout", "kill-grace", "task-output", "capture", "joblog"}) {
       // Task files may hold exec tasks: their flags apply there too.
       const bool task_file_flag = vm.count("tasks-file") != 0 && std::string(name) != "commands";
       if (vm.count(name) != 0 && !task_file_flag) {

@@ -23,8 +23,8 @@ class OutputRelay;
 
 struct ExecutorConfig {
   int rank = 0;
-  unsigned threads = 1;  // pool threads; the async lane is thread index `threads`
-  bool announce = true;  // print IO kinds' per-task lines (download start/finish)
+  unsigned threads = 1;             // pool threads; the async lane is thread index `threads`
+  bool announce = true;             // print IO kinds' per-task lines (download start/finish)
   bool announce_on_stderr = false;  // there, not on stdout (which holds the rows)
   // A batch of uniform tasks measured to cost less than this runs on the comm
   // thread: handing it to a pool thread and back costs two thread wake-ups,

@@ -1,4 +1,5 @@
-// Task output on its way to drover's stdout and stderr: whole lines, through rank 0 from the workers.
+// Task output on its way to drover's stdout and stderr: whole lines, through rank 0 from the
+// workers.
 #pragma once
 
 #include <condition_variable>

@@ -118,10 +118,11 @@ void open_journal(const RunOptions& options, const std::string& fingerprint, Lea
     const auto work = [&](const std::string& f) { return f.substr(0, f.rfind(" kinds=")); };
     const auto bytes_of = [](const std::string& f) {
       const std::size_t at = f.find("bytes=");
-      return at == std::string::npos ? std::string("?") : f.substr(at + 6, f.find(' ', at) - at - 6);
+      return at == std::string::npos ? std::string("?")
+                                     : f.substr(at + 6, f.find(' ', at) - at - 6);
     };
-    if (work(scan.fingerprint) != work(fingerprint) && scan.fingerprint.rfind("task-file ", 0) == 0 &&
-        fingerprint.rfind("task-file ", 0) == 0) {
+    if (work(scan.fingerprint) != work(fingerprint) &&
+        scan.fingerprint.rfind("task-file ", 0) == 0 && fingerprint.rfind("task-file ", 0) == 0) {
       throw InputError(options.journal + ": the task file changed since the journal was written (" +
                        bytes_of(scan.fingerprint) + " bytes then, " + bytes_of(fingerprint) +
                        " now, other content): resume with the file as it was, or start a new "
@@ -254,8 +255,8 @@ LeaderInputs prepare_leader_inputs(const RunOptions& options) {
     in.source = std::make_unique<GeneratedSource>(in.plan.generator);
     fingerprint = fingerprint_generated(in.plan.generator);
   } else if (!options.commands_file.empty() || !options.command_template.empty()) {
-    auto source = std::make_unique<CommandSource>(CommandSourceSpec{
-        options.commands_file, options.command_template, options.arg_words});
+    auto source = std::make_unique<CommandSource>(
+        CommandSourceSpec{options.commands_file, options.command_template, options.arg_words});
     fingerprint = source->fingerprint();
     in.source = std::move(source);
     in.commands = true;
@@ -285,10 +286,11 @@ LeaderInputs prepare_leader_inputs(const RunOptions& options) {
   // The journal first: refusing it must not have truncated the output already.
   if (!options.journal.empty()) open_journal(options, fingerprint + registry_stamp(), in);
   if (!options.output.empty()) {
-    // A run of commands shows their figures (exit signal, CPU times, RSS) unless told which columns.
+    // A run of commands shows their figures (exit signal, CPU times, RSS) unless told which
+    // columns.
     const bool figures = in.commands && !options.columns_given;
-    in.sink = open_sink(options.output, options.format,
-                        figures ? command_columns() : options.columns);
+    in.sink =
+        open_sink(options.output, options.format, figures ? command_columns() : options.columns);
   }
   if (!options.joblog.empty()) {
     // A resumed run adds its rows to the log of the runs before it.

@@ -208,7 +208,8 @@ bool TaskFileSource::next_batch(std::size_t max_tasks, TaskBatch& batch) {
   if (!lookahead_) return false;
   batch.lane = kind_info(lookahead_->kind).lane;
   // A barrier is a batch of its own: the scheduler settles it alone.
-  const std::size_t cap = kind_info(lookahead_->kind).barrier ? 1 : std::max<std::size_t>(max_tasks, 1);
+  const std::size_t cap =
+      kind_info(lookahead_->kind).barrier ? 1 : std::max<std::size_t>(max_tasks, 1);
   while (lookahead_ && batch.tasks.size() < cap && kind_info(lookahead_->kind).lane == batch.lane &&
          (batch.tasks.empty() || !kind_info(lookahead_->kind).barrier)) {
     batch.tasks.push_back(Task{next_id_++, std::move(*lookahead_)});
@@ -259,18 +260,21 @@ std::string TaskFileContent::fingerprint() const {
 void TaskFileSource::check_content() {
   if (!checked_ || change_) return;
   if (read_ != *checked_) {
-    change_ = InputChange{path_ + ": changed while the run read it (" +
-                              std::to_string(checked_->bytes) + " bytes when checked, other bytes "
-                              "when read): the results may not match the file as it is now",
-                          true};
+    change_ =
+        InputChange{path_ + ": changed while the run read it (" + std::to_string(checked_->bytes) +
+                        " bytes when checked, other bytes "
+                        "when read): the results may not match the file as it is now",
+                    true};
     return;
   }
   struct stat info {};
-  if (::stat(path_.c_str(), &info) == 0 && static_cast<std::uint64_t>(info.st_size) != read_.bytes) {
-    change_ = InputChange{path_ + ": its size changed during the run (" + std::to_string(read_.bytes) +
-                              " bytes when checked, " + std::to_string(info.st_size) +
-                              " now): only the lines checked at the start were run",
-                          false};
+  if (::stat(path_.c_str(), &info) == 0 &&
+      static_cast<std::uint64_t>(info.st_size) != read_.bytes) {
+    change_ =
+        InputChange{path_ + ": its size changed during the run (" + std::to_string(read_.bytes) +
+                        " bytes when checked, " + std::to_string(info.st_size) +
+                        " now): only the lines checked at the start were run",
+                    false};
   }
 }
 

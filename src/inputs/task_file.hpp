@@ -25,7 +25,8 @@ struct TaskFileContent {
   std::uint64_t hash = 0xcbf29ce484222325ULL;
   bool operator==(const TaskFileContent&) const = default;
   void add(const char* data, std::size_t n) {
-    for (std::size_t i = 0; i < n; ++i) hash = (hash ^ static_cast<unsigned char>(data[i])) * 0x100000001b3ULL;
+    for (std::size_t i = 0; i < n; ++i)
+      hash = (hash ^ static_cast<unsigned char>(data[i])) * 0x100000001b3ULL;
     bytes += n;
   }
   // "task-file bytes=1234 fnv1a64=0123456789abcdef": the journal's fingerprint

@@ -43,7 +43,8 @@ void parse(const nlohmann::json& object, std::string& input) {
     }
   } else {
     const nlohmann::json& argv = object["argv"];
-    if (!argv.is_array() || argv.empty()) throw InputError("\"argv\" must be a non-empty list of strings");
+    if (!argv.is_array() || argv.empty())
+      throw InputError("\"argv\" must be a non-empty list of strings");
     for (std::size_t i = 0; i < argv.size(); ++i) {
       in.argv.push_back(checked_text(argv[i], "\"argv\"[" + std::to_string(i) + "]"));
     }

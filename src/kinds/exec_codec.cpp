@@ -1,4 +1,5 @@
-// The exec kind's byte encodings: a command's input and its result, as the wire and journal carry them.
+// The exec kind's byte encodings: a command's input and its result, as the wire and journal carry
+// them.
 #include "kinds/exec_codec.hpp"
 
 #include <stdexcept>

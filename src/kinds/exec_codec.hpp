@@ -17,10 +17,10 @@ struct ExecInput {
   // task's slot number (GNU parallel's {%}, known only there).
   std::vector<std::uint32_t> slot_at;
   std::vector<std::string> argv;
-  std::string cwd;                                          // empty: drover's own
-  std::vector<std::pair<std::string, std::string>> env;     // added to the task's environment
-  double timeout_seconds = 0;                               // 0: the run's --timeout, if any
-  std::uint32_t cores = 1;                                  // slots it takes on its rank
+  std::string cwd;                                       // empty: drover's own
+  std::vector<std::pair<std::string, std::string>> env;  // added to the task's environment
+  double timeout_seconds = 0;                            // 0: the run's --timeout, if any
+  std::uint32_t cores = 1;                               // slots it takes on its rank
   bool operator==(const ExecInput&) const = default;
 };
 

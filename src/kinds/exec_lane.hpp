@@ -59,8 +59,8 @@ class ExecLane {
   // Pinning: slot s runs on cpus_[s] when the rank has a cpu per slot.
   std::vector<int> cpus_;
   std::deque<Queued> queue_;
-  std::string tagged_;     // reused for --tag lines
-  std::string last_shard_;  // --task-output: the shard directory made last
+  std::string tagged_;             // reused for --tag lines
+  std::string last_shard_;         // --task-output: the shard directory made last
   std::function<void()> on_idle_;  // abandon's done, once nothing runs
   std::function<void(bool, std::string_view)> write_;  // IoBatch::line_writer
   bool abandoning_ = false;

@@ -10,9 +10,9 @@ namespace drover {
 namespace {
 
 constexpr std::array<std::string_view, 19> kColumnNames = {
-    "id",       "kind",   "input",  "ok",    "value",       "metric",  "error",
-    "attempts", "rank",   "host",   "pid",   "thread",      "start_us", "end_us",
-    "signal",   "user_s", "sys_s",  "max_rss_kib", "captured"};
+    "id",       "kind",   "input", "ok",          "value",   "metric",   "error",
+    "attempts", "rank",   "host",  "pid",         "thread",  "start_us", "end_us",
+    "signal",   "user_s", "sys_s", "max_rss_kib", "captured"};
 static_assert(static_cast<std::size_t>(Column::captured) + 1 == kColumnNames.size());
 
 std::string known_columns() {

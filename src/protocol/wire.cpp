@@ -102,7 +102,8 @@ void decode(std::span<const char> bytes, to_worker::Welcome& m) {
   m.plan.announce_on_stderr = announce == 2;
   const auto settings = r.get<std::uint64_t>();
   // Each entry takes at least 8 bytes (two empty strings).
-  if (settings > r.remaining() / 8) throw WireError("welcome: settings count longer than the message");
+  if (settings > r.remaining() / 8)
+    throw WireError("welcome: settings count longer than the message");
   m.plan.kind_settings.resize(settings);
   for (auto& [name, bytes] : m.plan.kind_settings) {
     r.get_string(name);

@@ -1,4 +1,5 @@
-// --joblog: every finished command as a row of GNU parallel's joblog, in the order they became final.
+// --joblog: every finished command as a row of GNU parallel's joblog, in the order they became
+// final.
 #pragma once
 
 #include <chrono>
@@ -36,7 +37,8 @@ class JoblogRecorder final : public ResultConsumer {
       const std::span<const char> bytes = results.output(i);
       if (!bytes.empty()) out = decode_exec_output(bytes);
       const std::string command = exec_command_line(decode_exec_input(task.spec.input));
-      const bool known = results.rank >= 0 && static_cast<std::size_t>(results.rank) < ranks_.size();
+      const bool known =
+          results.rank >= 0 && static_cast<std::size_t>(results.rank) < ranks_.size();
       JoblogRow row;
       row.seq = task.id + 1;
       row.host = known ? std::string_view(ranks_[results.rank].host) : std::string_view(":");

@@ -103,8 +103,8 @@ JobOutcome lead(const LoopContext& ctx, LeaderInputs& inputs, const std::vector<
   using Clock = std::chrono::steady_clock;
   const auto started = Clock::now();
   // A time limit (--time-limit or the Slurm job's) stops dispatch stop_before ahead of it.
-  CleanStop stop(scheduler, inputs.launch, ctx.options.grace, inputs.time_left,
-                 inputs.stop_margin, started);
+  CleanStop stop(scheduler, inputs.launch, ctx.options.grace, inputs.time_left, inputs.stop_margin,
+                 started);
 
   scheduler.start();
   IdleBackoff backoff;

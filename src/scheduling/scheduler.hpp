@@ -47,7 +47,7 @@ struct SchedulerConfig {
   // when tasks are cheap, and coarse tasks are not over-committed up front.
   double queue_seconds = 0.010;
   double no_queue_seconds = 1.0;
-  std::uint32_t io_window = 100'000;    // IO credits: tasks in flight per rank
+  std::uint32_t io_window = 100'000;  // IO credits: tasks in flight per rank
   // Most IO tasks in one batch; 0: no limit. An IO batch returns its credits
   // when its last task ends, so commands, whose lengths differ, go one a batch.
   std::uint32_t io_batch_max = 0;

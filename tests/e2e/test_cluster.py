@@ -367,6 +367,34 @@ class Slurm(SlurmCase):
         self.check_placed_run("multi-node-srun.sbatch", nodes=2, ranks=4, cpus=1,
                               options=["--ntasks-per-node=2", "--cpus-per-task=1"])
 
+    def test_command_list_template(self):
+        """commands.sbatch: a command list on two nodes, through checkpoint-resubmit.sbatch,
+        with the joblog, per-task output files and result rows it promises."""
+        cmds = self.path("cmds.txt")
+        with open(cmds, "w") as f:
+            f.write("".join(f"echo out {i}; echo err {i} >&2; hostname\n" for i in range(40)))
+        env = {"DROVER_COMMANDS": cmds, "DROVER_TEMPLATES": TEMPLATES,
+               "DROVER_JOBLOG": self.path("jobs.log"), "DROVER_TASK_OUTPUT": self.path("task-out"),
+               "DROVER_JOURNAL": self.path("cmds.jrnl"), "DROVER_OUTPUT": self.path("rows.jsonl"),
+               "DROVER_INFO": "0", "DROVER_ARGS": "--columns id,ok,value,rank,host"}
+        job, log_path = self.sbatch("commands.sbatch", env,
+                                    options=["--nodes=2", "--ntasks-per-node=1", "--cpus-per-task=2"])
+        fields = self.wait_job(job)
+        text = self.read(log_path)
+        self.assertEqual(fields.get("JobState"), "COMPLETED", text)
+        self.assertEqual(self.exit_code(text), 0, text)
+        rows = rows_of(env["DROVER_OUTPUT"])
+        self.assertEqual([(r["id"], r["ok"], r["value"]) for r in rows],
+                         [(i, True, 0) for i in range(40)])
+        self.assertEqual({r["rank"] for r in rows}, {0, 1}, "both nodes ran commands")
+        with open(env["DROVER_JOBLOG"]) as f:
+            log_rows = [line.split("\t") for line in f.read().splitlines()[1:]]
+        self.assertEqual(sorted(int(r[0]) for r in log_rows), list(range(1, 41)))
+        with open(os.path.join(env["DROVER_TASK_OUTPUT"], "0", "39", "out")) as f:
+            out, host = f.read().splitlines()
+        self.assertEqual(out, "out 39")
+        self.assertEqual(host, rows[39]["host"])
+
 
 # --- Slurm: stopping and resuming -----------------------------------------------------------
 
