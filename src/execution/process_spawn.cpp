@@ -24,14 +24,22 @@ struct SpawnAttr {
     sigset_t none;
     sigset_t all;
     sigemptyset(&none);
-    // Every bit, not sigfillset: that leaves out glibc's internal signals (32
-    // and 33), which the spawned child then sets to SIG_IGN, and exec keeps
-    // SIG_IGN, so every task would start with them ignored. The child has all
-    // signals blocked until just before its exec, and glibc sends those two
-    // only to its own threads, which the child is not: SIG_DFL is safe there.
-    std::memset(&all, 0xff, sizeof all);
-    sigdelset(&all, SIGKILL);
-    sigdelset(&all, SIGSTOP);
+    // Only the signals ignored here need SIG_DFL: exec keeps SIG_IGN, while a
+    // handled signal is reset by exec, and glibc's child resets those itself
+    // before it (a handler must not run there). Each one in the set costs the
+    // child a sigaction before its exec, which the spawning thread waits for:
+    // all 62 of them were a tenth of a `true` task's spawn. Read once, on the
+    // lane's first spawn, after drover set its own dispositions. glibc's
+    // internal signals (32 and 33) count as ignored when the child inherits
+    // SIG_IGN for them; they go to SIG_DFL as well, which is safe: the child
+    // has every signal blocked until its exec, and glibc sends those two only
+    // to its own threads.
+    sigemptyset(&all);
+    for (int sig = 1; sig < NSIG; ++sig) {
+      struct sigaction now {};
+      if (sig == SIGKILL || sig == SIGSTOP || ::sigaction(sig, nullptr, &now) != 0) continue;
+      if (now.sa_handler == SIG_IGN || sig == 32 || sig == 33) sigaddset(&all, sig);
+    }
     posix_spawnattr_setsigmask(&attr, &none);
     posix_spawnattr_setsigdefault(&attr, &all);
     posix_spawnattr_setpgroup(&attr, 0);

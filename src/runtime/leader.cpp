@@ -89,7 +89,7 @@ JobOutcome lead(const LoopContext& ctx, LeaderInputs& inputs, const std::vector<
     // Commands: as many in flight on a rank as it has slots, one a batch, so
     // none waits on a busy rank while another has a free slot.
     const std::uint32_t slots = ctx.options.exec.slots != 0 ? ctx.options.exec.slots : threads;
-    config.workers.push_back(WorkerSlot{r, threads, inputs.commands ? slots : 0});
+    config.workers.push_back(WorkerSlot{r, threads, inputs.commands ? slots + 1 : 0});
   }
   if (inputs.commands) config.io_batch_max = 1;
   config.fixed_batch = ctx.options.batch;
