@@ -108,7 +108,10 @@ po::options_description run_options_description() {
        "DIR/<id/1000>/<id>/out and err instead of drover's")
       ("capture", po::value<std::int64_t>(), "exec: keep the last N bytes of each command's "
        "stdout in its row (column captured)")
-      ("joblog", po::value<std::string>(), "exec: write GNU parallel's joblog to FILE");
+      ("joblog", po::value<std::string>(), "exec: write GNU parallel's joblog to FILE")
+      ("halt", po::value<std::string>(), "stop dispatching after failures, as GNU parallel: "
+       "soon,fail=N (tasks in flight finish), now,fail=N (they are ended), fail=N% of the "
+       "finished tasks; never (the default)");
   return d;
 }
 // clang-format on
@@ -183,6 +186,40 @@ double timeout_in(const po::variables_map& vm, const char* name) {
                      " must be a positive duration (0.5, 90s, 15m), not \"" + text + "\"");
   }
   return seconds;
+}
+
+// --halt soon,fail=3 | now,fail=3 | soon,fail=20% | never (GNU parallel's spelling).
+std::optional<HaltRule> halt_in(const std::string& text) {
+  if (text == "never") return std::nullopt;
+  const std::string bad =
+      "--halt must be soon,fail=N, now,fail=N, soon,fail=N% or never, not \"" + text + "\"";
+  const auto comma = text.find(',');
+  if (comma == std::string::npos) throw InputError(bad);
+  HaltRule rule;
+  rule.text = text;
+  const std::string when = text.substr(0, comma);
+  std::string what = text.substr(comma + 1);
+  if (when != "soon" && when != "now") throw InputError(bad);
+  rule.now = when == "now";
+  if (what.rfind("fail=", 0) != 0) throw InputError(bad);
+  what = what.substr(5);
+  const bool percent = !what.empty() && what.back() == '%';
+  if (percent) what.pop_back();
+  if (what.empty() || what.find_first_not_of("0123456789.") != std::string::npos) {
+    throw InputError(bad);
+  }
+  const double value = std::stod(what);
+  if (percent) {
+    if (!(value > 0 && value <= 100))
+      throw InputError("--halt: the percentage must be in (0, 100]");
+    rule.percent = value;
+  } else {
+    if (value < 1 || value != std::floor(value) || value > 1e15) {
+      throw InputError("--halt: fail=N needs a whole N >= 1");
+    }
+    rule.failures = static_cast<std::uint64_t>(value);
+  }
+  return rule;
 }
 
 // The exec kind's flags: a commands file or a template (and its lists), and how to run them.
@@ -312,6 +349,7 @@ CliResult parse_run(const std::vector<std::string>& all_args, const EnvMap& env)
     o.columns_given = true;
   }
   if (exec || !o.tasks_file.empty()) parse_exec_settings(vm, o);
+  if (vm.count("halt") != 0) o.halt = halt_in(vm["halt"].as<std::string>());
   if (vm.count("journal") != 0) {
     o.journal = vm["journal"].as<std::string>();
     if (o.journal.empty()) throw InputError("--journal must name a file");

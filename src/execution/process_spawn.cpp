@@ -43,8 +43,8 @@ struct SpawnAttr {
     posix_spawnattr_setsigmask(&attr, &none);
     posix_spawnattr_setsigdefault(&attr, &all);
     posix_spawnattr_setpgroup(&attr, 0);
-    posix_spawnattr_setflags(&attr, POSIX_SPAWN_SETPGROUP | POSIX_SPAWN_SETSIGMASK |
-                                        POSIX_SPAWN_SETSIGDEF);
+    posix_spawnattr_setflags(
+        &attr, POSIX_SPAWN_SETPGROUP | POSIX_SPAWN_SETSIGMASK | POSIX_SPAWN_SETSIGDEF);
   }
   ~SpawnAttr() { posix_spawnattr_destroy(&attr); }
   posix_spawnattr_t attr;
@@ -83,7 +83,8 @@ std::string spawn_error(int error, const ProcessSpec& spec) {
     struct stat st;
     if (::stat(spec.cwd.c_str(), &st) != 0)
       return std::string("bad cwd ").append(spec.cwd).append(": ").append(errno_text(errno));
-    if (!S_ISDIR(st.st_mode)) return std::string("bad cwd ").append(spec.cwd).append(": not a directory");
+    if (!S_ISDIR(st.st_mode))
+      return std::string("bad cwd ").append(spec.cwd).append(": not a directory");
     if (::access(spec.cwd.c_str(), X_OK) != 0)
       return std::string("bad cwd ").append(spec.cwd).append(": ").append(errno_text(errno));
   }
@@ -110,13 +111,16 @@ class PinnedSpawn {
     CpuMask wanted;
     for (int cpu : cpus) {
       if (!wanted.add(cpu)) {
-        error = std::string("cannot pin to cpu ").append(std::to_string(cpu)).append(": no such cpu");
+        error =
+            std::string("cannot pin to cpu ").append(std::to_string(cpu)).append(": no such cpu");
         return;
       }
     }
     if (::sched_getaffinity(0, saved_.bytes(), saved_.set()) != 0 ||
         ::sched_setaffinity(0, wanted.bytes(), wanted.set()) != 0) {
-      error = std::string("cannot pin to cpus ").append(cpu_list_text(cpus)).append(": ")
+      error = std::string("cannot pin to cpus ")
+                  .append(cpu_list_text(cpus))
+                  .append(": ")
                   .append(errno_text(errno));
       return;
     }

@@ -14,6 +14,16 @@
 
 namespace drover {
 
+// --halt (GNU parallel's): stop dispatching once `failures` tasks failed, or
+// once `percent` of the finished tasks did (from the third on); `now` also
+// ends the tasks in flight.
+struct HaltRule {
+  bool now = false;
+  std::uint64_t failures = 0;  // 0: by percent
+  double percent = 0;
+  std::string text;  // as given, for the summary
+};
+
 struct RunOptions {
   std::optional<Generator> generator;  // a generated workload, or ...
   std::string tasks_file;              // ... a JSON Lines task file
@@ -33,6 +43,7 @@ struct RunOptions {
   std::vector<std::string> arg_words;  // from the first ::: or :::: on
   ExecSettings exec;                   // --slots, --timeout, --tag, --task-output, --capture
   std::string joblog;                  // --joblog FILE: GNU parallel's format
+  std::optional<HaltRule> halt;        // --halt soon,fail=N
   // Reliability (README: Reliability)
   std::string journal;              // --journal FILE; empty: none
   bool resume = false;              // --resume: continue the journal's run

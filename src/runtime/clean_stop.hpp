@@ -22,7 +22,10 @@ class CleanStop {
   CleanStop(Scheduler& scheduler, const LaunchEnv& launch, std::chrono::milliseconds grace,
             std::optional<std::chrono::seconds> time_left, std::chrono::milliseconds margin,
             Clock::time_point started)
-      : scheduler_(scheduler), launch_(launch), grace_(grace), time_left_(time_left),
+      : scheduler_(scheduler),
+        launch_(launch),
+        grace_(grace),
+        time_left_(time_left),
         margin_(margin) {
     if (time_left) dispatch_until_ = started + (*time_left - margin);
   }
@@ -45,13 +48,24 @@ class CleanStop {
           stop_grace(launch_, signal, grace_));
   }
 
+  // --halt: no more dispatch; tasks in flight run to their end (soon) or are
+  // abandoned at once (now). A signal after it still brings the grace.
+  void halt(std::string reason, bool now) {
+    if (!reason_.empty() || scheduler_.finished()) return;
+    halted_ = true;
+    reason_ = std::move(reason);
+    scheduler_.stop_dispatch();
+    if (now) grace_until_ = Clock::now();
+  }
+
   // Why the run stopped; empty when it went to the end.
   const std::string& reason() const { return reason_; }
+  bool halted() const { return halted_; }
 
  private:
   void begin(std::string reason, std::chrono::milliseconds wait) {
-    if (!reason_.empty() || scheduler_.finished()) return;
-    reason_ = std::move(reason);
+    if (grace_until_ || scheduler_.finished()) return;
+    if (reason_.empty()) reason_ = std::move(reason);
     grace_until_ = Clock::now() + wait;
     scheduler_.stop_dispatch();
   }
@@ -64,6 +78,7 @@ class CleanStop {
   std::optional<Clock::time_point> dispatch_until_;
   std::optional<Clock::time_point> grace_until_;
   std::string reason_;
+  bool halted_ = false;
 };
 
 }  // namespace drover

@@ -156,6 +156,21 @@ class Commands(TempDirTest):
                          [("1", "0", "0", "exit 0"), ("2", "4", "0", "exit 4")])
         self.assertRegex(fields[0][2], r"^\d{10}\.\d{3}$")
 
+    def test_halt_soon_lets_running_tasks_finish_and_sends_no_more(self):
+        rows, r = self.run_rows("exec", "--slots", "1", "--halt", "soon,fail=2", "exit {}",
+                                ":::", *"0101000000", ok=(1,))
+        self.assertIn("halted: 2 tasks failed (--halt soon,fail=2)", r.stdout)
+        # Task 3 is the second failure; at most the one command queued behind it ran after.
+        self.assertIn(len(rows), (4, 5))
+        self.assertEqual([row["id"] for row in rows], list(range(len(rows))))
+
+    def test_halt_now_ends_the_tasks_in_flight(self):
+        r = drover("run", "exec", "--slots", "2", "-q", "--halt", "now,fail=1",
+                   "sleep {}; exit 3", ":::", "0.1", "876", "876", "876", ranks=2)
+        self.assertEqual(r.returncode, 1, r.stdout + r.stderr)
+        self.assertIn("halted: 1 tasks failed (--halt now,fail=1)", r.stdout)
+        self.assertTrue(wait_until(lambda: count_processes("sleep 87[6]") == 0, 30))
+
     def test_a_task_may_run_drover_itself_as_a_singleton(self):
         rows, _ = self.run_rows("exec", "--capture", "4096",
                                 f"{os.path.abspath(DROVER)} run square --count {{}}", ":::", "10",
@@ -270,6 +285,8 @@ class BadCommands(TempDirTest):
         self.refused("exec", "--timeout", "soon", "true", ":::", "a", contains="--timeout")
         self.refused("exec", contains="--commands FILE or a command template")
         self.refused("square", "--slots", "2", contains="--slots is for drover run exec")
+        self.refused("exec", "--halt", "sometimes", "true", ":::", "a", contains="--halt must be")
+        self.refused("exec", "--halt", "soon,fail=0", "true", ":::", "a", contains="N >= 1")
         nul = self.write("nul.txt", "echo a\nec\0ho\n")
         self.refused("exec", "--commands", nul, contains="nul.txt:2")
 
