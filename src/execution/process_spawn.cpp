@@ -24,27 +24,19 @@ struct SpawnAttr {
     sigset_t none;
     sigset_t all;
     sigemptyset(&none);
-    // Only the signals ignored here need SIG_DFL: exec keeps SIG_IGN, while a
-    // handled signal is reset by exec, and glibc's child resets those itself
-    // before it (a handler must not run there). Each one in the set costs the
-    // child a sigaction before its exec, which the spawning thread waits for:
-    // all 62 of them were a tenth of a `true` task's spawn. Read once, on the
-    // lane's first spawn, after drover set its own dispositions. glibc's
-    // internal signals (32 and 33) count as ignored when the child inherits
-    // SIG_IGN for them; they go to SIG_DFL as well, which is safe: the child
-    // has every signal blocked until its exec, and glibc sends those two only
-    // to its own threads.
-    sigemptyset(&all);
-    for (int sig = 1; sig < NSIG; ++sig) {
-      struct sigaction now {};
-      if (sig == SIGKILL || sig == SIGSTOP || ::sigaction(sig, nullptr, &now) != 0) continue;
-      if (now.sa_handler == SIG_IGN || sig == 32 || sig == 33) sigaddset(&all, sig);
-    }
+    // Every bit, not sigfillset: that leaves out glibc's internal signals (32
+    // and 33), which the spawned child then sets to SIG_IGN, and exec keeps
+    // SIG_IGN, so every task would start with them ignored. The child has all
+    // signals blocked until just before its exec, and glibc sends those two
+    // only to its own threads, which the child is not: SIG_DFL is safe there.
+    std::memset(&all, 0xff, sizeof all);
+    sigdelset(&all, SIGKILL);
+    sigdelset(&all, SIGSTOP);
     posix_spawnattr_setsigmask(&attr, &none);
     posix_spawnattr_setsigdefault(&attr, &all);
     posix_spawnattr_setpgroup(&attr, 0);
-    posix_spawnattr_setflags(
-        &attr, POSIX_SPAWN_SETPGROUP | POSIX_SPAWN_SETSIGMASK | POSIX_SPAWN_SETSIGDEF);
+    posix_spawnattr_setflags(&attr, POSIX_SPAWN_SETPGROUP | POSIX_SPAWN_SETSIGMASK |
+                                        POSIX_SPAWN_SETSIGDEF);
   }
   ~SpawnAttr() { posix_spawnattr_destroy(&attr); }
   posix_spawnattr_t attr;
@@ -83,8 +75,7 @@ std::string spawn_error(int error, const ProcessSpec& spec) {
     struct stat st;
     if (::stat(spec.cwd.c_str(), &st) != 0)
       return std::string("bad cwd ").append(spec.cwd).append(": ").append(errno_text(errno));
-    if (!S_ISDIR(st.st_mode))
-      return std::string("bad cwd ").append(spec.cwd).append(": not a directory");
+    if (!S_ISDIR(st.st_mode)) return std::string("bad cwd ").append(spec.cwd).append(": not a directory");
     if (::access(spec.cwd.c_str(), X_OK) != 0)
       return std::string("bad cwd ").append(spec.cwd).append(": ").append(errno_text(errno));
   }
@@ -111,16 +102,13 @@ class PinnedSpawn {
     CpuMask wanted;
     for (int cpu : cpus) {
       if (!wanted.add(cpu)) {
-        error =
-            std::string("cannot pin to cpu ").append(std::to_string(cpu)).append(": no such cpu");
+        error = std::string("cannot pin to cpu ").append(std::to_string(cpu)).append(": no such cpu");
         return;
       }
     }
     if (::sched_getaffinity(0, saved_.bytes(), saved_.set()) != 0 ||
         ::sched_setaffinity(0, wanted.bytes(), wanted.set()) != 0) {
-      error = std::string("cannot pin to cpus ")
-                  .append(cpu_list_text(cpus))
-                  .append(": ")
+      error = std::string("cannot pin to cpus ").append(cpu_list_text(cpus)).append(": ")
                   .append(errno_text(errno));
       return;
     }

@@ -40,6 +40,18 @@ ExecLane::ExecLane(IoBatch& first, ExecSettings settings)
               [this](const OutputLines& lines) { write_lines(lines); }) {
   write_ = first.line_writer();
   slots_ = settings_.slots != 0 ? settings_.slots : std::max(first.threads(), 1u);
+  // Each running command holds three descriptors: more slots than the hard
+  // RLIMIT_NOFILE leaves room for would fail their spawns, so there are fewer.
+  const FdBudget& fds = runner_.fd_budget();
+  if (fds.max_tasks < slots_) {
+    const auto fit = static_cast<std::uint32_t>(std::max<std::uint64_t>(fds.max_tasks, 1));
+    write_(true, "drover: warning: rank " + std::to_string(first.rank()) + ": " +
+                     std::to_string(slots_) + " slots need " +
+                     std::to_string(std::uint64_t{slots_} * FdBudget::per_task) +
+                     " file descriptors; RLIMIT_NOFILE (hard " + std::to_string(fds.hard) +
+                     ") leaves room for " + std::to_string(fit) + " commands at once\n");
+    slots_ = fit;
+  }
   free_ = slots_;
   busy_.assign(slots_, false);
   cpus_ = cpus_to_pin(slots_);

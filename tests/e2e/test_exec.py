@@ -171,6 +171,13 @@ class Commands(TempDirTest):
         self.assertIn("halted: 1 tasks failed (--halt now,fail=1)", r.stdout)
         self.assertTrue(wait_until(lambda: count_processes("sleep 87[6]") == 0, 30))
 
+    def test_retries_run_a_failed_command_again_with_its_attempt(self):
+        rows, _ = self.run_rows("exec", "--retries", "2", "--capture", "100",
+                                '[ "$DROVER_ATTEMPT" -ge 3 ] && echo attempt $DROVER_ATTEMPT', ":::",
+                                "x", ranks=2)
+        self.assertTrue(rows[0]["ok"], rows[0])
+        self.assertEqual(rows[0]["captured"], "attempt 3 x\n")  # GNU appends " {}"
+
     def test_a_task_may_run_drover_itself_as_a_singleton(self):
         rows, _ = self.run_rows("exec", "--capture", "4096",
                                 f"{os.path.abspath(DROVER)} run square --count {{}}", ":::", "10",
