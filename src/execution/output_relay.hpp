@@ -23,7 +23,7 @@ void write_output_lines(bool to_stderr, std::string_view lines);
 // and the relay is open, which in turn holds the tasks on their full pipes.
 class OutputRelay {
  public:
-  explicit OutputRelay(std::size_t limit = std::size_t{16} << 20) : limit_(limit) {}
+  explicit OutputRelay(std::size_t limit = std::size_t{4} << 20) : limit_(limit) {}
 
   // Whole lines, from any thread.
   void append(bool to_stderr, std::string_view lines);

@@ -55,6 +55,11 @@ class MpiTransport {
   Incoming receive(Tag tag);
   // Waits until every send has completed (before Finalize, so none is lost).
   void flush();
+  // Sends not yet completed (rank 0 has not taken them), after completing what it can.
+  std::size_t unfinished_sends() {
+    complete_sends();
+    return pending_.size();
+  }
 
  private:
   struct PendingSend {

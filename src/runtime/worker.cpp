@@ -23,7 +23,12 @@ bool work(const LoopContext& ctx) {
   config.relay = relay.get();
   auto local = std::make_unique<LocalExecutor>(std::move(config), *done);
   from_worker::Output output;
-  const auto send_output = [&] {
+  // One Output in flight at a time: while rank 0 has not taken the last one,
+  // lines wait in the relay, whose bound then holds the tasks on their pipes
+  // (sent freely, 4 tasks writing 2 GB to /dev/null through rank 0 took a
+  // worker to 1 GB of queued sends). At the end everything goes.
+  const auto send_output = [&](bool last = false) {
+    if (!last && ctx.mpi.unfinished_sends() > 0) return;
     if (relay->take(output.out, output.err)) ctx.mpi.send(0, Tag::output, output);
   };
 
@@ -54,7 +59,8 @@ bool work(const LoopContext& ctx) {
                                  std::to_string(message->source));
       }
     }
-    // Lines before results: a task's output reaches rank 0 before its row does.
+    // Lines before results where they can go: a task's output then reaches
+    // rank 0 before its row does (not while an earlier Output is in flight).
     send_output();
     if (done->drain_into(finished) != 0) {
       progress = true;
@@ -72,7 +78,7 @@ bool work(const LoopContext& ctx) {
   }
   // Messages between two ranks do not overtake: once rank 0 has the ack, it
   // has every result sent before it, and every send here can complete.
-  send_output();
+  send_output(true);
   ctx.mpi.send_empty(0, Tag::stop_ack);
   ctx.mpi.flush();
   relay->close();  // what abandoned tasks still print goes to this rank's own stdout

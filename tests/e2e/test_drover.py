@@ -3,6 +3,7 @@ import csv
 import io
 import json
 import os
+import re
 import subprocess
 import sys
 import tempfile
@@ -112,6 +113,19 @@ class Outputs(TempDirTest):
         self.assertEqual(quiet.returncode, 0, quiet.stderr)
         self.assertNotIn("downloading", quiet.stdout)
         self.assertIn("6 tasks, 0 failed", quiet.stdout)
+
+    def test_download_lines_of_every_rank_stay_whole_under_mpirun(self):
+        """Issue 11: mpirun forwards each rank's stdout in chunks cut wherever a read ends,
+        which split 484 of 60,000 lines at 3 ranks; workers now send their lines to rank 0."""
+        r = drover("run", "download", "--tasks", "30000", "--min", "0.05", "--max", "0.1",
+                   "-o", "/dev/null", ranks=3)
+        self.assertEqual(r.returncode, 0, r.stderr)
+        line = re.compile(r"\[rank \d+ pid \d+ thread \d+ \(io lane\)\] (downloading file-\d+"
+                          r"\.bin \(\d+\.\d\d s\)|finished file-\d+\.bin in \d+\.\d\d s)")
+        announcements = [x for x in r.stdout.splitlines() if not x.startswith(("drover:", "  "))]
+        self.assertEqual(len(announcements), 60000)
+        self.assertEqual([x for x in announcements if not line.fullmatch(x)], [])
+        self.assertEqual({int(x.split()[1]) for x in announcements}, {0, 1, 2})
 
     def test_task_file_with_a_failing_task_exits_1(self):
         tasks = self.write("t.jsonl", "\n".join([
