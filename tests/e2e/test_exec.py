@@ -102,6 +102,31 @@ class Commands(TempDirTest):
         bad = [line for line in lines if not re.fullmatch(r"task-\d+-line-\d{5}-end", line)]
         self.assertEqual(bad, [])
 
+    def test_a_task_writing_much_costs_bounded_memory(self):
+        # Four tasks write 200 MB each, two of them on rank 1, whose lines all go through
+        # rank 0; each rank's peak RSS comes from GNU time around it.
+        rss = self.path("rss")
+        timed = ["sh", "-c", f'exec /usr/bin/time -f %M -o {rss}.$OMPI_COMM_WORLD_RANK "$@"', "x"]
+        cmd = [MPIRUN, "--quiet", "-np", "2", *timed, os.path.abspath(DROVER), "run", "exec",
+               "--slots", "1", "-q", "yes abcdefghijklmnopqrstuvwxyz{} | head -c 200000000",
+               ":::", "1", "2", "3", "4"]
+        count = subprocess.Popen(["wc", "-c"], stdin=subprocess.PIPE, stdout=subprocess.PIPE,
+                                 text=True)
+        r = subprocess.run(["timeout", "-k", "10", "300", *cmd], stdout=count.stdin,
+                           stderr=subprocess.PIPE, text=True, env=mpi_env(),
+                           stdin=subprocess.DEVNULL)
+        count.stdin.close()
+        written = int(count.stdout.read())
+        count.wait(timeout=60)
+        count.stdout.close()
+        self.assertEqual(r.returncode, 0, r.stderr[-2000:])
+        self.assertGreater(written, 4 * 200_000_000, "every byte the tasks wrote, and the summary")
+        self.assertLess(written, 4 * 200_000_000 + 1000)
+        for rank in (0, 1):
+            with open(f"{rss}.{rank}") as f:
+                peak_kib = int(f.read().split()[-1])
+            self.assertLess(peak_kib, 100 * 1024, f"rank {rank} peaked at {peak_kib} KiB")
+
     def test_tag_and_rows_on_stdout_send_task_lines_to_stderr(self):
         r = drover("run", "exec", "--tag", "-o", "-", "--columns", "id,ok", "echo hi {}", ":::",
                    "a", "b")
