@@ -256,24 +256,8 @@ void CommandSource::skip_to(std::uint64_t id) {
 }
 
 void CommandSource::check_content() {
-  if (!checked_ || change_) return;
-  const TaskFileContent& read = buf_->content();
-  if (read != *checked_) {
-    change_ =
-        InputChange{path_ + ": changed while the run read it (" + std::to_string(checked_->bytes) +
-                        " bytes when counted, other bytes when read): the results may not "
-                        "match the file as it is now",
-                    true};
-    return;
-  }
-  struct stat info {};
-  if (::stat(path_.c_str(), &info) == 0 && static_cast<std::uint64_t>(info.st_size) != read.bytes) {
-    change_ =
-        InputChange{path_ + ": its size changed during the run (" + std::to_string(read.bytes) +
-                        " bytes when counted, " + std::to_string(info.st_size) +
-                        " now): only the commands counted at the start were run",
-                    false};
-  }
+  if (checked_ && !change_)
+    change_ = second_pass_change(path_, *checked_, buf_->content(), "commands");
 }
 
 std::unique_ptr<CommandSource> open_command_source(const CommandSourceSpec& spec,

@@ -258,24 +258,28 @@ std::string TaskFileContent::fingerprint() const {
 }
 
 void TaskFileSource::check_content() {
-  if (!checked_ || change_) return;
-  if (read_ != *checked_) {
-    change_ =
-        InputChange{path_ + ": changed while the run read it (" + std::to_string(checked_->bytes) +
-                        " bytes when checked, other bytes "
-                        "when read): the results may not match the file as it is now",
-                    true};
-    return;
+  if (checked_ && !change_) change_ = second_pass_change(path_, *checked_, read_, "lines");
+}
+
+std::optional<InputChange> second_pass_change(const std::string& path, const TaskFileContent& first,
+                                              const TaskFileContent& second,
+                                              std::string_view what) {
+  if (second != first) {
+    return InputChange{path + ": changed while the run read it (" + std::to_string(first.bytes) +
+                           " bytes when checked, other bytes when read): the results may not "
+                           "match the file as it is now",
+                       true};
   }
   struct stat info {};
-  if (::stat(path_.c_str(), &info) == 0 &&
-      static_cast<std::uint64_t>(info.st_size) != read_.bytes) {
-    change_ =
-        InputChange{path_ + ": its size changed during the run (" + std::to_string(read_.bytes) +
-                        " bytes when checked, " + std::to_string(info.st_size) +
-                        " now): only the lines checked at the start were run",
-                    false};
+  if (::stat(path.c_str(), &info) == 0 &&
+      static_cast<std::uint64_t>(info.st_size) != second.bytes) {
+    return InputChange{path + ": its size changed during the run (" + std::to_string(second.bytes) +
+                           " bytes when checked, " + std::to_string(info.st_size) +
+                           " now): only the " + std::string(what) +
+                           " checked at the start were run",
+                       false};
   }
+  return std::nullopt;
 }
 
 }  // namespace drover

@@ -34,6 +34,12 @@ struct TaskFileContent {
   std::string fingerprint() const;
 };
 
+// What the second pass over a checked file tells: other bytes than the first
+// pass read (content), or a size that changed since (lines appended, not run);
+// `what` names the entries ("lines", "commands"). nullopt when neither.
+std::optional<InputChange> second_pass_change(const std::string& path, const TaskFileContent& first,
+                                              const TaskFileContent& second, std::string_view what);
+
 struct TaskFileSummary {
   std::uint64_t tasks = 0;
   std::vector<std::uint64_t> per_kind;  // by KindId

@@ -199,8 +199,8 @@ TEST_F(CommandSourceFile, LinesAppendedDuringTheRunAreNotRunAndTheChangeIsNamed)
   ASSERT_TRUE(change.has_value());
   EXPECT_FALSE(change->content);
   EXPECT_EQ(change->message, path_ +
-                                 ": its size changed during the run (21 bytes when counted, "
-                                 "45 now): only the commands counted at the start were run");
+                                 ": its size changed during the run (21 bytes when checked, "
+                                 "45 now): only the commands checked at the start were run");
 }
 
 TEST_F(CommandSourceFile, BytesEditedDuringTheRunAreAContentChange) {
