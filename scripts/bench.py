@@ -126,6 +126,18 @@ def case_downloads(t, s):
     t.add("downloads", f"{n} of {s['dl_min']}-{s['dl_max']} s, 1 rank", "makespan / longest", span,
           target="<= 1.01x + start-up")
     t.add("downloads", "memory per download in flight", "bytes", per, target="<= 1 KiB")
+    # Printing must not delay the work it reports (issue 11): every start and finish line
+    # through mpirun's stdout, 2 ranks; lateness is seconds waited minus planned, per download.
+    rows = os.path.join(OUT, "downloads.jsonl")
+    late = {}
+    for quiet in ("", "-q"):
+        drover(["run", "download", "--tasks", n, "--min", s["dl_min"], "--max", s["dl_max"],
+                "--output", rows, "--columns", "value,metric", *([quiet] if quiet else [])], ranks=2)
+        with open(rows) as f:
+            late[quiet] = statistics.median(json.loads(x)["metric"] - json.loads(x)["value"] / 1000
+                                            for x in f)
+    t.add("downloads", f"{n} announced through mpirun, 2 ranks: median lateness", "s",
+          Stat([late[""]]), "the same with -q", Stat([late["-q"]]), target="as with -q")
 
 
 def case_stream(t, s):

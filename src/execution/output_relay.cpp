@@ -35,7 +35,42 @@ void OutputRelay::append(bool to_stderr, std::string_view lines) {
     write_output_lines(to_stderr, lines);
     return;
   }
+  const bool was_empty = out_.empty() && err_.empty();
   (to_stderr ? err_ : out_).append(lines);
+  lock.unlock();
+  if (was_empty) data_.notify_one();
+}
+
+bool OutputRelay::wait_take(std::string& out, std::string& err) {
+  out.clear();
+  err.clear();
+  {
+    std::unique_lock lock(mutex_);
+    data_.wait(lock, [&] { return closed_ || !out_.empty() || !err_.empty(); });
+    if (out_.empty() && err_.empty()) return false;
+    out.swap(out_);
+    err.swap(err_);
+  }
+  room_.notify_all();
+  return true;
+}
+
+LinePrinter::LinePrinter()
+    : thread_([this] {
+        std::string out, err;
+        while (relay_.wait_take(out, err)) {
+          if (!out.empty()) write_output_lines(false, out);
+          if (!err.empty()) write_output_lines(true, err);
+        }
+      }) {}
+
+LinePrinter::~LinePrinter() {
+  finish();
+}
+
+void LinePrinter::finish() {
+  relay_.close();
+  if (thread_.joinable()) thread_.join();
 }
 
 bool OutputRelay::take(std::string& out, std::string& err) {
@@ -57,6 +92,7 @@ void OutputRelay::close() {
     closed_ = true;
   }
   room_.notify_all();
+  data_.notify_all();
 }
 
 }  // namespace drover

@@ -109,7 +109,13 @@ JobOutcome lead(const LoopContext& ctx, LeaderInputs& inputs, const std::vector<
 
   // On the heap: an abandoned stop leaves rank 0's own tasks running too.
   auto done = std::make_unique<CompletionQueue<ResultBatch>>();
-  auto local = std::make_unique<LocalExecutor>(executor_config(ctx), *done);
+  // Every task line of the run, rank 0's and the workers', goes out through
+  // one printer thread (see LinePrinter). On the heap: abandoned tasks may
+  // still print after the run, straight to stdout by then.
+  auto printer = std::make_unique<LinePrinter>();
+  ExecutorConfig executor = executor_config(ctx);
+  executor.relay = &printer->relay();
+  auto local = std::make_unique<LocalExecutor>(std::move(executor), *done);
   LeaderTransport transport(ctx.mpi, *local);
 
   SchedulerConfig config;
@@ -159,7 +165,7 @@ JobOutcome lead(const LoopContext& ctx, LeaderInputs& inputs, const std::vector<
         decode(message->bytes, request);
         stop.on_request(message->source, request.signal);
       } else if (message->tag == Tag::output) {
-        print_output(message->bytes);
+        print_output(message->bytes, &printer->relay());
       } else if (message->tag == Tag::stop_ack) {
         ++acks;
       } else {
@@ -183,7 +189,8 @@ JobOutcome lead(const LoopContext& ctx, LeaderInputs& inputs, const std::vector<
       done->wait_for(wait);
     }
   }
-  ctx.mpi.flush();  // every Stop delivered
+  ctx.mpi.flush();    // every Stop delivered
+  printer->finish();  // every task line out before the summary
   if (inputs.journal) inputs.journal->close();
   const double wall = std::chrono::duration<double>(Clock::now() - started).count();
 
@@ -221,6 +228,7 @@ JobOutcome lead(const LoopContext& ctx, LeaderInputs& inputs, const std::vector<
     (void)local->abandon(kAbandonLimit);  // commands get SIGTERM, then SIGKILL
     (void)local.release();
     (void)done.release();
+    (void)printer.release();
     outcome.abandoned = true;
   }
   return outcome;

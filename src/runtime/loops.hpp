@@ -44,12 +44,20 @@ inline ExecutorConfig executor_config(const LoopContext& ctx) {
   return config;
 }
 
-// A worker's task lines (from_worker::Output), written by rank 0 whole.
-inline void print_output(std::span<const char> bytes) {
+// A worker's task lines (from_worker::Output), for rank 0's printer, or
+// written at once without one (the library).
+inline void print_output(std::span<const char> bytes, OutputRelay* printer = nullptr) {
   from_worker::Output output;
   decode(bytes, output);
-  if (!output.out.empty()) write_output_lines(false, output.out);
-  if (!output.err.empty()) write_output_lines(true, output.err);
+  for (const bool err : {false, true}) {
+    const std::string& lines = err ? output.err : output.out;
+    if (lines.empty()) continue;
+    if (printer != nullptr) {
+      printer->append(err, lines);
+    } else {
+      write_output_lines(err, lines);
+    }
+  }
 }
 
 // How long IO kinds get to end what they run when a rank abandons its tasks
