@@ -8,7 +8,16 @@
 
 namespace drover {
 
-enum class Command { run, info, help, version, journal_show, journal_export, compare };
+enum class Command {
+  run,
+  info,
+  help,
+  version,
+  journal_show,
+  journal_export,
+  journal_repair,
+  compare
+};
 
 struct CliResult {
   Command command = Command::help;

@@ -22,17 +22,21 @@ CliResult parse_journal(const std::vector<std::string>& args, const EnvMap& env)
   if (vm.count("help") != 0) {
     std::ostringstream text;
     text << "usage: drover journal show FILE      what a journal holds\n"
-            "       drover journal export FILE    its results as rows, in task order\n\n"
+            "       drover journal export FILE    its results as rows, in task order\n"
+            "       drover journal repair FILE    keep its whole records, move a damaged rest\n"
+            "                                     to FILE.damaged, so --resume can go on\n\n"
          << desc;
     r.text = text.str();
     return r;
   }
   const auto words =
       vm.count("words") ? vm["words"].as<std::vector<std::string>>() : std::vector<std::string>{};
-  if (words.size() != 2 || (words[0] != "show" && words[0] != "export")) {
-    throw InputError("usage: drover journal show FILE | drover journal export FILE");
+  if (words.size() != 2 || (words[0] != "show" && words[0] != "export" && words[0] != "repair")) {
+    throw InputError("usage: drover journal show|export|repair FILE");
   }
-  r.command = words[0] == "show" ? Command::journal_show : Command::journal_export;
+  r.command = words[0] == "show"     ? Command::journal_show
+              : words[0] == "export" ? Command::journal_export
+                                     : Command::journal_repair;
   r.journal_path = words[1];
   r.run.output = vm["output"].as<std::string>();
   const std::string format = vm["format"].as<std::string>();

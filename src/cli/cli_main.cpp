@@ -42,11 +42,14 @@ int cli_main(int argc, char** argv) {
   // compare launches drover (and mpirun) itself: no MPI in this process.
   if (cli.command == Command::compare) return compare_main(argc, argv);
   // Reading a journal needs no MPI: one process, any machine.
-  if (cli.command == Command::journal_show || cli.command == Command::journal_export) {
+  if (cli.command == Command::journal_show || cli.command == Command::journal_export ||
+      cli.command == Command::journal_repair) {
     if (!speaks) return kExitOk;
     try {
       if (cli.command == Command::journal_show) {
         print_journal_summary(cli.journal_path, stdout);
+      } else if (cli.command == Command::journal_repair) {
+        print_journal_repair(cli.journal_path, stdout);
       } else {
         const auto sink = open_sink(cli.run.output, cli.run.format, cli.run.columns);
         export_journal(cli.journal_path, *sink);

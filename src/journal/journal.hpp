@@ -113,6 +113,21 @@ struct JournalScan {
 // cover the same task. A torn last record is not an error: torn_tail says so.
 JournalScan scan_journal(const std::string& path);
 
+// drover journal repair: keeps every whole record before the first damaged
+// one and moves the rest, byte for byte, to FILE.damaged (or .damaged.N), so
+// a run can resume from what is whole and nothing is deleted. A journal with
+// nothing to move is left as it is (moved_bytes 0). Throws InputError for a
+// file that is no journal (bad header) or cannot be rewritten.
+struct JournalRepair {
+  std::uint64_t batches = 0;
+  std::uint64_t tasks = 0;
+  std::uint64_t kept_bytes = 0;
+  std::uint64_t moved_bytes = 0;
+  std::string moved_to;
+  std::string damage;  // why the first bad record is bad; empty for a torn tail
+};
+JournalRepair repair_journal(const std::string& path);
+
 // Reads the batch at `offset` (an Entry's) of a scanned journal.
 JournalBatch read_journal_batch(const std::string& path, std::uint64_t offset);
 

@@ -62,9 +62,12 @@ class ByteSource {
 };
 
 // The whole-journal pass behind scan_journal and parse_journal. `name`
-// prefixes every InputError.
+// prefixes every InputError. With `damage` given (repair), a damaged record
+// ends the scan instead of throwing: valid_bytes is where it starts, and
+// `damage` says why.
 JournalScan scan_source(ByteSource& in, const std::string& name,
-                        const std::function<void(const JournalBatch&)>& each);
+                        const std::function<void(const JournalBatch&)>& each,
+                        std::string* damage = nullptr);
 // Reads the record at `offset` into `batch`; throws InputError when damaged.
 void read_record(ByteSource& in, const std::string& name, std::uint64_t offset,
                  JournalBatch& batch);

@@ -6,6 +6,7 @@
 #include <algorithm>
 #include <cerrno>
 #include <cstring>
+#include <filesystem>
 
 #include "journal/journal_codec.hpp"
 #include "model/errors.hpp"
@@ -157,14 +158,18 @@ void sort_and_check_entries(const std::string& name, std::vector<JournalScan::En
 }  // namespace
 
 JournalScan scan_source(ByteSource& in, const std::string& name,
-                        const std::function<void(const JournalBatch&)>& each) {
+                        const std::function<void(const JournalBatch&)>& each,
+                        std::string* damage_found) {
   JournalScan scan;
   std::uint64_t offset = read_header(in, name, scan);
   const std::uint64_t size = in.size();
   JournalBatch batch;  // reused: its vectors keep their capacity from record to record
   // A damaged record is a torn tail only when nothing meaningful follows it.
   const auto damage = [&](const char* why) {
-    if (!zeros_to_end(in, offset)) throw damaged(name, offset, why);
+    if (!zeros_to_end(in, offset)) {
+      if (damage_found == nullptr) throw damaged(name, offset, why);
+      *damage_found = why;
+    }
     scan.torn_tail = true;
   };
   while (offset < size) {
@@ -260,6 +265,51 @@ JournalScan parse_journal(const std::string& bytes,
                           const std::function<void(const JournalBatch&)>& each) {
   journal_detail::MemorySource in(bytes);
   return journal_detail::scan_source(in, "journal", each);
+}
+
+JournalRepair repair_journal(const std::string& path) {
+  JournalRepair repair;
+  std::uint64_t size = 0;
+  {
+    journal_detail::FileSource in(path, std::size_t{1} << 20);
+    size = in.size();
+    const JournalScan scan = journal_detail::scan_source(
+        in, path, [](const JournalBatch&) {}, &repair.damage);
+    repair.batches = scan.batches;
+    repair.tasks = scan.tasks;
+    repair.kept_bytes = scan.valid_bytes;
+  }
+  if (repair.kept_bytes == size) return repair;  // whole: nothing to move
+  // The tail goes to a file of its own first, fsynced, and only then is the
+  // journal cut: a crash in between leaves the bytes in both, never in none.
+  repair.moved_to = path + ".damaged";
+  for (int n = 1; std::filesystem::exists(repair.moved_to); ++n) {
+    repair.moved_to = path + ".damaged." + std::to_string(n);
+  }
+  repair.moved_bytes = size - repair.kept_bytes;
+  const auto fail = [&](const std::string& what) {
+    return InputError(path + ": " + what + ": " + std::strerror(errno));
+  };
+  const int from = ::open(path.c_str(), O_RDWR | O_CLOEXEC);
+  if (from < 0) throw fail("cannot open journal for repair");
+  const int to = ::open(repair.moved_to.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0644);
+  if (to < 0) {
+    ::close(from);
+    throw fail("cannot create " + repair.moved_to);
+  }
+  std::vector<char> chunk(std::size_t{1} << 20);
+  bool ok = true;
+  for (std::uint64_t at = repair.kept_bytes; ok && at < size;) {
+    const ssize_t got = ::pread(from, chunk.data(), chunk.size(), static_cast<off_t>(at));
+    ok = got > 0 && ::write(to, chunk.data(), static_cast<std::size_t>(got)) == got;
+    at += got > 0 ? static_cast<std::uint64_t>(got) : 0;
+  }
+  ok = ok && ::fsync(to) == 0;
+  ::close(to);
+  ok = ok && ::ftruncate(from, static_cast<off_t>(repair.kept_bytes)) == 0 && ::fsync(from) == 0;
+  ::close(from);
+  if (!ok) throw fail("repair failed (the journal is as it was, or cut after its tail was saved)");
+  return repair;
 }
 
 }  // namespace drover

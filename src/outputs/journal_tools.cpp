@@ -105,4 +105,22 @@ void export_journal(const std::string& path, ResultSink& sink) {
   }
 }
 
+void print_journal_repair(const std::string& path, std::FILE* out) {
+  const JournalRepair r = repair_journal(path);
+  if (r.moved_bytes == 0) {
+    std::fprintf(out, "%s: whole, nothing to repair (%llu batches, %llu tasks)\n", path.c_str(),
+                 static_cast<unsigned long long>(r.batches),
+                 static_cast<unsigned long long>(r.tasks));
+    return;
+  }
+  std::fprintf(out,
+               "%s: kept %llu batches (%llu tasks, bytes 0..%llu); moved %llu bytes from there "
+               "to %s (%s); --resume runs the rest\n",
+               path.c_str(), static_cast<unsigned long long>(r.batches),
+               static_cast<unsigned long long>(r.tasks),
+               static_cast<unsigned long long>(r.kept_bytes),
+               static_cast<unsigned long long>(r.moved_bytes), r.moved_to.c_str(),
+               r.damage.empty() ? "a torn last record" : r.damage.c_str());
+}
+
 }  // namespace drover

@@ -20,5 +20,7 @@ void print_journal_summary(const std::string& path, std::FILE* out);
 // Throws InputError for a journal that cannot be read, or one with range
 // batches whose fingerprint names no generator.
 void export_journal(const std::string& path, ResultSink& sink);
+// drover journal repair: repair_journal, and one line saying what it kept and moved.
+void print_journal_repair(const std::string& path, std::FILE* out);
 
 }  // namespace drover

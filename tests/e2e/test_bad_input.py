@@ -436,6 +436,33 @@ class BadJournals(Check):
                         size = len(f.read())
                     self.assertGreater(size, 0, "a refused journal is left alone")
 
+    def test_repair_keeps_whole_records_moves_the_rest_and_resume_finishes(self):
+        """Issue 11: `drover journal repair` keeps every whole record before the damage and
+        moves the rest aside, byte for byte; --resume then runs only what is missing."""
+        mid_offset, mid_length = self.records[25]
+        path = self.flipped("mid.drj", mid_offset + 12 + mid_length // 2)
+        r = drover("journal", "repair", path)
+        self.assertEqual(r.returncode, 0, r.stderr)
+        self.assertIn("kept 25 batches (25000 tasks", r.stdout)
+        self.assertIn("checksum mismatch", r.stdout)
+        with open(path, "rb") as f:
+            self.assertEqual(f.read(), self.good[:mid_offset])
+        with open(path + ".damaged", "rb") as f:
+            damaged = bytearray(self.good[mid_offset:])
+            damaged[12 + mid_length // 2] ^= 0xFF
+            self.assertEqual(f.read(), bytes(damaged), "the moved tail is the damaged bytes")
+        out = self.path("resumed.jsonl")
+        r = drover(*self.resume(path, "--output", out, "--columns", COLUMNS), timeout=60)
+        self.assertEqual(r.returncode, 0, r.stderr)
+        self.assertIn("resumed: 25000 tasks from the journal", r.stdout)
+        with open(out) as f, open(self.path("ref.jsonl")) as ref:
+            self.assertEqual(f.read(), ref.read())
+        again = drover("journal", "repair", path)
+        self.assertEqual(again.returncode, 0, again.stderr)
+        self.assertIn("whole, nothing to repair (50 batches, 50000 tasks)", again.stdout)
+        self.check(["journal", "repair", self.write("garbage.drj", "not a journal\n" * 10)],
+                   ["garbage.drj", "not a drover journal"])
+
     def test_middle_record_length_bit_flip_is_damage(self):
         offset, length = self.records[5]
         data = bytearray(self.good)
