@@ -42,6 +42,12 @@ echo
 echo "first rows of out/results.csv:"
 head -4 out/results.csv
 echo
+echo "== any command as a task: GNU parallel's template over two lists (the product), 2 ranks"
+mpirun_ -np 2 build/drover run exec --tag --joblog out/jobs.log \
+  'echo "fit k={1} seed={2} on rank $DROVER_RANK"' ::: 4 8 16 ::: 1 2
+echo "out/jobs.log (GNU parallel's joblog format):"
+cut -f1,7,9 out/jobs.log
+echo
 echo "== the C++ library: examples/readme.cpp (map, submit, map_unordered) on 3 ranks"
 mpirun_ -np 3 build/examples/example_readme
 echo
