@@ -81,9 +81,12 @@ void refuse_shared_files(const RunOptions& o) {
                                                               {"--trace", &o.trace},
                                                               {"--journal", &o.journal},
                                                               {"--tasks-file", &o.tasks_file},
-                                                              {"--summary-json", &o.summary_json}};
+                                                              {"--summary-json", &o.summary_json},
+                                                              {"--joblog", &o.joblog},
+                                                              {"--commands", &o.commands_file}};
   const auto is_stdin = [&](std::size_t i) {
-    return files[i].second == &o.tasks_file && o.tasks_file == "-";
+    const bool input = files[i].second == &o.tasks_file || files[i].second == &o.commands_file;
+    return input && *files[i].second == "-";
   };
   for (std::size_t i = 0; i < std::size(files); ++i) {
     for (std::size_t j = i + 1; j < std::size(files); ++j) {

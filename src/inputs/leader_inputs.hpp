@@ -72,9 +72,9 @@ LeaderInputs prepare_leader_inputs(const RunOptions& options);
 // from inside d, are one file before either is created. "-" is only "-".
 bool same_file(const std::string& a, const std::string& b);
 
-// Throws InputError when two of --output, --trace, --journal, --summary-json
-// and --tasks-file name one file (two outputs of "-" are both stdout; a task
-// file "-" is stdin and is compared with none).
+// Throws InputError when two of --output, --trace, --journal, --summary-json,
+// --joblog, --tasks-file and --commands name one file (two outputs of "-" are
+// both stdout; a task or commands file "-" is stdin and is compared with none).
 void refuse_shared_files(const RunOptions& options);
 
 // Opens options.journal into `in` (journal, journal_path, done, warnings,

@@ -36,7 +36,8 @@ class HaltWatch final : public ResultConsumer {
                          : finished_ >= 3 && 100.0 * static_cast<double>(failed_) >=
                                                  rule_.percent * static_cast<double>(finished_);
     if (due) {
-      stop_.halt("halted: " + std::to_string(failed_) + " tasks failed (--halt " + rule_.text + ")",
+      stop_.halt("halted: " + std::to_string(failed_) + (failed_ == 1 ? " task" : " tasks") +
+                     " failed (--halt " + rule_.text + ")",
                  rule_.now);
     }
   }

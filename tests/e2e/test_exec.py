@@ -193,7 +193,7 @@ class Commands(TempDirTest):
         r = drover("run", "exec", "--slots", "2", "-q", "--halt", "now,fail=1",
                    "sleep {}; exit 3", ":::", "0.1", "876", "876", "876", ranks=2)
         self.assertEqual(r.returncode, 1, r.stdout + r.stderr)
-        self.assertIn("halted: 1 tasks failed (--halt now,fail=1)", r.stdout)
+        self.assertIn("halted: 1 task failed (--halt now,fail=1)", r.stdout)
         self.assertTrue(wait_until(lambda: count_processes("sleep 87[6]") == 0, 30))
 
     def test_retries_run_a_failed_command_again_with_its_attempt(self):
@@ -318,6 +318,9 @@ class BadCommands(TempDirTest):
         self.refused("exec", contains="--commands FILE or a command template")
         self.refused("square", "--slots", "2", contains="--slots is for drover run exec")
         self.refused("exec", "--halt", "sometimes", "true", ":::", "a", contains="--halt must be")
+        log = self.write("rows.jsonl", "")
+        self.refused("exec", "-o", log, "--joblog", log, "true", ":::", "a",
+                     contains="named by both --output and --joblog")
         self.refused("exec", "--halt", "soon,fail=0", "true", ":::", "a", contains="N >= 1")
         nul = self.write("nul.txt", "echo a\nec\0ho\n")
         self.refused("exec", "--commands", nul, contains="nul.txt:2")
