@@ -229,25 +229,32 @@ def wait_until(predicate, timeout=60.0):
 
 class CommandStops(TempDirTest):
     def start(self, *args, ranks=2):
-        cmd = [MPIRUN, "--quiet", "-np", str(ranks), DROVER, "run", *args]
+        """mpirun under `timeout`, like every mpirun of the suite; returns (process, mpirun's pid)."""
+        cmd = ["timeout", "-k", "10", "300", MPIRUN, "--quiet", "-np", str(ranks), DROVER, "run",
+               *args]
         p = subprocess.Popen(cmd, env=mpi_env(), stdout=subprocess.PIPE,
                              stderr=subprocess.PIPE, text=True, stdin=subprocess.DEVNULL)
         self.addCleanup(lambda: p.poll() is None and p.kill())
         self.addCleanup(p.stdout.close)
         self.addCleanup(p.stderr.close)
-        return p
+        children = []
+        self.assertTrue(wait_until(lambda: children.extend(subprocess.run(
+            ["pgrep", "-P", str(p.pid)], capture_output=True, text=True).stdout.split()) or
+            len(children) > 0, 30), "mpirun never started")
+        return p, int(children[0])
 
     def test_kill_9_of_mpirun_or_of_a_rank_leaves_no_task_running(self):
         for victim in ("mpirun", "rank 1"):
             with self.subTest(victim=victim):
                 # Two ranks, two slots each: four commands, each a shell and its sleep.
-                p = self.start("exec", "--slots", "2", "-q", "sleep 874{}", ":::", "1", "2", "3", "4")
+                p, mpirun = self.start("exec", "--slots", "2", "-q", "sleep 874{}", ":::", "1",
+                                       "2", "3", "4")
                 self.assertTrue(wait_until(lambda: count_processes("sleep 874[1-4]") >= 4),
                                 "the commands never started")
                 if victim == "mpirun":
-                    os.kill(p.pid, signal.SIGKILL)
+                    os.kill(mpirun, signal.SIGKILL)
                 else:
-                    ranks = subprocess.run(["pgrep", "-P", str(p.pid)], capture_output=True,
+                    ranks = subprocess.run(["pgrep", "-P", str(mpirun)], capture_output=True,
                                            text=True).stdout.split()
                     self.assertEqual(len(ranks), 2)
                     os.kill(max(map(int, ranks)), signal.SIGKILL)
@@ -262,10 +269,10 @@ class CommandStops(TempDirTest):
         journal, out = self.path("run.jrnl"), self.path("rows.jsonl")
         args = ["exec", "--commands", cmds, "--slots", "2", "--journal", journal, "--resume",
                 "-o", out, "--columns", "id,ok,value", "--grace", "1s", "--kill-grace", "0.5s"]
-        p = self.start(*args)
+        p, mpirun = self.start(*args)
         self.assertTrue(wait_until(lambda: count_processes("sleep 875[0-3]") >= 4),
                         "the slow commands never started")
-        os.kill(p.pid, signal.SIGUSR1)  # mpirun forwards it to every rank
+        os.kill(mpirun, signal.SIGUSR1)  # mpirun forwards it to every rank
         stdout, stderr = p.communicate(timeout=60)
         self.assertEqual(p.returncode, 4, stdout + stderr)
         self.assertIn("stopped early", stdout)
