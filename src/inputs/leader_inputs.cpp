@@ -258,7 +258,7 @@ LeaderInputs prepare_leader_inputs(const RunOptions& options) {
     in.source = std::make_unique<GeneratedSource>(in.plan.generator);
     fingerprint = fingerprint_generated(in.plan.generator);
   } else if (!options.commands_file.empty() || !options.command_template.empty()) {
-    auto source = std::make_unique<CommandSource>(
+    auto source = open_command_source(
         CommandSourceSpec{options.commands_file, options.command_template, options.arg_words});
     fingerprint = source->fingerprint();
     in.source = std::move(source);

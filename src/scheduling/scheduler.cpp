@@ -239,20 +239,20 @@ std::uint32_t Scheduler::io_window_of(const WorkerState& worker) const {
 // an empty output, and dispatch goes on behind it.
 bool Scheduler::pass_barrier() {
   if (!in_flight_.empty() || !retries_.empty()) return false;
-  InFlight flight{0, 0, TaskBatch{}, std::nullopt};
-  if (!source_.next_batch(1, flight.batch)) {
+  TaskBatch batch;
+  if (!source_.next_batch(1, batch)) {
     exhausted_ = true;
     return true;
   }
   ResultBatch results;
-  results.count = static_cast<std::uint32_t>(flight.batch.size());
+  results.count = static_cast<std::uint32_t>(batch.size());
   results.ends.assign(results.count, 0);
   for (std::uint32_t i = 0; i < results.count; ++i) {
     results.spans.push_back(Span{.first = i, .count = 1});
   }
   dispatched_tasks_ += results.count;
   ++barriers_passed_;
-  finalize(std::move(flight.batch), std::move(results));
+  finalize(std::move(batch), std::move(results));
   return true;
 }
 
