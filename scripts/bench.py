@@ -14,6 +14,7 @@ import statistics
 import sys
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+from bench_balance import case_balance  # noqa: E402
 from bench_commands import case_commands  # noqa: E402
 from bench_lib import (DEBIAN_PYTHON, DROVER, LIBRARY_BENCH, MICROBENCH, REF_PINGPONG,  # noqa: E402
                        REF_PY, REF_THREADS, ROOT, Stat, Table, drover, json_line, machine,
@@ -28,12 +29,14 @@ def sizes(quick):
         return dict(reps=1, tiny=10_000, mpi4py=2_000, structs=100_000, squares=10_000_000, whole=3_000_000,
                     crunch=10_000_000, downloads=10_000, dl_min=0.05, dl_max=0.1,
                     stream=100_000_000, metg=[400, 40_000, 4_000_000], metg_work=0.1,
-                    commands=200, sleeps=1000)
+                    commands=200, sleeps=1000, mixed_cheap=2000, mixed_dear=20,
+                    mixed_dear_count=4_000_000)
     return dict(reps=5, tiny=100_000, mpi4py=20_000, structs=1_000_000, squares=100_000_000, whole=30_000_000,
                 crunch=100_000_000, downloads=100_000, dl_min=0.5, dl_max=1.0,
                 stream=1_000_000_000, metg=[100, 400, 1_600, 6_400, 25_600, 102_400, 409_600,
                                             4_000_000, 40_000_000], metg_work=0.4,
-                commands=4000, sleeps=10_000)
+                commands=4000, sleeps=10_000, mixed_cheap=20_000, mixed_dear=200,
+                mixed_dear_count=40_000_000)
 
 
 def case_startup(t, s):
@@ -256,7 +259,7 @@ def main():
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--quick", action="store_true", help="small sizes, one run each (CI smoke)")
     parser.add_argument("--only", help="comma-separated cases: startup,per-task,squares,crunch,"
-                                       "journal,downloads,stream,metg,library,dispatch,commands")
+                                       "journal,downloads,stream,metg,library,dispatch,commands,balance")
     args = parser.parse_args()
     s = sizes(args.quick)
     only = set(args.only.split(",")) if args.only else None
@@ -289,6 +292,8 @@ def main():
         case_dispatch(t, s)
     if want("commands"):
         case_commands(t, s)
+    if want("balance"):
+        case_balance(t, s)
     t.print()
     t.save(OUT, info)
     print(f"\nwritten: {os.path.relpath(OUT, ROOT)}/bench.csv, bench.json")

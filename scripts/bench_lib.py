@@ -47,7 +47,7 @@ def json_line(text):
     raise RuntimeError(f"no JSON line in: {text[-300:]}")
 
 
-def drover(args, ranks=None, rss=False):
+def drover(args, ranks=None, rss=False, mpi_args=()):
     """One drover run: whole-process wall time, drover's own time (first dispatch to
     last result), and each rank's peak RSS when asked (GNU time around every rank)."""
     cmd = [DROVER, *args]
@@ -59,7 +59,7 @@ def drover(args, ranks=None, rss=False):
         cmd = ["sh", "-c", 'exec /usr/bin/time -f %M -o "$0.${OMPI_COMM_WORLD_RANK:-0}" "$@"',
                prefix, *cmd]
     if ranks is not None:
-        cmd = mpirun(ranks, *cmd)
+        cmd = mpirun(ranks, *mpi_args, *cmd)
     wall, out, err = run(cmd)
     rss_kb = [int(open(f).read().split()[-1]) for f in sorted(glob.glob(prefix + ".*"))] if rss else []
     m = SUMMARY.search(out)

@@ -47,6 +47,9 @@ class IoBatch {
                       Clock::time_point ended) = 0;
   // Task i failed: failures are data, the rank carries on.
   virtual void fail(std::size_t i, std::string_view message) = 0;
+  // Task i was never started because the run is stopping (KindOps::drain):
+  // no failure of the task; rank 0 leaves it unfinished for --resume.
+  virtual void not_started(std::size_t i) { fail(i, "not started: drover is stopping"); }
   // Task i failed but has an output all the same (a command that exited 3
   // still has its exit code, times and rusage for the row). Kinds whose
   // outputs have a fixed size get zeros instead, as for fail().
@@ -115,6 +118,18 @@ struct KindOps {
   // command's process group) and calls `done` once it has. Those tasks need
   // not be finished: the journal does not hold them and --resume runs them.
   std::function<void(std::shared_ptr<void>& state, std::function<void()> done)> abandon;
+  // IO kinds, optional: the run is stopping (a signal, the time limit,
+  // --halt). Called on the lane thread with the kind's lane_state(): start
+  // none of the tasks held queued, nor any that arrive from now on, and hand
+  // each back with IoBatch::not_started; running ones go on.
+  std::function<void(std::shared_ptr<void>& state)> drain;
+  // Optional, CPU kinds whose cost follows from the input (crunch: its count):
+  // a task's work in any unit of the kind's own, proportional to its run time.
+  // The scheduler then learns seconds per unit and fills each batch up to its
+  // time target by predicted work, so a few expensive tasks among many cheap
+  // ones are not sent together to one rank. Called on rank 0 for every task
+  // of a task file or a library call (not for generated ranges): keep it cheap.
+  std::function<double(std::span<const char> input)> work_of;
   // Optional: the cores (the rank's slots) a task takes, from its input
   // (exec's "cores"), so a task no rank can hold is refused at start-up.
   std::function<std::uint32_t(std::span<const char> input)> cores_of;

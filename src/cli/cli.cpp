@@ -62,6 +62,9 @@ po::options_description run_options_description() {
       ("columns", po::value<std::string>(), "result fields to write, in order (default: id,kind,"
        "input,ok,value,metric,error,attempts,rank,host,pid,thread,start_us,end_us)")
       ("unordered", po::bool_switch(), "write results as they finish, not in task order")
+      ("order-buffer", po::value<std::int64_t>()->default_value(32),
+       "MiB of finished results that may wait for an earlier, slower task to be written in "
+       "order; when they reach it, no new work is sent until that task finishes")
       ("batch", po::value<std::int64_t>()->default_value(0),
        "tasks per message; 0 sizes batches automatically, 1 disables batching")
       ("threads", po::value<std::int64_t>()->default_value(0),
@@ -340,6 +343,7 @@ CliResult parse_run(const std::vector<std::string>& all_args, const EnvMap& env)
     throw InputError("--format must be jsonl or csv, not \"" + format + "\"");
   }
   o.ordered = !vm["unordered"].as<bool>();
+  o.order_buffer_mib = static_cast<std::uint32_t>(int_in(vm, "order-buffer", 32, 1, 1 << 20));
   o.batch = static_cast<std::uint32_t>(int_in(vm, "batch", 0, 0, 1 << 20));
   o.threads = threads_in(vm, env);
   o.io_window = static_cast<std::uint32_t>(int_in(vm, "io-window", 100'000, 1, 10'000'000));

@@ -63,6 +63,10 @@ class LocalExecutor {
   // waits for them, at most `limit`. Returns false when that ran out. Their
   // batches never finish; the caller does not destroy the executor afterwards.
   bool abandon(std::chrono::nanoseconds limit);
+  // The run is stopping: each IO kind that keeps lane state starts none of
+  // its queued tasks and returns them not started (KindOps::drain). Returns
+  // at once; CPU batches, short by construction, run as queued.
+  void drain();
   // Whole lines a task printed, to drover's stdout or stderr (see ExecutorConfig::relay).
   void write_lines(bool to_stderr, std::string_view lines) noexcept;
 

@@ -75,6 +75,20 @@ void LocalExecutor::write_lines(bool to_stderr, std::string_view lines) noexcept
   }
 }
 
+void LocalExecutor::drain() {
+  lane_->post([this]() noexcept {
+    for (std::size_t id = 0; id < lane_states_.size(); ++id) {
+      const KindInfo& kind = fast_kind_info(static_cast<KindId>(id));
+      if (!lane_states_[id] || !kind.drain) continue;
+      try {
+        kind.drain(lane_states_[id]);
+      } catch (const std::exception& e) {
+        std::fprintf(stderr, "drover: draining kind %s failed: %s\n", kind.name.c_str(), e.what());
+      }
+    }
+  });
+}
+
 bool LocalExecutor::abandon(std::chrono::nanoseconds limit) {
   // Counted on the lane thread; the promise is kept by whichever kind ends last.
   struct Pending {

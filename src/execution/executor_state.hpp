@@ -137,6 +137,15 @@ class LocalExecutor::IoView final : public IoBatch {
     task_done();
   }
 
+  void not_started(std::size_t i) override {
+    if (!claim(i)) return;
+    const std::uint32_t index = indices_[i];
+    state_.fail(index, "not started: drover is stopping", std::string(kNotStarted));
+    const std::int64_t now = now_us();
+    state_.result.spans[index] = task_span(index, executor_.config_.threads, now, now);
+    task_done();
+  }
+
   void fail_with_output(std::size_t i, std::string_view message, std::span<const char> output,
                         Clock::time_point started, Clock::time_point ended) override {
     if (!claim(i)) return;

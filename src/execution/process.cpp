@@ -77,6 +77,7 @@ ProcessRunner::Impl::Impl(boost::asio::io_context& io_context, ProcessEnv base,
   env = std::make_unique<EnvBuilder>(std::move(base), options.rank, options.host,
                                      cpu_list_text(allowed_cpus()));
   budget = fd_budget_at_start(options.raise_fd_limit);
+  spawner = std::make_unique<TaskSpawner>(options.fast_spawn);
   if (options.guardian) {
     // Every running task holds at least its pidfd, so the fd limit bounds the table.
     const std::uint64_t slots = std::min<std::uint64_t>(std::max<std::uint64_t>(budget.soft, 1024),
@@ -154,6 +155,10 @@ std::size_t ProcessRunner::running() const noexcept {
 
 const FdBudget& ProcessRunner::fd_budget() const noexcept {
   return impl_->budget;
+}
+
+bool ProcessRunner::spawns_fast() const noexcept {
+  return impl_->spawner->fast();
 }
 
 pid_t ProcessRunner::guardian_pid() const noexcept {

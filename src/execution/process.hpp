@@ -4,15 +4,18 @@
 // rank's async lane: every call and every callback is on the thread that runs
 // its io_context, and nothing blocks that thread. Decisions, and why:
 //
-// Spawning. posix_spawn (glibc: clone(CLONE_VM|CLONE_VFORK), no fork(), which
-//   Open MPI warns about and RDMA memory registration can be corrupted by). Each
+// Spawning. A vfork-style clone (CLONE_VM|CLONE_VFORK, as glibc's posix_spawn;
+//   never fork(), which Open MPI warns about and RDMA memory registration can
+//   be corrupted by) that also shares the fd table, so that a spawn costs the
+//   same however many tasks run (process_clone.cpp says how and why);
+//   posix_spawn where the kernel is older than 5.9. Each
 //   task leads its own process group, gets an empty signal mask and default
 //   dispositions for every catchable signal (exec keeps SIG_IGN, so a drover
 //   that ignores SIGPIPE would otherwise pass that on), stdin from /dev/null,
-//   and closefrom(3) as the last file action, so no fd of drover or MPI leaks,
-//   whether or not it was opened O_CLOEXEC. glibc's posix_spawn returns the
-//   child's exec (or chdir) errno, so a command that cannot start is a failed
-//   result naming why, never a crash.
+//   and every fd from 3 up closed, so no fd of drover or MPI leaks, whether
+//   or not it was opened O_CLOEXEC. The child's chdir or exec errno comes
+//   back, so a command that cannot start is a failed result naming why, never
+//   a crash.
 // Reaping. pidfd_open right after the spawn, watched by the io_context; no
 //   SIGCHLD handler and never wait(-1), so other children of the rank are not
 //   touched. (No race in between: an unreaped child's pid cannot be reused.
@@ -37,12 +40,12 @@
 //   background child that keeps the pipe open keeps the task running; its
 //   timeout and stop() signal the whole group, which ends that wait.
 // Timeouts and stops. SIGTERM to the group, SIGKILL after a grace.
-// Pinning (ProcessSpec::cpus). posix_spawn has no affinity attribute and
-//   sched_setaffinity on the child after the spawn races the program's first
-//   threads (posix_spawn returns after the exec). The runner sets the spawning
-//   thread's own mask around the spawn instead: the child inherits it exactly,
-//   before its first instruction. The lane is one thread, so save, set, spawn,
-//   restore is correct; it costs two sched_setaffinity calls per pinned task.
+// Pinning (ProcessSpec::cpus). The clone path's child sets its own mask before
+//   its exec. posix_spawn has no affinity attribute, and sched_setaffinity on
+//   the child after it races the program's first threads, so that path sets
+//   the spawning thread's own mask around the spawn: the child inherits it
+//   before its first instruction (the lane is one thread, so save, set,
+//   spawn, restore is correct).
 // A SIGKILLed rank. Nothing inside it runs, so a guardian process outside it
 //   kills what is left (see process_guardian.hpp): zero system calls per task.
 // File descriptors. A running task holds up to 3 (pidfd and two pipes). The
@@ -160,6 +163,9 @@ struct RunnerOptions {
   std::size_t line_limit = 64 * 1024;  // bytes of a line before it is cut
   bool raise_fd_limit = true;
   bool guardian = true;  // kill what is left of the tasks when the rank dies
+  // The clone path of process_clone.cpp where the kernel has it; false:
+  // posix_spawn for every task (the fallback, kept testable).
+  bool fast_spawn = true;
 };
 
 // What RLIMIT_NOFILE allows, for the caller to say what limits its slots.
@@ -205,6 +211,8 @@ class ProcessRunner {
   std::size_t running() const noexcept;
   const FdBudget& fd_budget() const noexcept;
   pid_t guardian_pid() const noexcept;  // 0 without a guardian
+  // True while tasks are spawned by the clone path (false after a fallback).
+  bool spawns_fast() const noexcept;
 
   struct Impl;
 

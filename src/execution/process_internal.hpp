@@ -1,6 +1,7 @@
 // ProcessRunner's insides, shared by its .cpp files: a running task, the env builder, spawning.
 #pragma once
 
+#include <sched.h>
 #include <sys/types.h>
 
 #include <boost/asio/basic_waitable_timer.hpp>
@@ -46,10 +47,61 @@ bool is_drover_task_var(std::string_view name);
 // "0-3,8": a cpu list as /proc's Cpus_allowed_list writes it.
 std::string cpu_list_text(std::vector<int> cpus);
 
+// A cpu mask sized for the machine (cpu_set_t stops at 1024 cpus).
+class CpuMask {
+ public:
+  CpuMask();
+  cpu_set_t* set() { return reinterpret_cast<cpu_set_t*>(words_.data()); }
+  std::size_t bytes() const { return words_.size() * sizeof(unsigned long); }
+  // False for a cpu number the mask cannot hold.
+  bool add(int cpu);
+
+ private:
+  std::vector<unsigned long> words_;
+};
+
+// Why a task could not start, from the errno of its chdir or exec.
+std::string spawn_error(int error, const ProcessSpec& spec);
+
+// The task's argv for execve: spec.argv, or /bin/sh -c and the command line.
+// The pointers are into `spec` and valid while it is.
+std::vector<char*> exec_argv(const ProcessSpec& spec);
+
 // posix_spawn of one task with the fds it gets as stdout and stderr, pinned to
 // spec.cpus if any. Returns the pid, or 0 with `error` naming why it did not start.
-pid_t spawn_task(const ProcessSpec& spec, char* const* envp, int out_fd, int err_fd,
-                 std::string& error);
+pid_t posix_spawn_task(const ProcessSpec& spec, char* const* envp, int out_fd, int err_fd,
+                       std::string& error);
+
+// Spawns one runner's tasks; see process_clone.cpp for the fast path and why.
+// Not thread-safe: one runner, one thread.
+class TaskSpawner {
+ public:
+  // `fast`: the clone path where the kernel has it (else posix_spawn, always).
+  // Throws std::system_error when the reserved fds or the child stack cannot be had.
+  explicit TaskSpawner(bool fast);
+  ~TaskSpawner();
+  TaskSpawner(const TaskSpawner&) = delete;
+  TaskSpawner& operator=(const TaskSpawner&) = delete;
+
+  // As posix_spawn_task.
+  pid_t spawn(const ProcessSpec& spec, char* const* envp, int out_fd, int err_fd,
+              std::string& error);
+  bool fast() const noexcept { return fast_; }
+
+ private:
+  // -1 when the kernel refused to unshare the fd table: the caller falls back.
+  pid_t spawn_cloned(const ProcessSpec& spec, char* const* envp, int out_fd, int err_fd,
+                     std::string& error);
+  void exec_paths(const std::vector<char*>& argv);
+
+  bool fast_;
+  int in_slot_ = -1, out_slot_ = -1, err_slot_ = -1;  // reserved low fds (/dev/null when idle)
+  void* stack_ = nullptr;
+  std::size_t stack_bytes_ = 0;
+  std::vector<std::string> path_dirs_;  // drover's PATH, read once
+  std::string path_text_;               // candidates for a bare name, '\0'-separated
+  std::vector<const char*> paths_;      // into path_text_, null-terminated
+};
 
 struct ProcessRunner::Impl {
   using Clock = std::chrono::steady_clock;
@@ -106,6 +158,7 @@ struct ProcessRunner::Impl {
   std::unique_ptr<EnvBuilder> env;
   FdBudget budget;
   std::unique_ptr<ProcessGuardian> guardian;
+  std::unique_ptr<TaskSpawner> spawner;
   std::unordered_map<ProcessId, RunningPtr> running;
   ProcessId next_id = 1;
   bool stopping = false;

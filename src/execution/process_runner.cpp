@@ -93,7 +93,7 @@ ProcessId ProcessRunner::Impl::start(const ProcessSpec& spec, ExitHandler on_exi
   const Clock::time_point started = Clock::now();  // wall time counts the spawn
   if (error.empty()) {
     if (!spec.cpus.empty()) cpus_text = cpu_list_text(spec.cpus);
-    pid = spawn_task(spec, env->build(spec, cpus_text), child_out, child_err, error);
+    pid = spawner->spawn(spec, env->build(spec, cpus_text), child_out, child_err, error);
   }
   // Listed at once: the window in which a SIGKILLed rank leaves this task
   // unguarded is the spawn itself.

@@ -1,4 +1,4 @@
-// posix_spawn of one task: its process group, signals, fds, cwd, cpu pinning, and why it failed.
+// posix_spawn of one task (the fallback path): its process group, signals, fds, cwd, pinning, and why it failed.
 #include <fcntl.h>
 #include <sched.h>
 #include <signal.h>
@@ -42,30 +42,11 @@ struct SpawnAttr {
   posix_spawnattr_t attr;
 };
 
-// A cpu mask sized for the machine (cpu_set_t stops at 1024 cpus).
-class CpuMask {
- public:
-  CpuMask() : words_((max_cpus() + kBits - 1) / kBits, 0) {}
-  cpu_set_t* set() { return reinterpret_cast<cpu_set_t*>(words_.data()); }
-  std::size_t bytes() const { return words_.size() * sizeof(unsigned long); }
-  bool add(int cpu) {
-    if (cpu < 0 || static_cast<std::size_t>(cpu) >= words_.size() * kBits) return false;
-    CPU_SET_S(static_cast<std::size_t>(cpu), bytes(), set());
-    return true;
-  }
-
- private:
-  static constexpr std::size_t kBits = 8 * sizeof(unsigned long);
-  static std::size_t max_cpus() {
-    const long conf = ::sysconf(_SC_NPROCESSORS_CONF);
-    return std::max<std::size_t>(CPU_SETSIZE, conf > 0 ? static_cast<std::size_t>(conf) : 0);
-  }
-  std::vector<unsigned long> words_;
-};
-
 std::string errno_text(int error) {
   return std::strerror(error);
 }
+
+}  // namespace
 
 // posix_spawn returns one errno for the chdir and the exec alike: look at the
 // cwd again to say which failed (only on this failure path, so it costs
@@ -91,6 +72,8 @@ std::string spawn_error(int error, const ProcessSpec& spec) {
       return text.append(": ").append(errno_text(error));
   }
 }
+
+namespace {
 
 // Sets the calling thread's mask to `cpus` for the spawn and back afterwards:
 // the child inherits the mask at the spawn itself, so its first instruction
@@ -127,6 +110,32 @@ class PinnedSpawn {
 
 }  // namespace
 
+CpuMask::CpuMask() {
+  const long conf = ::sysconf(_SC_NPROCESSORS_CONF);
+  const std::size_t cpus = std::max<std::size_t>(CPU_SETSIZE, conf > 0 ? static_cast<std::size_t>(conf) : 0);
+  words_.assign((cpus + 8 * sizeof(unsigned long) - 1) / (8 * sizeof(unsigned long)), 0);
+}
+
+bool CpuMask::add(int cpu) {
+  if (cpu < 0 || static_cast<std::size_t>(cpu) >= bytes() * 8) return false;
+  CPU_SET_S(static_cast<std::size_t>(cpu), bytes(), set());
+  return true;
+}
+
+std::vector<char*> exec_argv(const ProcessSpec& spec) {
+  static char sh_path[] = "/bin/sh";
+  static char sh_c[] = "-c";
+  std::vector<char*> argv;
+  if (spec.argv.empty()) {
+    argv = {sh_path, sh_c, const_cast<char*>(spec.shell_command.c_str()), nullptr};
+  } else {
+    argv.reserve(spec.argv.size() + 1);
+    for (const std::string& a : spec.argv) argv.push_back(const_cast<char*>(a.c_str()));
+    argv.push_back(nullptr);
+  }
+  return argv;
+}
+
 std::vector<int> allowed_cpus() {
   CpuMask mask;
   std::vector<int> cpus;
@@ -136,19 +145,10 @@ std::vector<int> allowed_cpus() {
   return cpus;
 }
 
-pid_t spawn_task(const ProcessSpec& spec, char* const* envp, int out_fd, int err_fd,
-                 std::string& error) {
+pid_t posix_spawn_task(const ProcessSpec& spec, char* const* envp, int out_fd, int err_fd,
+                       std::string& error) {
   thread_local SpawnAttr attr;
-  std::vector<char*> argv;
-  static char sh_path[] = "/bin/sh";
-  static char sh_c[] = "-c";
-  if (spec.argv.empty()) {
-    argv = {sh_path, sh_c, const_cast<char*>(spec.shell_command.c_str()), nullptr};
-  } else {
-    argv.reserve(spec.argv.size() + 1);
-    for (const std::string& a : spec.argv) argv.push_back(const_cast<char*>(a.c_str()));
-    argv.push_back(nullptr);
-  }
+  std::vector<char*> argv = exec_argv(spec);
   posix_spawn_file_actions_t actions;
   posix_spawn_file_actions_init(&actions);
   // stdin is /dev/null: a task must not eat the rank's stdin (`:::: -` reads it).

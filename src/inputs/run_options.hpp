@@ -33,6 +33,7 @@ struct RunOptions {
   std::uint32_t batch = 0;                          // 0: automatic
   unsigned threads = 0;                             // 0: SLURM_CPUS_PER_TASK or cores per rank
   std::uint32_t io_window = 100'000;                // downloads in flight per rank
+  std::uint32_t order_buffer_mib = 32;              // --order-buffer: results waiting for the order
   bool announce = true;                             // download start/finish lines
   std::vector<Column> columns = default_columns();  // result row fields, in order
   bool columns_given = false;  // --columns: else a run of commands adds their figures

@@ -210,8 +210,10 @@ bool TaskFileSource::next_batch(std::size_t max_tasks, TaskBatch& batch) {
   // A barrier is a batch of its own: the scheduler settles it alone.
   const std::size_t cap =
       kind_info(lookahead_->kind).barrier ? 1 : std::max<std::size_t>(max_tasks, 1);
+  if (limit_ != nullptr) limit_->begin(*lookahead_);
   while (lookahead_ && batch.tasks.size() < cap && kind_info(lookahead_->kind).lane == batch.lane &&
-         (batch.tasks.empty() || !kind_info(lookahead_->kind).barrier)) {
+         (batch.tasks.empty() ||
+          (!kind_info(lookahead_->kind).barrier && (limit_ == nullptr || limit_->admits(*lookahead_))))) {
     batch.tasks.push_back(Task{next_id_++, std::move(*lookahead_)});
     fill_lookahead();
   }

@@ -65,8 +65,10 @@ class TaskFileSource final : public TaskSource {
   void skip_to(std::uint64_t id) override;
   std::optional<TaskSpec> spec_of(std::uint64_t) const override { return std::nullopt; }
   std::optional<InputChange> input_change() const override { return change_; }
+  void set_batch_limit(BatchLimit* limit) override { limit_ = limit; }
 
  private:
+  BatchLimit* limit_ = nullptr;
   bool fill_lookahead();  // reads the next non-blank line into lookahead_
   void check_content();   // at the end of what the check read: the same bytes?
 

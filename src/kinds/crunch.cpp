@@ -42,6 +42,9 @@ void register_crunch() {
   k.input_size = 8;
   k.output_size = 16;
   k.uniform_cost = false;  // the input is the cost
+  k.work_of = [](std::span<const char> input) {
+    return static_cast<double>(get_pod<std::int64_t>(input));
+  };
   k.run = [](std::span<const char> input, std::string& output) {
     const CrunchResult r = crunch(get_pod<std::int64_t>(input));
     put_pod(output, r.final_count);

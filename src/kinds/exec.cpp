@@ -117,6 +117,7 @@ void register_exec() {
   k.input_type = "{exec cmd|argv,cwd,env,timeout,cores}";
   k.output_type = "{i32 exit,i32 signal,f64 wall,f64 user,f64 sys,i64 rss,str captured}";
   k.start = start;
+  k.drain = [](std::shared_ptr<void>& state) { static_cast<ExecLane*>(state.get())->drain(); };
   k.abandon = [](std::shared_ptr<void>& state, std::function<void()> done) {
     static_cast<ExecLane*>(state.get())->abandon(std::move(done));
   };

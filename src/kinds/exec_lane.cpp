@@ -74,6 +74,10 @@ void ExecLane::add(IoBatch& batch) {
                           " slots");
         continue;
       }
+      if (draining_) {
+        batch.not_started(i);
+        continue;
+      }
       queue_.push_back(Queued{&batch, i, std::move(input)});
     } catch (const std::exception& e) {
       batch.fail(i, e.what());
@@ -180,6 +184,15 @@ void ExecLane::finished(const Running& task, const ProcessResult& result) {
     return;
   }
   pump();
+}
+
+void ExecLane::drain() {
+  draining_ = true;
+  while (!queue_.empty()) {
+    Queued task = std::move(queue_.front());
+    queue_.pop_front();
+    task.batch->not_started(task.index);
+  }
 }
 
 void ExecLane::abandon(std::function<void()> done) {

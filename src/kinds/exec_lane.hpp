@@ -30,6 +30,9 @@ class ExecLane {
   // The clean stop's end: nothing more starts, running commands get SIGTERM
   // and after the kill grace SIGKILL; `done` once every one has exited.
   void abandon(std::function<void()> done);
+  // The run is stopping: queued commands, and any that arrive later, are
+  // handed back not started; running ones go on.
+  void drain();
 
   std::uint32_t slots() const { return slots_; }
 
@@ -64,6 +67,7 @@ class ExecLane {
   std::function<void()> on_idle_;  // abandon's done, once nothing runs
   std::function<void(bool, std::string_view)> write_;  // IoBatch::line_writer
   bool abandoning_ = false;
+  bool draining_ = false;
   ProcessRunner runner_;  // last: destroyed first, while the rest is alive
 };
 

@@ -145,7 +145,16 @@ bool LiveSource::next_batch(std::size_t max_tasks, TaskBatch& batch) {
     return true;
   }
   while (batch.tasks.size() < cap) {
-    batch.tasks.push_back(Task{taken_id_, TaskSpec{e->kind, std::move(e->inputs[e->taken])}});
+    TaskSpec spec{e->kind, std::move(e->inputs[e->taken])};
+    if (limit_ != nullptr) {
+      if (batch.tasks.empty()) {
+        limit_->begin(spec);
+      } else if (!limit_->admits(spec)) {
+        e->inputs[e->taken] = std::move(spec.input);  // it starts the next batch
+        break;
+      }
+    }
+    batch.tasks.push_back(Task{taken_id_, std::move(spec)});
     ++e->taken;
     ++taken_id_;
     if (e->taken < e->count) continue;

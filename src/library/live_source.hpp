@@ -64,6 +64,7 @@ class LiveSource final : public TaskSource, public ResultConsumer, public detail
   std::uint64_t next_id() const override;
   void skip_to(std::uint64_t) override {}
   std::optional<TaskSpec> spec_of(std::uint64_t id) const override;
+  void set_batch_limit(BatchLimit* limit) override { limit_ = limit; }
 
   // --- ResultConsumer: the comm thread ---
   void consume(const TaskBatch& tasks, const ResultBatch& results) override;
@@ -96,6 +97,7 @@ class LiveSource final : public TaskSource, public ResultConsumer, public detail
   std::uint64_t next_done_id() const;
   void check_replayed(const Entry& e, std::uint64_t id, std::uint64_t end) const;
 
+  BatchLimit* limit_ = nullptr;  // the scheduler's, set before the run
   const std::uint64_t max_pending_;
   std::function<void()> wake_;
   mutable std::mutex mutex_;

@@ -6,6 +6,7 @@
 #include <cstdint>
 #include <span>
 #include <string>
+#include <string_view>
 #include <vector>
 
 namespace drover {
@@ -61,6 +62,11 @@ struct Span {
   std::int64_t end_us = 0;
   bool operator==(const Span&) const = default;
 };
+
+// Failure::type of a task its rank never started because the run was
+// stopping (Transport::send_drain): rank 0 leaves it unfinished, so the journal
+// does not hold it and --resume runs it; it is no failure of the task.
+inline constexpr std::string_view kNotStarted = "drover::not_started";
 
 // A task that threw: failures are data, the rank carries on.
 struct Failure {

@@ -30,6 +30,18 @@ struct InputChange {
   bool content = false;  // bytes already run differ: the results do not match the file
 };
 
+// What a batch of explicit tasks may hold besides a count: the scheduler's
+// predicted work, so that a few expensive tasks among many cheap ones do not
+// travel in one batch. A source that hands out explicit tasks calls begin()
+// with a batch's first task and admits() before each further one.
+class BatchLimit {
+ public:
+  virtual ~BatchLimit() = default;
+  virtual void begin(const TaskSpec& first) = 0;
+  // False: the batch ends before `next`.
+  virtual bool admits(const TaskSpec& next) = 0;
+};
+
 // The scheduler pulls batches from a source; sources never hold all tasks.
 class TaskSource {
  public:
@@ -55,6 +67,10 @@ class TaskSource {
   virtual std::optional<TaskSpec> spec_of(std::uint64_t id) const = 0;
   // Once exhausted: whether the input changed under the run, else nullopt.
   virtual std::optional<InputChange> input_change() const { return std::nullopt; }
+  // The limit next_batch asks about explicit tasks (null: none). Sources of
+  // ranges (generated, uniform by construction) and of commands (one a batch)
+  // have no use for it.
+  virtual void set_batch_limit(BatchLimit* /*limit*/) {}
 };
 
 }  // namespace drover

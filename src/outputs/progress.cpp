@@ -82,6 +82,14 @@ std::string ProgressMeter::describe(Clock::time_point now) const {
     text += ", elapsed ";
     text += format_eta(elapsed);
   }
+  // Finished is not written: say so, or a run behind one slow task looks hung.
+  if (waiting_ > 0) {
+    text += "; ";
+    text += std::to_string(waiting_);
+    text += " wait for task ";
+    text += std::to_string(behind_);
+    text += " to be written in order";
+  }
   return text;
 }
 

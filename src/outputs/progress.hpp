@@ -25,11 +25,16 @@ class ProgressMeter {
   ProgressMeter(std::FILE* out, Mode mode, std::chrono::milliseconds period,
                 std::optional<std::uint64_t> total);
 
-  // Called every loop iteration with the tasks finished and failed so far:
-  // two stores and a comparison unless a line is due.
-  void update(std::uint64_t done, std::uint64_t failed, Clock::time_point now) {
+  // Called every loop iteration with the tasks finished and failed so far,
+  // written or not, and of those how many wait to be written in order behind
+  // task `behind` (ordered runs): a few stores and a comparison unless a line
+  // is due.
+  void update(std::uint64_t done, std::uint64_t failed, Clock::time_point now,
+              std::uint64_t waiting = 0, std::uint64_t behind = 0) {
     done_ = done;
     failed_ = failed;
+    waiting_ = waiting;
+    behind_ = behind;
     if (now >= next_due_) print(now);
   }
   // Live: writes the latest figures and ends the line with '\n', so what
@@ -52,6 +57,8 @@ class ProgressMeter {
   std::uint64_t done_at_start_ = 0;
   std::uint64_t done_ = 0;
   std::uint64_t failed_ = 0;
+  std::uint64_t waiting_ = 0;
+  std::uint64_t behind_ = 0;
   std::size_t live_width_ = 0;  // longest live line so far: shorter ones are padded over it
   bool live_shown_ = false;
 };

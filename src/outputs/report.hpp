@@ -45,6 +45,17 @@ struct SummaryNotes {
   std::string stop_reason;       // empty when the run went to the end
   bool journal = false;          // the run has a --journal, so what did not run is resumable
   bool library = false;          // a library run: no CLI flags to suggest
+  // Ordered runs: how often and how long new work was held back because the
+  // finished results waiting for an earlier task reached the bound
+  // (--order-buffer), the most that waited, and what still waits at the end
+  // (a stopped run: behind a task that did not run).
+  std::uint64_t order_holds = 0;
+  double order_held_seconds = 0;
+  std::uint64_t order_buffer_mib = 0;
+  std::uint64_t order_peak_waiting = 0;
+  std::uint64_t order_peak_bytes = 0;
+  std::uint64_t order_waiting = 0;
+  std::uint64_t order_behind = 0;
 };
 
 class RunReport final : public ResultConsumer {

@@ -44,6 +44,25 @@ void print_notes(std::FILE* out, const SummaryNotes& notes, const std::vector<Ra
     }
     std::fprintf(out, "\n");
   }
+  if (notes.order_holds > 0) {
+    char held[64];
+    std::snprintf(held, sizeof held, "%.1f s", notes.order_held_seconds);
+    std::fprintf(out,
+                 "  in order: new work held back %llu %s, %s in all: up to %llu finished "
+                 "results (%.1f MiB) waited for an earlier task (--order-buffer %llu MiB; "
+                 "--unordered does not wait)\n",
+                 static_cast<unsigned long long>(notes.order_holds),
+                 notes.order_holds == 1 ? "time" : "times", held,
+                 static_cast<unsigned long long>(notes.order_peak_waiting),
+                 static_cast<double>(notes.order_peak_bytes) / (1 << 20),
+                 static_cast<unsigned long long>(notes.order_buffer_mib));
+  }
+  if (notes.order_waiting > 0) {
+    std::fprintf(out, "  in order: %llu finished results wait for task %llu, not written%s\n",
+                 static_cast<unsigned long long>(notes.order_waiting),
+                 static_cast<unsigned long long>(notes.order_behind),
+                 notes.journal ? " (the journal holds them: --resume writes them)" : "");
+  }
   if (notes.unfinished == 0 && notes.stop_reason.empty()) return;
   std::string line = "  stopped early: ";
   if (!notes.stop_reason.empty()) line += one_line(notes.stop_reason);
@@ -181,6 +200,12 @@ void RunReport::write_summary_json(std::FILE* out, double wall_seconds,
   j["excluded_ranks"] = std::move(excluded);
   j["stop_reason"] = notes.stop_reason.empty() ? Json(nullptr) : Json(notes.stop_reason);
   j["unfinished"] = notes.unfinished;
+  j["order"] = {{"holds", notes.order_holds},
+                {"held_s", notes.order_held_seconds},
+                {"peak_waiting", notes.order_peak_waiting},
+                {"peak_bytes", notes.order_peak_bytes},
+                {"waiting", notes.order_waiting},
+                {"behind", notes.order_behind}};
   // Hosts and messages come from other ranks: bytes that are not UTF-8 are replaced, not fatal.
   const std::string text = j.dump(-1, ' ', false, Json::error_handler_t::replace) + "\n";
   if (std::fwrite(text.data(), 1, text.size(), out) != text.size() || std::fflush(out) != 0) {

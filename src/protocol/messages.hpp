@@ -17,7 +17,7 @@ namespace drover {
 // byte also says where download lines go (0 none, 1 stdout, 2 stderr). 6: a
 // TaskBatch carries its attempt, the Plan the kinds' run settings (exec), and
 // workers send their task lines to rank 0 (Output).
-inline constexpr std::uint32_t kProtocolVersion = 6;
+inline constexpr std::uint32_t kProtocolVersion = 7;
 
 // One MPI tag per message type. Rank 0 also runs work, but messages to itself
 // never go through MPI.
@@ -30,6 +30,7 @@ enum class Tag : int {
   stop_request = 6,  // FromWorker: this rank caught a stop signal (from_worker::StopRequest)
   stop_ack = 7,      // FromWorker: Stop seen; nothing more will come from this rank
   output = 8,        // FromWorker: task lines for rank 0 to print (from_worker::Output)
+  drain = 9,         // ToWorker: the run is stopping: queued tasks come back not started (empty)
 };
 
 namespace from_worker {

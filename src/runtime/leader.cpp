@@ -17,6 +17,7 @@
 #include "runtime/clean_stop.hpp"
 #include "runtime/joblog_recorder.hpp"
 #include "runtime/loops.hpp"
+#include "runtime/order_watch.hpp"
 #include "scheduling/resume.hpp"
 #include "scheduling/scheduler.hpp"
 
@@ -122,16 +123,15 @@ JobOutcome lead(const LoopContext& ctx, LeaderInputs& inputs, const std::vector<
   SchedulerConfig config;
   for (int r = 0; r < static_cast<int>(ranks.size()); ++r) {
     const unsigned threads = std::max(1u, ranks[r].threads);
-    // Commands, one a batch: as many in flight on a rank as it has slots, so
-    // none waits on a busy rank while another has a free slot, plus one, so a
-    // slot that frees starts the next command without waiting a round trip to
-    // rank 0 (690 -> 535-610 us per `true` task at 2 ranks of one slot).
+    // Commands, one a batch, in a window of the rank's slots and a few more
+    // (see WorkerSlot::io_slots).
     const std::uint32_t slots = ctx.options.exec.slots != 0 ? ctx.options.exec.slots : threads;
-    config.workers.push_back(WorkerSlot{r, threads, inputs.commands ? slots + 1 : 0});
+    config.workers.push_back(WorkerSlot{r, threads, inputs.commands ? slots : 0});
   }
   if (inputs.commands) config.io_batch_max = 1;
   config.fixed_batch = ctx.options.batch;
   config.ordered = ctx.options.ordered;
+  config.max_buffered_bytes = std::uint64_t{ctx.options.order_buffer_mib} << 20;
   config.io_window = ctx.options.io_window;
   config.retries = ctx.options.retries;
   config.exclude_after = ctx.options.exclude_after;
@@ -147,6 +147,7 @@ JobOutcome lead(const LoopContext& ctx, LeaderInputs& inputs, const std::vector<
   if (ctx.options.halt) consumer.add(&halt.emplace(*ctx.options.halt, stop));
 
   scheduler.start();
+  OrderWatch order;
   IdleBackoff backoff;
   ResultBatch incoming;
   std::vector<ResultBatch> local_results;
@@ -181,7 +182,10 @@ JobOutcome lead(const LoopContext& ctx, LeaderInputs& inputs, const std::vector<
       local_results.clear();
     }
     if (inputs.journal) inputs.journal->maybe_sync(now);
-    meter.update(report.tasks(), report.failed(), now);
+    const std::uint64_t waiting = scheduler.waiting_in_order();
+    meter.update(report.tasks() + waiting, report.failed() + scheduler.failed_waiting_in_order(),
+                 now, waiting, scheduler.next_in_order());
+    order.observe(scheduler, now);
     if (progress) {
       backoff.reset();
     } else if (const auto wait = backoff.next(); wait.count() == 0) {
@@ -205,6 +209,8 @@ JobOutcome lead(const LoopContext& ctx, LeaderInputs& inputs, const std::vector<
   notes.unfinished = total - std::min(total, report.tasks());
   notes.stop_reason = stop.reason();
   notes.journal = inputs.journal.has_value();
+  order.finish(scheduler, Clock::now(), notes);
+  notes.order_buffer_mib = ctx.options.order_buffer_mib;
   report.print_summary(hooks.out, wall, notes);
   std::fflush(hooks.out);
   if (!ctx.options.summary_json.empty())

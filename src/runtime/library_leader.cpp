@@ -125,6 +125,7 @@ LibraryOutcome lead_library(const LoopContext& ctx, LiveSource& source,
         case Tag::welcome:
         case Tag::work:
         case Tag::stop:
+        case Tag::drain:
           throw std::runtime_error("protocol: rank " + std::to_string(message->source) +
                                    " sent tag " + std::to_string(static_cast<int>(message->tag)) +
                                    " during the run");

@@ -95,6 +95,13 @@ class LeaderTransport final : public Transport {
   void send_stop(int rank, bool abandon) override {
     if (rank != 0) mpi_.send(rank, Tag::stop, to_worker::Stop{abandon});
   }
+  void send_drain(int rank) override {
+    if (rank == 0) {
+      local_.drain();
+    } else {
+      mpi_.send_empty(rank, Tag::drain);
+    }
+  }
 
  private:
   MpiTransport& mpi_;

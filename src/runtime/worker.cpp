@@ -50,6 +50,8 @@ bool work(const LoopContext& ctx) {
         decode(message->bytes, batch);
         local->submit(std::move(batch));
         batch = TaskBatch{};
+      } else if (message->tag == Tag::drain) {
+        local->drain();
       } else if (message->tag == Tag::stop) {
         decode(message->bytes, stop.emplace());
         break;

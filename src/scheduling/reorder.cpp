@@ -29,6 +29,7 @@ void ReorderBuffer::push(TaskBatch&& tasks, ResultBatch&& results) {
   if (tasks.first_id != next_id_) {
     buffered_tasks_ += tasks.size();
     buffered_bytes_ += held_bytes(tasks, results);
+    buffered_failures_ += results.failures.size();
     const std::uint64_t key = tasks.first_id;
     pending_.emplace(key, Entry{std::move(tasks), std::move(results)});
     return;
@@ -44,6 +45,7 @@ void ReorderBuffer::release() {
       auto node = pending_.extract(pending_.begin());
       buffered_tasks_ -= node.mapped().tasks.size();
       buffered_bytes_ -= held_bytes(node.mapped().tasks, node.mapped().results);
+      buffered_failures_ -= node.mapped().results.failures.size();
       emit(node.mapped().tasks, node.mapped().results);
     } else if (replay_ != nullptr) {
       const std::size_t n = replay_->replay_at(next_id_, out_);

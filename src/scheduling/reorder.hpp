@@ -29,6 +29,8 @@ class ReorderBuffer {
   std::uint64_t buffered_tasks() const { return buffered_tasks_; }
   // About how much memory those hold: inputs, outputs and per-task arrays.
   std::uint64_t buffered_bytes() const { return buffered_bytes_; }
+  // Of those, the failed ones (progress counts finished tasks, written or not).
+  std::uint64_t buffered_failures() const { return buffered_failures_; }
   bool empty() const { return pending_.empty(); }
 
  private:
@@ -42,6 +44,7 @@ class ReorderBuffer {
   std::uint64_t next_id_ = 0;
   std::uint64_t buffered_tasks_ = 0;
   std::uint64_t buffered_bytes_ = 0;
+  std::uint64_t buffered_failures_ = 0;
   std::map<std::uint64_t, Entry> pending_;  // keyed by first_id
   JournalReplay* replay_ = nullptr;
 };

@@ -25,6 +25,7 @@ class ResumeSource final : public TaskSource {
   void skip_to(std::uint64_t id) override { inner_.skip_to(id); }
   std::optional<TaskSpec> spec_of(std::uint64_t id) const override { return inner_.spec_of(id); }
   std::optional<InputChange> input_change() const override { return inner_.input_change(); }
+  void set_batch_limit(BatchLimit* limit) override { inner_.set_batch_limit(limit); }
 
  private:
   void skip_done();  // moves past finished ranges at the inner source's position

@@ -30,7 +30,9 @@ Scheduler::Scheduler(SchedulerConfig config, TaskSource& source, Transport& tran
       transport_(transport),
       consumer_(consumer),
       reorder_(consumer),
-      journal_(journal) {
+      journal_(journal),
+      work_(config_.use_work_hints) {
+  source_.set_batch_limit(&work_);
   reorder_.set_replay(replay);
   if (config_.workers.empty()) throw std::invalid_argument("scheduler: no workers");
   for (const WorkerSlot& slot : config_.workers) {
@@ -59,6 +61,12 @@ Scheduler::Scheduler(SchedulerConfig config, TaskSource& source, Transport& tran
   }
   config_.io_window = std::max<std::uint32_t>(config_.io_window, 1);
   cost_.assign(all_kinds().size(), -1.0);
+  batch_seconds_ = std::max(config_.target_batch_seconds,
+                            2.0 * total_threads_ * config_.leader_seconds_per_batch);
+}
+
+Scheduler::~Scheduler() {
+  source_.set_batch_limit(nullptr);  // the source may outlive the scheduler
 }
 
 void Scheduler::start() {
@@ -96,8 +104,13 @@ void Scheduler::on_results(ResultBatch&& results) {
     return_credit(flight.worker, busy);
   } else {
     worker.io_tasks -= static_cast<std::uint32_t>(flight.batch.size());
+    if (worker.slot.io_slots != 0 && results.size() != 0) {
+      const double per_task = busy / static_cast<double>(results.size());
+      command_seconds_ = command_seconds_ < 0 ? per_task : 0.75 * command_seconds_ + 0.25 * per_task;
+    }
   }
   learn_cost(flight.kind, busy, results.size());
+  if (flight.work) work_.learn(flight.kind, busy, *flight.work);
   if (flight.retry) {
     settle_retry(flight, std::move(results));
   } else {
@@ -113,18 +126,27 @@ void Scheduler::on_results(ResultBatch&& results) {
 // its retry as a batch of one.
 void Scheduler::settle(InFlight& flight, ResultBatch&& results) {
   if (results.failures.size() < results.size()) record_success(flight.worker);
-  if (results.failures.empty() || config_.retries == 0) {
+  // Cut out of the batch: tasks not started (left unfinished), and with
+  // retries the failed ones (run again, unless stopping).
+  const auto cut = [this](const Failure& f) { return config_.retries > 0 || f.type == kNotStarted; };
+  if (std::none_of(results.failures.begin(), results.failures.end(), cut)) {
     finalize(std::move(flight.batch), std::move(results));
     return;
   }
   const std::vector<Failure> failures = results.failures;
   std::size_t begin = 0;
   for (const Failure& f : failures) {
+    if (!cut(f)) continue;
     if (f.index > begin) {
       TaskBatch piece_tasks;
       ResultBatch piece_results;
       slice_batch(flight.batch, results, begin, f.index, piece_tasks, piece_results);
       finalize(std::move(piece_tasks), std::move(piece_results));
+    }
+    begin = f.index + 1;
+    if (f.type == kNotStarted) {
+      ++not_started_;
+      continue;
     }
     const std::uint64_t id = flight.batch.first_id + f.index;
     std::optional<TaskSpec> spec = flight.batch.is_range()
@@ -134,7 +156,6 @@ void Scheduler::settle(InFlight& flight, ResultBatch&& results) {
     // While stopping, a failed task is left unfinished: --resume runs it again.
     if (!draining_)
       retries_.push_back(Retry{Task{id, std::move(*spec)}, 2, results.rank, results.rank});
-    begin = f.index + 1;
   }
   if (begin < flight.batch.size()) {
     TaskBatch piece_tasks;
@@ -160,6 +181,7 @@ std::optional<double> Scheduler::cost_estimate(KindId kind) const {
 }
 
 void Scheduler::dispatch() {
+  held_for_order_ = false;
   if (draining_) return;
   // Retries first, and before the back-pressure check: an ordered run may be
   // waiting on exactly these tasks.
@@ -168,10 +190,10 @@ void Scheduler::dispatch() {
   while (!exhausted_ && !stopped_) {
     // An ordered run stops feeding while too much finished work waits behind a
     // slow batch; the slow batch is in flight, so this always drains.
-    if (config_.ordered && (reorder_.buffered_tasks() >= config_.max_buffered_tasks ||
-                            reorder_.buffered_bytes() >= config_.max_buffered_bytes)) {
-      return;
-    }
+    held_for_order_ =
+        config_.ordered && (reorder_.buffered_tasks() >= config_.max_buffered_tasks ||
+                            reorder_.buffered_bytes() >= config_.max_buffered_bytes);
+    if (held_for_order_) return;
     const std::optional<KindId> kind = source_.peek_kind();
     if (!kind) {
       exhausted_ = !source_.may_grow();
@@ -185,11 +207,13 @@ void Scheduler::dispatch() {
     const std::optional<Pick> pick = pick_worker(lane, -1);
     if (!pick) return;  // no credit anywhere: wait for results
 
-    InFlight flight{pick->worker, *kind, TaskBatch{}, std::nullopt};
+    InFlight flight{pick->worker, *kind, TaskBatch{}, std::nullopt, std::nullopt};
+    work_.arm(batch_seconds_);
     if (!source_.next_batch(batch_size(*kind, lane, workers_[pick->worker]), flight.batch)) {
       exhausted_ = true;
       return;
     }
+    flight.work = work_.units();
     dispatched_tasks_ += flight.batch.size();
     send(*pick, std::move(flight));
   }
@@ -231,7 +255,14 @@ std::optional<Scheduler::Pick> Scheduler::pick_worker(Lane lane, int avoid_rank)
 }
 
 std::uint32_t Scheduler::io_window_of(const WorkerState& worker) const {
-  return worker.slot.io_window != 0 ? worker.slot.io_window : config_.io_window;
+  const std::uint32_t slots = worker.slot.io_slots;
+  if (slots == 0) return config_.io_window;
+  std::uint32_t queued = 1;
+  if (command_seconds_ > 0) {
+    const double cover = std::ceil(config_.io_cover_seconds * slots / command_seconds_);
+    queued = static_cast<std::uint32_t>(std::clamp(cover, 1.0, 8.0 * slots));
+  }
+  return slots + queued;
 }
 
 // A barrier is a task that runs nowhere: once every task before it has
@@ -303,12 +334,15 @@ std::size_t Scheduler::batch_size(KindId kind, Lane lane, const WorkerState& wor
 std::size_t Scheduler::cpu_batch_size(KindId kind) const {
   const double cost = cost_.at(kind);
   std::size_t size = 0;
-  if (cost < 0) {
+  if (work_.hinted(kind)) {
+    // The WorkBudget ends the batch at the target; one task until a unit is measured.
+    size = work_.unit_seconds(kind) ? config_.max_batch : 1;
+  } else if (cost < 0) {
     size = 1;  // probe: one task until its cost is known
-  } else if (cost * config_.max_batch <= config_.target_batch_seconds) {
+  } else if (cost * config_.max_batch <= batch_seconds_) {
     size = config_.max_batch;
   } else {
-    size = static_cast<std::size_t>(config_.target_batch_seconds / cost);
+    size = static_cast<std::size_t>(batch_seconds_ / cost);
   }
   // Guided self-scheduling: near the end batches shrink, so the last task
   // does not wait behind a large batch while other threads idle.
@@ -348,6 +382,10 @@ void Scheduler::stop_all(bool abandon) {
 }
 
 void Scheduler::stop_dispatch() {
+  // Queued tasks on the ranks would still start: each is told to hand them back.
+  if (!draining_) {
+    for (const WorkerState& w : workers_) transport_.send_drain(w.slot.rank);
+  }
   draining_ = true;
   retries_.clear();
   if (done()) stop_all(false);

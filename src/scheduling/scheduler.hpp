@@ -16,16 +16,20 @@
 #include "scheduling/reorder.hpp"
 #include "scheduling/resume.hpp"
 #include "scheduling/slot_table.hpp"
+#include "scheduling/work_budget.hpp"
 
 namespace drover {
 
 struct WorkerSlot {
   int rank = 0;
   unsigned threads = 1;
-  // IO tasks in flight on this rank; 0: SchedulerConfig::io_window. A run of
-  // commands gives each rank its slots, so no command waits on one rank while
-  // a slot is free on another.
-  std::uint32_t io_window = 0;
+  // Commands: the rank's slots (0: not a run of commands; its IO window is
+  // SchedulerConfig::io_window). Its window is then these slots, so no command
+  // waits on one rank while a slot is free on another, plus a few queued
+  // behind them, so a slot that frees starts the next command at once instead
+  // of after a round trip to rank 0: enough to cover io_cover_seconds at the
+  // commands' observed length, 1 while it is unknown, at most 8 per slot.
+  std::uint32_t io_slots = 0;
 };
 
 struct SchedulerConfig {
@@ -48,10 +52,23 @@ struct SchedulerConfig {
   double queue_seconds = 0.010;
   double no_queue_seconds = 1.0;
   std::uint32_t io_window = 100'000;  // IO credits: tasks in flight per rank
+  // A result and the command that replaces it cross two comm threads, each of
+  // which may wait for a core the commands hold: on 2 cores running `true`,
+  // 3 ms and more (with one queued, rank 1 idled 1.1 s of a 2.4 s run).
+  double io_cover_seconds = 0.008;
   // Most IO tasks in one batch; 0: no limit. An IO batch returns its credits
   // when its last task ends, so commands, whose lengths differ, go one a batch.
   std::uint32_t io_batch_max = 0;
   double target_batch_seconds = 0.002;  // automatic batches aim at this much work
+  // ...or more, so that rank 0 is not the bottleneck: it spends about this
+  // long per batch (receive, schedule, send; the --batch 1 granularity bench
+  // measures a few microseconds), and batches are made long enough that all
+  // threads' results keep it under half busy: 2 ms up to 500 threads, 40 ms
+  // at 10,000.
+  double leader_seconds_per_batch = 2e-6;
+  // Kinds with KindOps::work_of are batched by predicted work (WorkBudget);
+  // false: by their learned cost per task alone (the simulator compares both).
+  bool use_work_hints = true;
   std::uint32_t max_batch = 65'536;
   std::uint64_t max_buffered_tasks = 1ull << 24;  // ordered runs: back-pressure bound
   // ...and in memory: results held for the order stop dispatch at this many
@@ -77,6 +94,9 @@ class Scheduler {
   Scheduler(SchedulerConfig config, TaskSource& source, Transport& transport,
             ResultConsumer& consumer, ResultConsumer* journal = nullptr,
             JournalReplay* replay = nullptr);
+  ~Scheduler();
+  Scheduler(const Scheduler&) = delete;
+  Scheduler& operator=(const Scheduler&) = delete;
 
   // Fills every worker's credit; sends Stop at once when there is no work.
   void start();
@@ -106,6 +126,17 @@ class Scheduler {
   // Ranks given no more work, with why, in the order they were excluded.
   const std::vector<std::pair<int, std::string>>& excluded() const { return excluded_; }
   std::uint64_t retries_sent() const { return retries_sent_; }
+  // Ordered runs: finished tasks held back for the order, of which failed,
+  // their bytes, and the first task they wait for (what progress shows).
+  std::uint64_t waiting_in_order() const { return reorder_.buffered_tasks(); }
+  std::uint64_t failed_waiting_in_order() const { return reorder_.buffered_failures(); }
+  std::uint64_t bytes_waiting_in_order() const { return reorder_.buffered_bytes(); }
+  std::uint64_t next_in_order() const { return reorder_.next_id(); }
+  // Dispatch is held because results waiting for the order reached the
+  // bound (max_buffered_bytes or max_buffered_tasks) behind next_in_order().
+  bool held_for_order() const { return held_for_order_; }
+  // Tasks a rank handed back unstarted after stop_dispatch (Transport::send_drain).
+  std::uint64_t not_started() const { return not_started_; }
 
  private:
   struct WorkerState {
@@ -127,6 +158,7 @@ class Scheduler {
     KindId kind = 0;
     TaskBatch batch;
     std::optional<Retry> retry;  // set for a retried single task
+    std::optional<double> work;  // units of work, when the kind says them (WorkBudget)
   };
 
   // A worker with room, and for the CPU lane which of its credits is used.
@@ -169,6 +201,7 @@ class Scheduler {
   std::vector<WorkerState> workers_;
   std::vector<std::size_t> worker_of_rank_;
   unsigned total_threads_ = 0;
+  double batch_seconds_ = 0;  // what an automatic batch aims at (see leader_seconds_per_batch)
   // One entry per free CPU credit, naming its worker: taking the front is
   // O(1) at any rank count, and a returned credit queues behind the others,
   // so consecutive batches land on different ranks.
@@ -178,9 +211,13 @@ class Scheduler {
   std::uint64_t dispatched_tasks_ = 0;
   SlotTable<InFlight> in_flight_;
   std::vector<double> cost_;  // seconds per task by KindId; < 0: unknown
+  double command_seconds_ = -1;  // a command's length on ranks with io_slots; < 0: unknown
   ResultConsumer* journal_ = nullptr;
+  WorkBudget work_;  // sizes batches of kinds with KindOps::work_of
   std::deque<Retry> retries_;
   std::uint64_t retries_sent_ = 0;
+  std::uint64_t not_started_ = 0;
+  bool held_for_order_ = false;
   std::uint64_t barriers_passed_ = 0;
   std::vector<std::pair<int, std::string>> excluded_;
   bool exhausted_ = false;

@@ -16,7 +16,7 @@ bool Scheduler::dispatch_retry() {
   if (!pick && healthy_workers() == 1) pick = pick_worker(lane, -1);  // nowhere else to go
   if (!pick) return false;
 
-  InFlight flight{pick->worker, kind, TaskBatch{}, retry};
+  InFlight flight{pick->worker, kind, TaskBatch{}, retry, std::nullopt};
   flight.batch.first_id = retry.task.id;
   flight.batch.lane = lane;
   flight.batch.attempt = retry.attempt;
@@ -31,6 +31,10 @@ void Scheduler::settle_retry(InFlight& flight, ResultBatch&& results) {
   const Retry& retry = *flight.retry;
   results.attempts.assign(1, retry.attempt);
   const bool failed = !results.failures.empty();
+  if (failed && results.failures.front().type == kNotStarted) {
+    ++not_started_;
+    return;  // the run is stopping: unfinished, for --resume
+  }
   if (failed && retry.attempt <= config_.retries) {
     Retry again = retry;
     ++again.attempt;

@@ -183,10 +183,13 @@ class Commands(TempDirTest):
 
     def test_halt_soon_lets_running_tasks_finish_and_sends_no_more(self):
         rows, r = self.run_rows("exec", "--slots", "1", "--halt", "soon,fail=2", "exit {}",
-                                ":::", *"0101000000", ok=(1,))
+                                ":::", *("0101" + "0" * 36), ok=(1,))
         self.assertIn("halted: 2 tasks failed (--halt soon,fail=2)", r.stdout)
-        # Task 3 is the second failure; at most the one command queued behind it ran after.
-        self.assertIn(len(rows), (4, 5))
+        # Task 3 is the second failure. Short commands queue several deep on a
+        # rank, but the halt hands the queued ones back unstarted: only what
+        # started before the rank heard of it ran after task 3.
+        self.assertGreaterEqual(len(rows), 4)
+        self.assertLessEqual(len(rows), 7)
         self.assertEqual([row["id"] for row in rows], list(range(len(rows))))
 
     def test_halt_now_ends_the_tasks_in_flight(self):

@@ -25,6 +25,7 @@ class RecordingTransport final : public Transport {
     sent.push_back({rank, false, batch});
   }
   void send_stop(int rank, bool abandon) override { sent.push_back({rank, true, {}, abandon}); }
+  void send_drain(int rank) override { drained.push_back(rank); }
 
   // Removes and returns what was sent since the last call.
   std::vector<Sent> take() {
@@ -33,6 +34,7 @@ class RecordingTransport final : public Transport {
     return out;
   }
   std::vector<Sent> sent;
+  std::vector<int> drained;  // ranks told to hand back their queued tasks
 };
 
 class CollectingConsumer final : public ResultConsumer {

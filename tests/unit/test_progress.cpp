@@ -96,6 +96,19 @@ TEST(ProgressMeter, RateCountsOnlyThisRunsWork) {
             "drover: 1100/2000 tasks (55.0%), 0 failed, 10.0 tasks/s, ETA 1m30s, elapsed 10s\n");
 }
 
+TEST(ProgressMeter, FinishedTasksCountWhileTheyWaitForTheOrder) {
+  // Issue 12: 600 of 601 finished behind one slow task 0, and the meter said 0.
+  Captured out;
+  ProgressMeter meter(out.file(), Mode::lines, 1s, 601);
+  meter.update(0, 0, t0);
+  meter.update(600, 2, t0 + 1s, 600, 0);
+  meter.update(601, 2, t0 + 2s);  // task 0 done: everything written
+  EXPECT_EQ(out.text(),
+            "drover: 600/601 tasks (99.8%), 2 failed, 600.0 tasks/s, ETA 1s, elapsed 1s; "
+            "600 wait for task 0 to be written in order\n"
+            "drover: 601/601 tasks (100.0%), 2 failed, 300.5 tasks/s, ETA 0s, elapsed 2s\n");
+}
+
 TEST(ProgressMeter, OffAndNullPrintNothing) {
   Captured out;
   ProgressMeter off(out.file(), Mode::off, 1s, 10);

@@ -175,5 +175,43 @@ TEST(SchedulerFailures, TheJournalSeesEachFinalBatchOnce) {
   for (std::uint64_t i = 0; i < 60; ++i) EXPECT_EQ(seen[i], i);
 }
 
+// A stop tells every rank to hand back what it has not started; those tasks
+// are neither results nor failures: left unfinished, they run on --resume.
+TEST(SchedulerFailures, TasksHandedBackUnstartedAreLeftUnfinished) {
+  GeneratedSource source(squares(40));
+  RecordingTransport t;
+  Outcomes out;
+  Outcomes journal;
+  SchedulerConfig config = three_ranks(0);
+  Scheduler s(config, source, t, out, &journal);
+  s.start();
+  std::vector<Sent> flying = t.take();
+  ASSERT_EQ(flying.size(), 3u) << "one probe batch per rank";
+  s.stop_dispatch();
+  EXPECT_EQ(t.drained, (std::vector<int>{0, 1, 2}));
+  s.stop_dispatch();
+  EXPECT_EQ(t.drained.size(), 3u) << "once";
+  for (const Sent& x : flying) {
+    ResultBatch r = testing::answer(x.batch, x.rank, 0);
+    if (x.rank == 1) {  // rank 1 had started the first of its batch, not the rest
+      for (std::uint32_t i = 1; i < x.batch.size(); ++i) {
+        model_test::clear_output(r, i);
+        r.failures.push_back(Failure{i, "not started: drover is stopping", std::string(kNotStarted)});
+      }
+    }
+    s.on_results(std::move(r));
+  }
+  EXPECT_TRUE(s.finished());
+  const std::uint64_t first = flying[1].batch.first_id;
+  const std::size_t n = flying[1].batch.size();
+  EXPECT_EQ(s.not_started(), n - 1);
+  std::set<std::uint64_t> journaled(journal.ids.begin(), journal.ids.end());
+  EXPECT_EQ(journaled.count(first), 1u) << "it ran";
+  for (std::uint64_t id = first + 1; id < first + n; ++id)
+    EXPECT_EQ(journaled.count(id), 0u) << id << ": not in the journal, so --resume runs it";
+  EXPECT_EQ(journaled.size(), flying[0].batch.size() + 1 + flying[2].batch.size());
+  EXPECT_TRUE(out.failed.empty()) << "not a failure";
+}
+
 }  // namespace
 }  // namespace drover

@@ -147,3 +147,43 @@ TEST(SchedulerWindow, ASlowRankIsNotLeftWithAQueueAtTheEnd) {
 
 }  // namespace
 }  // namespace drover
+
+namespace drover {
+namespace {
+
+using testing::answer;
+using testing::CollectingConsumer;
+using testing::RecordingTransport;
+
+std::size_t tasks_sent(RecordingTransport& t) {
+  std::size_t n = 0;
+  for (const testing::Sent& x : t.take())
+    if (!x.stop) n += x.batch.size();
+  return n;
+}
+
+// A run of commands: one slot on rank 0, one a batch. Short commands get
+// enough queued behind the slot to cover io_cover_seconds, long ones one.
+TEST(SchedulerWindow, CommandsQueueWhatCoversTheRoundTrip) {
+  GeneratedSource source(testing::downloads(100));  // any IO kind: the window is the lane's
+  RecordingTransport t;
+  CollectingConsumer c;
+  SchedulerConfig config;
+  config.workers = {WorkerSlot{0, 1, 1}};
+  config.io_batch_max = 1;
+  config.io_cover_seconds = 0.008;
+  Scheduler s(config, source, t, c);
+  s.start();
+  std::vector<TaskBatch> flying;
+  for (const testing::Sent& x : t.take()) flying.push_back(x.batch);
+  ASSERT_EQ(flying.size(), 2u) << "the slot and one queued while the length is unknown";
+  // 1 ms commands: 8 ms / 1 ms = 8 queued behind the slot.
+  s.on_results(answer(flying[0], 0, 1000));
+  EXPECT_EQ(tasks_sent(t), 8u) << "window 9, one still in flight";
+  // A 1 s command pulls the estimate far above the cover: one queued again.
+  s.on_results(answer(flying[1], 0, 1'000'000));
+  EXPECT_EQ(tasks_sent(t), 0u) << "8 in flight, more than the window of 2";
+}
+
+}  // namespace
+}  // namespace drover
