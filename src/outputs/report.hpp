@@ -85,6 +85,9 @@ class RunReport final : public ResultConsumer {
   // at a time and hold no thread, so 1,000 downloads of 1 s would read as
   // 1,000 busy seconds. Utilisation is this over (threads x wall).
   const std::vector<std::int64_t>& busy_us_per_rank() const { return busy_us_per_rank_; }
+  // A rank's process CPU time over the run (its StopAck; rank 0's own): the
+  // summary's utilisation is CPU time / (threads x wall) once every rank's is in.
+  void set_cpu_seconds(std::size_t rank, double seconds);
 
   // The closing summary: tasks, failures, wall time, tasks/s, per-kind totals,
   // tasks per rank, resumed and retried tasks, `notes`, and the first failures.
@@ -119,6 +122,7 @@ class RunReport final : public ResultConsumer {
   std::vector<KindTotals> per_kind_;
   std::vector<std::uint64_t> tasks_per_rank_;
   std::vector<std::int64_t> busy_us_per_rank_;
+  std::vector<double> cpu_seconds_per_rank_;  // < 0: not reported
   std::uint64_t replayed_ = 0;
   std::uint64_t retried_ = 0;
   std::uint64_t recovered_ = 0;

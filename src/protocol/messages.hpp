@@ -28,7 +28,7 @@ enum class Tag : int {
   results = 4,       // FromWorker: a ResultBatch
   stop = 5,          // ToWorker: no more work; leave the loop (to_worker::Stop)
   stop_request = 6,  // FromWorker: this rank caught a stop signal (from_worker::StopRequest)
-  stop_ack = 7,      // FromWorker: Stop seen; nothing more will come from this rank
+  stop_ack = 7,      // FromWorker: Stop seen; nothing more will come from this rank (StopAck)
   output = 8,        // FromWorker: task lines for rank 0 to print (from_worker::Output)
   drain = 9,         // ToWorker: the run is stopping: queued tasks come back not started (empty)
 };
@@ -65,6 +65,13 @@ struct Output {
 struct StopRequest {
   std::int32_t signal = 0;
   bool operator==(const StopRequest&) const = default;
+};
+
+// The last message of a rank: the CPU time (user + system, every thread) its
+// process spent in the run loop, for the summary's utilisation.
+struct StopAck {
+  double cpu_seconds = 0;
+  bool operator==(const StopAck&) const = default;
 };
 
 }  // namespace from_worker

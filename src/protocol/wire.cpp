@@ -147,6 +147,17 @@ void decode(std::span<const char> bytes, from_worker::StopRequest& m) {
   expect_end(r);
 }
 
+void encode(const from_worker::StopAck& m, std::vector<char>& out) {
+  Writer w(out);
+  w.put(m.cpu_seconds);
+}
+
+void decode(std::span<const char> bytes, from_worker::StopAck& m) {
+  Reader r(bytes);
+  m.cpu_seconds = r.get<double>();
+  expect_end(r);
+}
+
 void encode(const TaskBatch& m, std::vector<char>& out) {
   Writer w(out);
   w.put(m.seq);

@@ -32,6 +32,8 @@ void encode(const from_worker::Output& m, std::vector<char>& out);
 void decode(std::span<const char> bytes, from_worker::Output& m);
 void encode(const from_worker::StopRequest& message, std::vector<char>& out);
 void decode(std::span<const char> bytes, from_worker::StopRequest& out);
+void encode(const from_worker::StopAck& message, std::vector<char>& out);
+void decode(std::span<const char> bytes, from_worker::StopAck& out);
 
 void encode(const TaskBatch& message, std::vector<char>& out);
 void decode(std::span<const char> bytes, TaskBatch& out);

@@ -146,6 +146,7 @@ JobOutcome lead(const LoopContext& ctx, LeaderInputs& inputs, const std::vector<
   std::optional<HaltWatch> halt;
   if (ctx.options.halt) consumer.add(&halt.emplace(*ctx.options.halt, stop));
 
+  const double cpu_at_start = process_cpu_seconds();
   scheduler.start();
   OrderWatch order;
   IdleBackoff backoff;
@@ -169,6 +170,9 @@ JobOutcome lead(const LoopContext& ctx, LeaderInputs& inputs, const std::vector<
       } else if (message->tag == Tag::output) {
         print_output(message->bytes, &printer->relay());
       } else if (message->tag == Tag::stop_ack) {
+        from_worker::StopAck ack;
+        decode(message->bytes, ack);
+        report.set_cpu_seconds(static_cast<std::size_t>(message->source), ack.cpu_seconds);
         ++acks;
       } else {
         throw std::runtime_error("protocol: rank " + std::to_string(message->source) +
@@ -211,6 +215,7 @@ JobOutcome lead(const LoopContext& ctx, LeaderInputs& inputs, const std::vector<
   notes.journal = inputs.journal.has_value();
   order.finish(scheduler, Clock::now(), notes);
   notes.order_buffer_mib = ctx.options.order_buffer_mib;
+  report.set_cpu_seconds(0, process_cpu_seconds() - cpu_at_start);
   report.print_summary(hooks.out, wall, notes);
   std::fflush(hooks.out);
   if (!ctx.options.summary_json.empty())

@@ -88,6 +88,7 @@ LibraryOutcome lead_library(const LoopContext& ctx, LiveSource& source,
                  limits.stop_margin, started);
   LibraryOutcome outcome;
 
+  const double cpu_at_start = process_cpu_seconds();
   scheduler.start();
   IdleBackoff backoff;
   ResultBatch incoming;
@@ -112,9 +113,16 @@ LibraryOutcome lead_library(const LoopContext& ctx, LiveSource& source,
         case Tag::output:
           print_output(message->bytes);
           break;
-        case Tag::stop_ack:
+        case Tag::stop_ack: {
+          from_worker::StopAck ack;
+          decode(message->bytes, ack);
+          if (outputs.report) {
+            outputs.report->set_cpu_seconds(static_cast<std::size_t>(message->source),
+                                            ack.cpu_seconds);
+          }
           ++acks;
           break;
+        }
         case Tag::stop_request: {  // a signal on a worker: every rank stops with it
           from_worker::StopRequest request;
           decode(message->bytes, request);
@@ -157,6 +165,7 @@ LibraryOutcome lead_library(const LoopContext& ctx, LiveSource& source,
   notes.stop_reason = outcome.stop_reason;
   notes.library = true;
   notes.journal = journal.has_value();
+  if (outputs.report) outputs.report->set_cpu_seconds(0, process_cpu_seconds() - cpu_at_start);
   outputs.finish(options, wall, notes);
   // After the summary: a caller told it stopped may end the process at once.
   if (!outcome.stop_reason.empty()) source.abort(outcome.stop_reason, true);

@@ -1,6 +1,8 @@
 // The two rank loops, mirrored: lead (rank 0) and work (every other rank).
 #pragma once
 
+#include <sys/resource.h>
+
 #include <chrono>
 #include <memory>
 #include <string>
@@ -31,6 +33,15 @@ struct LoopContext {
 };
 
 // This rank's executor, as the plan and the thread count say.
+// User and system CPU seconds of this process so far, every thread: what a
+// rank really got of its cores (wall time counts time descheduled too).
+inline double process_cpu_seconds() {
+  rusage u{};
+  if (::getrusage(RUSAGE_SELF, &u) != 0) return 0;
+  return static_cast<double>(u.ru_utime.tv_sec + u.ru_stime.tv_sec) +
+         static_cast<double>(u.ru_utime.tv_usec + u.ru_stime.tv_usec) * 1e-6;
+}
+
 inline ExecutorConfig executor_config(const LoopContext& ctx) {
   ExecutorConfig config;
   config.rank = ctx.mpi.rank();

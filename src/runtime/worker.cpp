@@ -15,6 +15,7 @@
 namespace drover {
 
 bool work(const LoopContext& ctx) {
+  const double cpu_at_start = process_cpu_seconds();
   // On the heap: an abandoned stop leaves them running (see the end).
   auto done = std::make_unique<CompletionQueue<ResultBatch>>();
   // Task lines go to rank 0 (see OutputRelay); on the heap for the same reason.
@@ -81,7 +82,7 @@ bool work(const LoopContext& ctx) {
   // Messages between two ranks do not overtake: once rank 0 has the ack, it
   // has every result sent before it, and every send here can complete.
   send_output(true);
-  ctx.mpi.send_empty(0, Tag::stop_ack);
+  ctx.mpi.send(0, Tag::stop_ack, from_worker::StopAck{process_cpu_seconds() - cpu_at_start});
   ctx.mpi.flush();
   relay->close();  // what abandoned tasks still print goes to this rank's own stdout
   if (stop->abandon) {

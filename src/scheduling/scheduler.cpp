@@ -334,9 +334,11 @@ std::size_t Scheduler::batch_size(KindId kind, Lane lane, const WorkerState& wor
 std::size_t Scheduler::cpu_batch_size(KindId kind) const {
   const double cost = cost_.at(kind);
   std::size_t size = 0;
-  if (work_.hinted(kind)) {
-    // The WorkBudget ends the batch at the target; one task until a unit is measured.
-    size = work_.unit_seconds(kind) ? config_.max_batch : 1;
+  if (work_.hinted(kind) && work_.unit_seconds(kind)) {
+    // The WorkBudget ends a batch of explicit tasks at the target. (Generated
+    // ranges, uniform by construction, never measure a unit: the per-task
+    // cost below sizes them.)
+    size = config_.max_batch;
   } else if (cost < 0) {
     size = 1;  // probe: one task until its cost is known
   } else if (cost * config_.max_batch <= batch_seconds_) {

@@ -99,6 +99,21 @@ TEST(Scheduler, CheapTasksGrowIntoLargeBatchesAfterTheProbe) {
   }
 }
 
+// Crunch says its work (KindOps::work_of), but generated ranges are uniform and
+// never measure a unit: their batches follow the cost per task like any kind's.
+TEST(Scheduler, GeneratedRangesOfAHintedKindGrowAfterTheProbe) {
+  GeneratedSource source(crunches(10'000'000));
+  RecordingTransport t;
+  CollectingConsumer c;
+  Scheduler s(two_workers(), source, t, c);
+  s.start();
+  auto sent = t.take();
+  s.on_results(answer(sent[0].batch, sent[0].rank, 1));  // 1 us per task
+  const auto next = t.take();
+  ASSERT_FALSE(next.empty());
+  EXPECT_EQ(next[0].batch.size(), 2000u) << "2 ms of 1 us tasks";
+}
+
 TEST(Scheduler, CostlyTasksStayAtOnePerBatch) {
   GeneratedSource source(crunches(100));
   RecordingTransport t;

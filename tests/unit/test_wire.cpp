@@ -128,6 +128,11 @@ TEST(Wire, HelloAndWelcomeRoundTrip) {
   EXPECT_EQ(round_trip(w), w);
 }
 
+TEST(Wire, StopRequestsAndAcksRoundTrip) {
+  EXPECT_EQ(round_trip(from_worker::StopRequest{15}), from_worker::StopRequest{15});
+  EXPECT_EQ(round_trip(from_worker::StopAck{12.625}), from_worker::StopAck{12.625});
+}
+
 TEST(Wire, ARetryBatchKeepsItsAttempt) {
   TaskBatch b = explicit_batch();
   b.attempt = 3;
