@@ -50,13 +50,13 @@ ASAN_OPTIONS="detect_leaks=1" ctest --test-dir build-asan -j"$jobs" --output-on-
 # the unit tests above; here ASan still catches overflows and use-after-free.
 ASAN_OPTIONS="detect_leaks=0" ctest --test-dir build-asan -j"$jobs" --output-on-failure -L mpi --timeout 600
 
-stage "TSan build: unit tests (pool, async lane, executor, queues) and MPI tests (the comm loops)"
+stage "TSan build: the threaded unit tests (pool, async lane, executor, processes) and MPI tests (the comm loops)"
 # Open MPI's own internals are suppressed (tests/sanitizers/tsan.supp says
 # which and why); drover's code is not.
 export TSAN_OPTIONS="halt_on_error=1:second_deadlock_stack=1:suppressions=$DROVER_ROOT/tests/sanitizers/tsan.supp"
 DROVER_BUILD_TARGETS="drover_unit_tests drover_mpi_tests drover_library_tests" \
   drover_build build-tsan "${SANITIZER_FLAGS[@]}" -DDROVER_WERROR=ON -DDROVER_SANITIZE=thread \
-  -DDROVER_BUILD_EXAMPLES=OFF
+  -DDROVER_BUILD_EXAMPLES=OFF -DDROVER_UNIT_TESTS=threads
 ctest --test-dir build-tsan -j"$jobs" --output-on-failure -L "unit|mpi" --timeout 600
 # 12 s each (was 20): the suite's time is near its 25-minute budget; the seed
 # corpus runs whole in the first second either way.
@@ -74,7 +74,8 @@ ASAN_OPTIONS="detect_leaks=0" DROVER_BIN=build-asan/drover python3 tests/e2e/tes
 # retries and the failing-rank kill cycles run it, under ASan too.
 export DROVER_FAULTY_BIN=build-asan/tests/drover_faulty
 ASAN_OPTIONS="detect_leaks=0" DROVER_BIN=build-asan/drover python3 tests/e2e/test_reliability.py
-ASAN_OPTIONS="detect_leaks=0" DROVER_BIN=build-asan/drover scripts/kill_resume.py --cycles 10 --seed 2
+# 6 cycles here (the normal build's ctest ran 20): the suite is near its budget.
+ASAN_OPTIONS="detect_leaks=0" DROVER_BIN=build-asan/drover scripts/kill_resume.py --cycles 6 --seed 2
 unset DROVER_FAULTY_BIN
 stage "clusters: the Slurm time-limit suite started at the ASan stage"
 cluster_rc=0
