@@ -253,6 +253,7 @@ LeaderInputs prepare_leader_inputs(const RunOptions& options) {
   in.plan.announce = options.announce;
   in.plan.announce_on_stderr = options.output == "-";
   std::string fingerprint;
+  bool tagged = false;  // the task file has tags
   if (options.generator) {
     in.plan.generator = *options.generator;
     in.source = std::make_unique<GeneratedSource>(in.plan.generator);
@@ -276,6 +277,7 @@ LeaderInputs prepare_leader_inputs(const RunOptions& options) {
       in.max_cores = summary.max_cores;
       const KindInfo* exec = find_kind("exec");
       in.commands = exec != nullptr && summary.per_kind.at(exec->id) > 0;
+      tagged = summary.tagged > 0;
       // The content the check read: a file changed since cannot be mistaken for it.
       fingerprint = summary.content.fingerprint();
     } catch (const InputError& e) {
@@ -291,9 +293,11 @@ LeaderInputs prepare_leader_inputs(const RunOptions& options) {
   if (!options.output.empty()) {
     // A run of commands shows their figures (exit signal, CPU times, RSS) unless told which
     // columns.
+    // Tags in the task file are echoed too, unless told which columns.
     const bool figures = in.commands && !options.columns_given;
-    in.sink =
-        open_sink(options.output, options.format, figures ? command_columns() : options.columns);
+    std::vector<Column> columns = figures ? command_columns() : options.columns;
+    if (tagged && !options.columns_given) columns = with_tag_column(std::move(columns));
+    in.sink = open_sink(options.output, options.format, columns);
   }
   if (!options.joblog.empty()) {
     // A resumed run adds its rows to the log of the runs before it.

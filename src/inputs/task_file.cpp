@@ -23,6 +23,8 @@ namespace {
 // A task is a handful of fields; a longer line is a wrong file, and the cap
 // keeps a newline-free binary file from being read into memory whole.
 constexpr std::size_t kMaxLineBytes = std::size_t{1} << 20;
+// A tag names a task for the user ("sample-17", a path): a line's worth is a mistake.
+constexpr std::size_t kMaxTagBytes = 4096;
 
 std::string where(const std::string& file, std::uint64_t line) {
   return file + ":" + std::to_string(line) + ": ";
@@ -145,6 +147,15 @@ TaskSpec parse_task_line(std::string_view text, const std::string& file, std::ui
       throw InputError("kind " + info->name + " cannot be read from a task file");
     TaskSpec spec;
     spec.kind = info->id;
+    // "tag" is the user's, on any kind: taken out before the kind sees its fields.
+    if (const auto tag = object.find("tag"); tag != object.end()) {
+      if (!tag->is_string()) throw InputError("\"tag\" must be a string");
+      spec.tag = tag->get<std::string>();
+      if (spec.tag.size() > kMaxTagBytes) {
+        throw InputError("\"tag\" is longer than " + std::to_string(kMaxTagBytes) + " bytes");
+      }
+      object.erase(tag);
+    }
     try {
       info->parse_json(object, spec.input);
     } catch (const InputError&) {
@@ -177,6 +188,7 @@ TaskFileSummary validate_task_file(const std::string& path) {
     const TaskSpec spec = parse_task_line(line, path, line_no);
     ++summary.tasks;
     ++summary.per_kind[spec.kind];
+    if (!spec.tag.empty()) ++summary.tagged;
     if (const KindInfo& kind = kind_info(spec.kind); kind.cores_of) {
       summary.max_cores = std::max(summary.max_cores, kind.cores_of(spec.input));
     }

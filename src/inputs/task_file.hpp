@@ -45,6 +45,7 @@ struct TaskFileSummary {
   std::vector<std::uint64_t> per_kind;  // by KindId
   TaskFileContent content;              // what the validating pass read
   std::uint32_t max_cores = 0;          // the most cores a task asks for (KindOps::cores_of)
+  std::uint64_t tagged = 0;             // tasks with a "tag": the rows then have a tag column
 };
 // Reads the whole file once; throws InputError for a missing, unreadable or
 // non-regular file and for the first bad line.

@@ -19,7 +19,7 @@ namespace drover {
 // say in the README what changed. A reader refuses other versions.
 // 2: records check their length too. 3: the open task model (inputs and
 // outputs as the kinds' bytes; the registry's fingerprint in the header).
-inline constexpr std::uint32_t kJournalVersion = 3;
+inline constexpr std::uint32_t kJournalVersion = 4;
 
 // One finished batch as rank 0 saw it: the tasks (ids, and the specs of
 // explicit tasks; a range's specs come from the run's generator) and their

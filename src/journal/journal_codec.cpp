@@ -33,7 +33,7 @@ constexpr CrcTables kCrc = make_crc_tables();
 
 // The smallest encodings of a task and of a failure (every string empty):
 // they bound a corrupt count before anything is allocated for it.
-constexpr std::size_t kMinTaskBytes = 8 + 2 + 4;
+constexpr std::size_t kMinTaskBytes = 8 + 2 + 4 + 4;  // id, kind, input and tag lengths
 constexpr std::size_t kMinFailureBytes = 4 + 4 + 4;
 
 struct RecordErrors {
@@ -102,6 +102,7 @@ void append_record(const TaskBatch& tasks, const ResultBatch& results, std::stri
     w.put(t.id);
     w.put(t.spec.kind);
     w.put_string(t.spec.input);
+    w.put_string(t.spec.tag);
   }
   w.put(results.rank);
   w.put(results.count);
@@ -152,6 +153,7 @@ void decode_payload(std::span<const char> payload, JournalBatch& batch) {
       throw RecordError("unknown kind id " + std::to_string(t.spec.kind));
     }
     r.get_string(t.spec.input);
+    r.get_string(t.spec.tag);
   }
   const KindId lane_kind = tasks.tasks.empty() ? tasks.kind : tasks.tasks.front().spec.kind;
   tasks.lane = kind_info(lane_kind).lane;

@@ -17,6 +17,9 @@ namespace drover {
 struct TaskSpec {
   KindId kind = 0;
   std::string input;
+  // The task line's own "tag" (empty: none), echoed in its row and kept in
+  // the journal. Rank 0's only: it does not travel to the ranks.
+  std::string tag;
   bool operator==(const TaskSpec&) const = default;
 };
 

@@ -9,11 +9,11 @@
 namespace drover {
 namespace {
 
-constexpr std::array<std::string_view, 19> kColumnNames = {
-    "id",       "kind",   "input", "ok",          "value",   "metric",   "error",
-    "attempts", "rank",   "host",  "pid",         "thread",  "start_us", "end_us",
-    "signal",   "user_s", "sys_s", "max_rss_kib", "captured"};
-static_assert(static_cast<std::size_t>(Column::captured) + 1 == kColumnNames.size());
+constexpr std::array<std::string_view, 20> kColumnNames = {
+    "id",       "kind",   "input", "ok",          "value",    "metric",   "error",
+    "attempts", "rank",   "host",  "pid",         "thread",   "start_us", "end_us",
+    "signal",   "user_s", "sys_s", "max_rss_kib", "captured", "tag"};
+static_assert(static_cast<std::size_t>(Column::tag) + 1 == kColumnNames.size());
 
 std::string known_columns() {
   std::string text;
@@ -46,9 +46,18 @@ const std::vector<Column>& default_columns() {
 const std::vector<Column>& command_columns() {
   static const std::vector<Column> columns = [] {
     std::vector<Column> all;
-    for (std::size_t i = 0; i < kColumnNames.size(); ++i) all.push_back(static_cast<Column>(i));
+    for (std::size_t i = 0; i <= static_cast<std::size_t>(Column::captured); ++i) {
+      all.push_back(static_cast<Column>(i));
+    }
     return all;
   }();
+  return columns;
+}
+
+std::vector<Column> with_tag_column(std::vector<Column> columns) {
+  if (std::find(columns.begin(), columns.end(), Column::tag) == columns.end()) {
+    columns.push_back(Column::tag);
+  }
   return columns;
 }
 

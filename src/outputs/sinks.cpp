@@ -149,6 +149,13 @@ void append_json_value(Column column, const ResultRow& row, std::string& out) {
     case Column::captured:
       if (!append_field(column, row, out)) out += "null";
       return;
+    case Column::tag:
+      if (row.spec == nullptr || row.spec->tag.empty()) {
+        out += "null";
+      } else {
+        append_json_string(row.spec->tag, out);
+      }
+      return;
   }
 }
 
@@ -203,6 +210,9 @@ void append_csv_value(Column column, const ResultRow& row, std::string& out, std
     case Column::captured:
       scratch.clear();
       if (append_field(column, row, scratch)) append_csv_json(scratch, out);
+      return;
+    case Column::tag:
+      if (row.spec != nullptr) append_csv_text(row.spec->tag, out);
       return;
   }
 }

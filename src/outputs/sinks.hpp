@@ -40,12 +40,17 @@ enum class Column : std::uint8_t {
   sys_s,
   max_rss_kib,
   captured,
+  // The task line's "tag" (TaskSpec::tag), null without one; in the default
+  // columns when the task file has tags (with_tag_column).
+  tag,
 };
 
 // Every column up to end_us, in the order above: the rows of any run.
 const std::vector<Column>& default_columns();
 // The default columns and the kinds' named figures: the rows of a run of commands.
 const std::vector<Column>& command_columns();
+// `columns` with tag added at the end unless it is there already.
+std::vector<Column> with_tag_column(std::vector<Column> columns);
 std::string_view column_name(Column column);
 // "id,value,error" -> those columns in that order (spaces around names are
 // ignored). Throws InputError for an empty list, an unknown name (listing the

@@ -27,7 +27,7 @@ def records(data):
     """(offset, length) of each record of a journal's bytes. Layout, from
     src/journal/journal_codec.hpp: magic[8], u32 version, u32 fingerprint length,
     fingerprint, u32 CRC; then records of u32 length, u32 CRC of the length, u32 CRC, payload
-    (format version 3)."""
+    (format version 4)."""
     (flen,) = struct.unpack_from("<I", data, 12)
     offset = 16 + flen + 4
     found = []

@@ -254,38 +254,6 @@ class Outputs(TempDirTest):
         self.assertIn("Exit codes", drover("run", "--help").stdout)
 
 
-class OrderedWaits(TempDirTest):
-    """Issue 12: ordered output behind one slow task stays bounded, and progress counts what
-    finished, not only what was written."""
-
-    def test_a_slow_first_task_holds_work_back_and_the_rows_match_an_unordered_run(self):
-        lines = ['{"kind":"download","name":"big.iso","seconds":2}\n']
-        lines += ['{"kind":"crunch","count":200}\n'] * 50_000
-        tasks = self.write("tasks.jsonl", "".join(lines))
-        common = ["run", "--tasks-file", tasks, "-q", "--columns", "id,kind,ok,value"]
-        ordered = self.path("ordered.jsonl")
-        # 1 MiB holds about 10,000 results: the crunches fill it long before the download ends.
-        r = drover(*common, "--order-buffer", "1", "--progress", "1s", "--output", ordered,
-                   ranks=2)
-        self.assertEqual(r.returncode, 0, r.stdout + r.stderr)
-        self.assertRegex(r.stdout, r"in order: new work held back \d+ times?, [0-9.]+ s in all")
-        waiting = [l for l in r.stderr.splitlines() if "wait for task 0 to be written in order" in l]
-        self.assertTrue(waiting, r.stderr)
-        finished = re.match(r"drover: (\d+)/50001 tasks", waiting[0])
-        self.assertIsNotNone(finished, waiting[0])
-        self.assertGreater(int(finished.group(1)), 0, "finished tasks are counted before written")
-        unordered = self.path("unordered.jsonl")
-        r = drover(*common, "--unordered", "--output", unordered, ranks=2)
-        self.assertEqual(r.returncode, 0, r.stdout + r.stderr)
-        self.assertNotIn("in order:", r.stdout)
-        with open(ordered) as f:
-            written = f.read().splitlines()
-        with open(unordered) as f:
-            by_id = sorted(f.read().splitlines(), key=lambda line: json.loads(line)["id"])
-        self.assertEqual(len(written), 50_001)
-        self.assertEqual(written, by_id)
-
-
 class Scripts(unittest.TestCase):
     def test_plot_without_matplotlib_says_what_to_install(self):
         """Issue 11: scripts/plot.py under a python3 without matplotlib printed a traceback.

@@ -49,6 +49,7 @@ inline JournalBatch explicit_batch(std::uint64_t first) {
   b.tasks.tasks = {Task{first, model_test::square_spec(-12)},
                    Task{first + 1, model_test::crunch_spec(10'000'000)},
                    Task{first + 2, model_test::download_spec("av.avi", 7.5)}};
+  b.tasks.tasks[1].spec.tag = "sample-17";  // a task line's own tag (version 4) round-trips too
   b.results.rank = 2;
   model_test::set_outputs(
       b.results, {model_test::i64_output(144), model_test::pair_output(10'000'000, 0.25), ""});

@@ -188,6 +188,21 @@ TEST(Sinks, ChosenColumnsAreWrittenInTheirOrder) {
             "\n");
 }
 
+TEST(Sinks, TagsAreEchoedAndNullWithout) {
+  TaskSpec tagged = model_test::square_spec(3);
+  tagged.tag = "sample \"17\", a";
+  const std::vector<ResultRow> rows = {row(0, tagged, 9), row(1, specs().square, 144)};
+  const std::vector<Column> columns = with_tag_column({Column::id, Column::value});
+  EXPECT_EQ(columns, with_tag_column(columns)) << "added once";
+  EXPECT_EQ(write_rows(OutputFormat::jsonl, rows, columns),
+            R"({"id":0,"value":9,"tag":"sample \"17\", a"})"
+            "\n"
+            R"({"id":1,"value":144,"tag":null})"
+            "\n");
+  EXPECT_EQ(write_rows(OutputFormat::csv, rows, columns),
+            "id,value,tag\n0,9,\"sample \"\"17\"\", a\"\n1,144,\n");
+}
+
 // Without a spec there is no kind to read the output with: value and metric are null too.
 TEST(Sinks, RowsWithoutASpecHaveNullKindAndInput) {
   ResultRow r = row(9, specs().crunch, 81, 0.5);

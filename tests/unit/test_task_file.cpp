@@ -62,6 +62,18 @@ TEST(ParseTaskLine, ParsesEachKind) {
             (download_spec("x.bin", 1.25)));
 }
 
+TEST(ParseTaskLine, ATagIsTheUsersOnAnyKind) {
+  TaskSpec tagged = square_spec(12);
+  tagged.tag = "sample-17";
+  EXPECT_EQ(parse_task_line(R"({"kind":"square","tag":"sample-17","n":12})", "f", 1), tagged);
+  EXPECT_EQ(parse_task_line(R"({"kind":"square","n":12,"tag":""})", "f", 1), square_spec(12));
+  EXPECT_EQ(line_error(R"({"kind":"square","n":1,"tag":17})"), "t.jsonl:7: \"tag\" must be a string");
+  EXPECT_EQ(line_error(R"({"kind":"square","n":1,"tag":"a","tag":"b"})"),
+            "t.jsonl:7: field \"tag\" appears twice");
+  const std::string big = R"({"kind":"square","n":1,"tag":")" + std::string(4097, 'x') + "\"}";
+  EXPECT_EQ(line_error(big), "t.jsonl:7: \"tag\" is longer than 4096 bytes");
+}
+
 TEST(ParseTaskLine, ErrorsNameFileLineAndCause) {
   EXPECT_EQ(
       line_error(R"({"kind":"square","n":})").rfind("t.jsonl:7: invalid JSON: parse error", 0), 0u);
