@@ -200,13 +200,13 @@ bool CommandSource::read_entry(bool build) {
     }
     if (entry_.kind == CommandEntry::Kind::barrier) {
       const KindId kind = barrier_kind(entry_.line);
-      if (build) lookahead_ = TaskSpec{kind, {}};
+      if (build) lookahead_ = TaskSpec{kind, {}, {}};
       return true;
     }
     if (!build) return true;
     input.cmd = std::move(entry_.text);
   }
-  lookahead_ = TaskSpec{exec_->id, {}};
+  lookahead_ = TaskSpec{exec_->id, {}, {}};
   encode_exec_input(input, lookahead_->input);
   return true;
 }

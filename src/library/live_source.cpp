@@ -145,7 +145,7 @@ bool LiveSource::next_batch(std::size_t max_tasks, TaskBatch& batch) {
     return true;
   }
   while (batch.tasks.size() < cap) {
-    TaskSpec spec{e->kind, std::move(e->inputs[e->taken])};
+    TaskSpec spec{e->kind, std::move(e->inputs[e->taken]), {}};
     if (limit_ != nullptr) {
       if (batch.tasks.empty()) {
         limit_->begin(spec);
@@ -184,7 +184,7 @@ std::optional<TaskSpec> LiveSource::spec_of(std::uint64_t id) const {
   std::lock_guard lock(mutex_);
   const Entry* e = entry_of(id);
   if (e == nullptr || !e->range) return std::nullopt;  // explicit tasks travel with their input
-  TaskSpec spec{e->kind, {}};
+  TaskSpec spec{e->kind, {}, {}};
   fast_kind_info(e->kind).generate(e->params, id - e->first_id, spec.input);
   return spec;
 }

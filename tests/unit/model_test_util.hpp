@@ -36,17 +36,17 @@ inline KindId download_id() {
 }
 
 inline TaskSpec square_spec(std::int64_t n) {
-  TaskSpec s{square_id(), {}};
+  TaskSpec s{square_id(), {}, {}};
   builtin::put_pod(s.input, n);
   return s;
 }
 inline TaskSpec crunch_spec(std::int64_t count) {
-  TaskSpec s{crunch_id(), {}};
+  TaskSpec s{crunch_id(), {}, {}};
   builtin::put_pod(s.input, count);
   return s;
 }
 inline TaskSpec download_spec(std::string_view name, double seconds) {
-  TaskSpec s{download_id(), {}};
+  TaskSpec s{download_id(), {}, {}};
   builtin::put_text(s.input, name);
   builtin::put_pod(s.input, seconds);
   return s;

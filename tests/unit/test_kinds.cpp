@@ -22,7 +22,7 @@ constexpr std::int64_t kInt64Max = std::numeric_limits<std::int64_t>::max();
 constexpr std::int64_t kInt64Min = std::numeric_limits<std::int64_t>::min();
 
 TaskSpec parsed(KindId kind, const char* text) {
-  TaskSpec spec{kind, {}};
+  TaskSpec spec{kind, {}, {}};
   kind_info(kind).parse_json(nlohmann::json::parse(text), spec.input);
   return spec;
 }

@@ -113,7 +113,7 @@ TEST(Columns, BadListsAreInputErrors) {
   EXPECT_EQ(parse_error(" , "), "--columns names no column");
   EXPECT_EQ(parse_error("id,x"),
             "unknown column \"x\" (known: id, kind, input, ok, value, metric, error, attempts, "
-            "rank, host, pid, thread, start_us, end_us, signal, user_s, sys_s, max_rss_kib, captured)");
+            "rank, host, pid, thread, start_us, end_us, signal, user_s, sys_s, max_rss_kib, captured, tag)");
   EXPECT_EQ(parse_error("ID").rfind("unknown column \"ID\" (known: id, ", 0), 0u);  // exact names
   EXPECT_EQ(parse_error("id,value,id"), "column \"id\" is named twice");
   EXPECT_EQ(parse_error("id,,value"), "--columns has an empty name in \"id,,value\"");
