@@ -392,7 +392,7 @@ class BadJournals(Check):
         length_past_max = bytearray(self.good)
         struct.pack_into("<I", length_past_max, mid_offset, 0x7FFFFFFF)
         version = bytearray(self.good)
-        struct.pack_into("<I", version, 8, 4)  # the next version: this drover reads 3
+        struct.pack_into("<I", version, 8, 5)  # the next version: this drover reads 4
         older = bytearray(self.good)
         struct.pack_into("<I", older, 8, 2)  # the closed model's journals
         return [
@@ -405,7 +405,7 @@ class BadJournals(Check):
             ("truncated header", self.variant("t10.drj", self.good[:10]), ["t10.drj", "header"]),
             ("truncated fingerprint", self.variant("t20.drj", self.good[:20]), ["t20.drj", "header"]),
             ("header checksum", self.flipped("hcrc.drj", 17, 0x01), ["hcrc.drj", "header"]),
-            ("another version", self.variant("v4.drj", version), ["v4.drj", "version 4", "newer"]),
+            ("another version", self.variant("v5.drj", version), ["v5.drj", "version 5", "newer"]),
             ("an older version", self.variant("v2.drj", older),
              ["v2.drj", "version 2", "older drover"]),
             ("corrupted middle record", self.flipped("mid.drj", mid_offset + 12 + mid_length // 2),

@@ -247,7 +247,7 @@ class Resume(TempDirTest):
         self.assertEqual(r.returncode, 0, r.stderr)
         show = drover("journal", "show", journal, timeout=60)
         self.assertEqual(show.returncode, 0, show.stderr)
-        for text in ("format version: 3", "fingerprint: generated kind=square total=10000",
+        for text in ("format version: 4", "fingerprint: generated kind=square total=10000",
                      "tasks: 10000, failed: 0", "ids 0..9999 complete", "no torn record"):
             self.assertIn(text, show.stdout)
         # Every row, provenance included, comes back from the journal as it was written.
