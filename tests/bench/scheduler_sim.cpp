@@ -5,51 +5,24 @@
 // for the model: threads, latency, rank 0's time per batch).
 #include <cstdio>
 #include <cstring>
-#include <string>
 #include <vector>
 
 #include "model/kinds.hpp"
 #include "scheduler_sim.hpp"
 
-namespace {
-
 using namespace drover;
-
-struct Workload {
-  const char* name;
-  std::vector<std::int64_t> (*make)(std::size_t workers);
-};
-
-std::vector<std::int64_t> uniform_1ms(std::size_t w) {
-  return sim::uniform(w);
-}
-std::vector<std::int64_t> bimodal(std::size_t w) {
-  return sim::bimodal(w);
-}
-std::vector<std::int64_t> heavy(std::size_t w) {
-  return sim::heavy_tailed(w);
-}
-std::vector<std::int64_t> straggler(std::size_t w) {
-  return sim::straggler(w);
-}
-
-}  // namespace
 
 int main(int argc, char** argv) {
   const bool quick = argc > 1 && std::strcmp(argv[1], "--quick") == 0;
   register_builtin_kinds();
   const KindId crunch = find_kind("crunch")->id;
-  const std::vector<Workload> workloads = {{"uniform 1 ms", uniform_1ms},
-                                           {"bimodal (2 us, then 10 ms)", bimodal},
-                                           {"heavy-tailed (Pareto 1.5)", heavy},
-                                           {"one straggler (50 ms)", straggler}};
   const std::vector<int> ranks =
       quick ? std::vector<int>{2, 64} : std::vector<int>{2, 64, 1024, 10000};
   std::printf(
       "| workload | ranks | tasks | ideal (s) | in-order greedy (s) | drover (s) | "
       "/ ideal | / greedy | without cost hints (s) | / ideal |\n"
       "|---|---|---|---|---|---|---|---|---|---|\n");
-  for (const Workload& w : workloads) {
+  for (const sim::Workload& w : sim::workloads()) {
     for (const int r : ranks) {
       sim::SimConfig cfg;
       cfg.ranks = r;

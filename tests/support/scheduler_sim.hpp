@@ -224,4 +224,18 @@ inline std::vector<std::int64_t> straggler(std::size_t workers) {
   return v;
 }
 
+// The four, by name, for the unit tests and the benchmark's table.
+struct Workload {
+  const char* name;
+  std::vector<std::int64_t> (*make)(std::size_t workers);
+};
+inline const std::vector<Workload>& workloads() {
+  static const std::vector<Workload> all = {
+      {"uniform 1 ms", [](std::size_t w) { return uniform(w); }},
+      {"bimodal (2 us, then 10 ms)", bimodal},
+      {"heavy-tailed (Pareto 1.5)", [](std::size_t w) { return heavy_tailed(w); }},
+      {"one straggler (50 ms)", straggler}};
+  return all;
+}
+
 }  // namespace drover::sim
