@@ -33,6 +33,7 @@
 
 #include <cstdlib>
 #include <cstring>
+#include <optional>
 #include <system_error>
 
 #include "execution/process_internal.hpp"
@@ -218,9 +219,11 @@ pid_t TaskSpawner::spawn_cloned(const ProcessSpec& spec, char* const* envp, int 
                                 std::string& error) {
   std::vector<char*> argv = exec_argv(spec);
   exec_paths(argv);
-  CpuMask mask;
+  // Only for a pinned task: a CpuMask sizes itself with sysconf, which reads /sys.
+  std::optional<CpuMask> mask;
+  if (!spec.cpus.empty()) mask.emplace();
   for (int cpu : spec.cpus) {
-    if (!mask.add(cpu)) {
+    if (!mask->add(cpu)) {
       error = std::string("cannot pin to cpu ").append(std::to_string(cpu)).append(": no such cpu");
       return 0;
     }
@@ -231,9 +234,9 @@ pid_t TaskSpawner::spawn_cloned(const ProcessSpec& spec, char* const* envp, int 
   plan.out_fd = out_slot_;
   plan.err_fd = err_slot_;
   plan.cwd = spec.cwd.empty() ? nullptr : spec.cwd.c_str();
-  if (!spec.cpus.empty()) {
-    plan.cpus = mask.set();
-    plan.cpus_bytes = mask.bytes();
+  if (mask) {
+    plan.cpus = mask->set();
+    plan.cpus_bytes = mask->bytes();
   }
   plan.paths = paths_.data();
   plan.argv = argv.data();

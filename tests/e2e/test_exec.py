@@ -186,10 +186,11 @@ class Commands(TempDirTest):
                                 ":::", *("0101" + "0" * 36), ok=(1,))
         self.assertIn("halted: 2 tasks failed (--halt soon,fail=2)", r.stdout)
         # Task 3 is the second failure. Short commands queue several deep on a
-        # rank, but the halt hands the queued ones back unstarted: only what
-        # started before the rank heard of it ran after task 3.
+        # rank (8 of these ~1 ms ones: without the hand-back 10-12 rows, measured),
+        # but the halt hands the queued ones back unstarted: only what started
+        # before the rank heard of it ran after task 3 (a few, on a slow machine).
         self.assertGreaterEqual(len(rows), 4)
-        self.assertLessEqual(len(rows), 7)
+        self.assertLessEqual(len(rows), 9)
         self.assertEqual([row["id"] for row in rows], list(range(len(rows))))
 
     def test_halt_now_ends_the_tasks_in_flight(self):
