@@ -27,6 +27,10 @@ struct Options {
   std::uint32_t batch = 0;          // tasks per message; 0 sizes batches by measured cost
   std::uint32_t retries = 0;        // how many more times a failed task runs, elsewhere
   std::uint32_t exclude_after = 3;  // a rank whose failures succeed elsewhere this often is dropped
+  // At the end of the work, a thread that idles while another rank holds
+  // queued tasks takes them back (rank 0 revokes and resends them); false
+  // keeps every batch where it was sent (for comparisons).
+  bool take_back = true;
   std::uint64_t max_pending = 1 << 20;  // submitted tasks not yet finished before submit() waits
 
   // What the CLI's --trace, --progress, --summary and --summary-json give, for

@@ -20,6 +20,8 @@ namespace {
 // A block kernel's task costs about a nanosecond: below this many per chunk
 // the chunk's own cost (a queued job, a wake-up, a span) would start to show.
 constexpr std::size_t kMinBlockTasksPerChunk = 1024;
+constexpr std::int64_t kMaxBlockTaskNs = 1000;
+constexpr std::int64_t kFloorMinBusyUs = 100;
 // Inputs are generated or gathered for a block kernel this many at a time:
 // a few KiB that stay in L1 between being written and read.
 constexpr std::size_t kBlockTasks = 512;
@@ -57,7 +59,11 @@ LocalExecutor::LocalExecutor(ExecutorConfig config, CompletionQueue<ResultBatch>
                      " (io lane)] ";
   kinds_ = all_kinds().size();
   cost_ns_ = std::make_unique<std::atomic<std::int64_t>[]>(kinds_);
-  for (std::size_t i = 0; i < kinds_; ++i) cost_ns_[i].store(-1, std::memory_order_relaxed);
+  floor_ns_ = std::make_unique<std::atomic<std::int64_t>[]>(kinds_);
+  for (std::size_t i = 0; i < kinds_; ++i) {
+    cost_ns_[i].store(-1, std::memory_order_relaxed);
+    floor_ns_[i].store(-1, std::memory_order_relaxed);
+  }
   pool_ = std::make_unique<ThreadPool>(config_.threads);
   lane_ = std::make_unique<AsyncLane>();
   lane_states_.resize(kinds_);
@@ -84,6 +90,7 @@ void LocalExecutor::submit(TaskBatch batch) {
   result.seq = state->batch.seq;
   result.rank = config_.rank;
   result.count = static_cast<std::uint32_t>(n);
+  state->kept = static_cast<std::uint32_t>(n);
   in_flight_.fetch_add(1, std::memory_order_acq_rel);
   if (n == 0) {
     finish(*state);
@@ -109,6 +116,11 @@ void LocalExecutor::submit(TaskBatch batch) {
 bool LocalExecutor::runs_blocks(const BatchState& state) const {
   const KindInfo* k = state.kind;
   if (k == nullptr) return false;
+  // Chunks pay off for tasks of nanoseconds. Tasks measured dearer run one
+  // by one, claimed as threads free: a chunk is at least 1,024 tasks on one
+  // thread, so 371 tasks of 5 ms in one chunk took 1.8 s on one thread while
+  // the others idled, and no revoke could take any of it back.
+  if (floor_ns_[k->id].load(std::memory_order_relaxed) > kMaxBlockTaskNs) return false;
   if (state.batch.is_range() && k->run_range && k->output_size != 0) return true;
   if (!k->run_block) return false;
   if (k->input_size == 0 || k->output_size == 0) return false;
@@ -131,12 +143,26 @@ void LocalExecutor::run_cpu(std::shared_ptr<BatchState> state) {
     }
     return;
   }
+  state->revocable = true;  // queued on the pool: revoke() may take back what is unclaimed
+  {
+    std::lock_guard lock(revocable_mutex_);
+    revocable_[state->batch.seq] = state;
+  }
   if (blocks) {
     const std::size_t chunks = std::clamp<std::size_t>(n / kMinBlockTasksPerChunk, 1, threads);
+    state->chunks = chunks;
     state->result.spans.resize(chunks);
     state->units_left.store(chunks, std::memory_order_relaxed);
     for (std::size_t c = 0; c < chunks; ++c) {
-      pool_->execute([this, state, c, chunks]() noexcept { run_block_chunk(*state, c, chunks); });
+      // Each job claims the next chunk as it starts, so a revoke can take the unstarted ones.
+      pool_->execute([this, state]() noexcept {
+        const std::size_t chunk = state->next_task.fetch_add(1, std::memory_order_relaxed);
+        if (chunk < state->chunks) {
+          run_block_chunk(*state, chunk, state->chunks);
+        } else {
+          unit_done(*state);
+        }
+      });
     }
     return;
   }
@@ -283,17 +309,24 @@ bool LocalExecutor::runs_inline(const BatchState& state) const {
 
 void LocalExecutor::learn_cost(const BatchState& state) noexcept {
   const TaskBatch& batch = state.batch;
-  if (batch.size() == 0 || batch.lane != Lane::cpu || state.kind == nullptr) return;
+  if (state.result.count == 0 || batch.lane != Lane::cpu || state.kind == nullptr) return;
   std::int64_t busy_us = 0;
   for (const Span& span : state.result.spans) busy_us += span.end_us - span.start_us;
   // An upper bound: each span lost up to 1 us to truncation. Never zero, so
   // a huge batch of cheap tasks is never taken for a cheap batch.
   const auto spans = static_cast<std::int64_t>(state.result.spans.size());
-  const auto n = static_cast<std::int64_t>(batch.size());
+  const auto n = static_cast<std::int64_t>(state.result.count);  // after a revoke, what ran
   const std::int64_t per_task = ((busy_us + spans) * 1000 + n - 1) / n;
   auto& cost = cost_ns_[state.kind->id];
   const std::int64_t old = cost.load(std::memory_order_relaxed);
   cost.store(old < 0 ? per_task : (3 * old + per_task) / 4, std::memory_order_relaxed);
+  // Only from batches long enough for microsecond clocks to say (a probe of
+  // one cheap task reads 0-2 us, which would look like a dear task).
+  if (busy_us < kFloorMinBusyUs) return;
+  const std::int64_t floor = busy_us * 1000 / n;
+  auto& low = floor_ns_[state.kind->id];
+  const std::int64_t old_low = low.load(std::memory_order_relaxed);
+  low.store(old_low < 0 ? floor : (3 * old_low + floor) / 4, std::memory_order_relaxed);
 }
 
 unsigned LocalExecutor::thread_index() const noexcept {
@@ -307,8 +340,23 @@ void LocalExecutor::unit_done(BatchState& state) noexcept {
 }
 
 void LocalExecutor::finish(BatchState& state) noexcept {
-  learn_cost(state);
   ResultBatch& result = state.result;
+  if (state.revocable) {
+    std::lock_guard lock(revocable_mutex_);
+    revocable_.erase(state.batch.seq);
+  }
+  if (state.kept < result.count) {
+    // Tasks [kept, count) were taken back: the results are those of the tasks that ran.
+    result.count = state.kept;
+    if (result.stride != 0) result.outputs.resize(std::size_t{state.kept} * result.stride);
+    if (state.chunks != 0) {
+      result.spans.resize(state.kept_chunks);
+    } else {
+      result.spans.resize(state.kept);
+      if (result.stride == 0) state.pieces.resize(state.kept);
+    }
+  }
+  learn_cost(state);
   std::sort(result.failures.begin(), result.failures.end(),
             [](const Failure& a, const Failure& b) { return a.index < b.index; });
   if (result.stride == 0) {

@@ -7,6 +7,9 @@
 #include <cstdint>
 #include <functional>
 #include <memory>
+#include <mutex>
+#include <optional>
+#include <unordered_map>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -67,6 +70,11 @@ class LocalExecutor {
   // its queued tasks and returns them not started (KindOps::drain). Returns
   // at once; CPU batches, short by construction, run as queued.
   void drain();
+  // Takes back the tasks of CPU batch `seq` that no pool thread has claimed:
+  // returns how many it keeps (its results, still to come, cover those
+  // first ones only), or nullopt when it takes none (every task claimed, the
+  // batch finished or unknown, an IO batch, one run inline).
+  std::optional<std::uint32_t> revoke(std::uint64_t seq);
   // Whole lines a task printed, to drover's stdout or stderr (see ExecutorConfig::relay).
   void write_lines(bool to_stderr, std::string_view lines) noexcept;
 
@@ -94,12 +102,20 @@ class LocalExecutor {
   // Nanoseconds per task by kind, smoothed; negative until first measured.
   // Written by whichever thread finishes a batch: a lost update is harmless.
   std::unique_ptr<std::atomic<std::int64_t>[]> cost_ns_;
+  // ...and a lower bound (the spans' truncation not added): whether a kind's
+  // tasks are cheap enough for chunks. The upper bound adds up to 1 us per
+  // span, so a batch run task by task would never look cheap again.
+  std::unique_ptr<std::atomic<std::int64_t>[]> floor_ns_;
   std::size_t kinds_ = 0;
   std::string announce_prefix_;  // "[rank R pid P thread T (io lane)] "
   std::string announce_line_;    // lane thread only: reused per line
   // By KindId: each IO kind's IoBatch::lane_state(), lane thread only. Freed
   // after the lane thread has stopped (~LocalExecutor).
   std::vector<std::shared_ptr<void>> lane_states_;
+  // CPU batches on the pool, by seq, for revoke(). A lock per batch is
+  // nothing beside the pool hand-off it comes with (several microseconds).
+  std::mutex revocable_mutex_;
+  std::unordered_map<std::uint64_t, std::weak_ptr<BatchState>> revocable_;
   // Declared last so they are destroyed first, while the members their
   // threads use are still alive.
   std::unique_ptr<ThreadPool> pool_;

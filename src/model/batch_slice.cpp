@@ -1,7 +1,9 @@
-// Cutting a finished batch into consecutive pieces, so a retried task can travel on its own.
+// Cutting batches into consecutive pieces: a retried task travels on its own, a tail taken back
+// goes elsewhere.
 #include "model/batch_slice.hpp"
 
 #include <algorithm>
+#include <iterator>
 #include <stdexcept>
 
 namespace drover {
@@ -64,6 +66,27 @@ void slice_batch(const TaskBatch& tasks, const ResultBatch& results, std::size_t
           Failure{static_cast<std::uint32_t>(f.index - begin), f.message, f.type});
     }
   }
+}
+
+TaskBatch split_off(TaskBatch& batch, std::size_t keep) {
+  if (keep > batch.size()) throw std::logic_error("split_off: more kept than the batch holds");
+  TaskBatch tail;
+  tail.lane = batch.lane;
+  tail.attempt = batch.attempt;
+  tail.first_id = batch.first_id + keep;
+  if (batch.is_range()) {
+    tail.count = static_cast<std::uint32_t>(batch.count - keep);
+    tail.kind = batch.kind;
+    tail.params = batch.params;
+    tail.first_item = batch.first_item + keep;
+    batch.count = static_cast<std::uint32_t>(keep);
+  } else {
+    tail.tasks.assign(
+        std::make_move_iterator(batch.tasks.begin() + static_cast<std::ptrdiff_t>(keep)),
+        std::make_move_iterator(batch.tasks.end()));
+    batch.tasks.resize(keep);
+  }
+  return tail;
 }
 
 }  // namespace drover

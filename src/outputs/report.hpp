@@ -56,6 +56,10 @@ struct SummaryNotes {
   std::uint64_t order_peak_bytes = 0;
   std::uint64_t order_waiting = 0;
   std::uint64_t order_behind = 0;
+  // The end of the run: Revokes rank 0 sent for idle threads, and the queued
+  // tasks they took back and ran elsewhere.
+  std::uint64_t revokes = 0;
+  std::uint64_t taken_back = 0;
 };
 
 class RunReport final : public ResultConsumer {

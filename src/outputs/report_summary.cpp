@@ -222,6 +222,7 @@ void RunReport::write_summary_json(std::FILE* out, double wall_seconds,
                 {"peak_bytes", notes.order_peak_bytes},
                 {"waiting", notes.order_waiting},
                 {"behind", notes.order_behind}};
+  j["taken_back"] = {{"revokes", notes.revokes}, {"tasks", notes.taken_back}};
   // Hosts and messages come from other ranks: bytes that are not UTF-8 are replaced, not fatal.
   const std::string text = j.dump(-1, ' ', false, Json::error_handler_t::replace) + "\n";
   if (std::fwrite(text.data(), 1, text.size(), out) != text.size() || std::fflush(out) != 0) {

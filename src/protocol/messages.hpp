@@ -16,8 +16,9 @@ namespace drover {
 // bytes, the registry's fingerprint in the Hello). 5: the Welcome's announce
 // byte also says where download lines go (0 none, 1 stdout, 2 stderr). 6: a
 // TaskBatch carries its attempt, the Plan the kinds' run settings (exec), and
-// workers send their task lines to rank 0 (Output).
-inline constexpr std::uint32_t kProtocolVersion = 7;
+// workers send their task lines to rank 0 (Output). 7: Drain, and the CPU
+// time in StopAck. 8: Revoke / Revoked (rank 0 takes back queued CPU work).
+inline constexpr std::uint32_t kProtocolVersion = 8;
 
 // One MPI tag per message type. Rank 0 also runs work, but messages to itself
 // never go through MPI.
@@ -31,6 +32,8 @@ enum class Tag : int {
   stop_ack = 7,      // FromWorker: Stop seen; nothing more will come from this rank (StopAck)
   output = 8,        // FromWorker: task lines for rank 0 to print (from_worker::Output)
   drain = 9,         // ToWorker: the run is stopping: queued tasks come back not started (empty)
+  revoke = 10,       // ToWorker: hand back what a CPU batch has not started (to_worker::Revoke)
+  revoked = 11,      // FromWorker: the answer, sent before that batch's results (Revoked)
 };
 
 namespace from_worker {
@@ -74,6 +77,16 @@ struct StopAck {
   bool operator==(const StopAck&) const = default;
 };
 
+// The answer to a Revoke. When `taken`, tasks [kept, size) of batch `seq`
+// will never run here: its results, which follow, cover [0, kept) only.
+// Not taken: the batch had started every task (or had ended) by then.
+struct Revoked {
+  std::uint64_t seq = 0;
+  bool taken = false;
+  std::uint32_t kept = 0;
+  bool operator==(const Revoked&) const = default;
+};
+
 }  // namespace from_worker
 
 namespace to_worker {
@@ -101,6 +114,13 @@ struct Welcome {
 
 // Work travels as a TaskBatch (task.hpp).
 using Work = TaskBatch;
+
+// Rank 0 has a thread idle elsewhere and no new work: this rank hands back
+// the tasks of batch `seq` that no thread has claimed yet (Revoked).
+struct Revoke {
+  std::uint64_t seq = 0;
+  bool operator==(const Revoke&) const = default;
+};
 
 // The end. With abandon, tasks still running are left unfinished (a clean
 // stop whose grace ran out): the rank exits without waiting for them.

@@ -17,6 +17,10 @@ class Transport {
   // none of the tasks it holds queued and returns them not started (see
   // kNotStarted), so that a stop starts no new command. Fakes may ignore it.
   virtual void send_drain(int /*rank*/) {}
+  // Take back the tasks of CPU batch `seq` that `rank` has not started: it
+  // answers with Scheduler::on_revoked. A fake that ignores it loses only
+  // the rebalancing: the batch's results come back whole.
+  virtual void send_revoke(int /*rank*/, std::uint64_t /*seq*/) {}
 };
 
 }  // namespace drover

@@ -123,6 +123,34 @@ void decode(std::span<const char> bytes, to_worker::Stop& m) {
   expect_end(r);
 }
 
+void encode(const to_worker::Revoke& m, std::vector<char>& out) {
+  Writer w(out);
+  w.put(m.seq);
+}
+
+void decode(std::span<const char> bytes, to_worker::Revoke& m) {
+  Reader r(bytes);
+  m.seq = r.get<std::uint64_t>();
+  expect_end(r);
+}
+
+void encode(const from_worker::Revoked& m, std::vector<char>& out) {
+  Writer w(out);
+  w.put(m.seq);
+  w.put(static_cast<std::uint8_t>(m.taken));
+  w.put(m.kept);
+}
+
+void decode(std::span<const char> bytes, from_worker::Revoked& m) {
+  Reader r(bytes);
+  m.seq = r.get<std::uint64_t>();
+  const auto taken = r.get<std::uint8_t>();
+  if (taken > 1) throw WireError("wire: a Revoked's taken is neither 0 nor 1");
+  m.taken = taken != 0;
+  m.kept = r.get<std::uint32_t>();
+  expect_end(r);
+}
+
 void encode(const from_worker::Output& m, std::vector<char>& out) {
   Writer w(out);
   w.put_string(m.out);

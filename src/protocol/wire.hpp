@@ -28,6 +28,11 @@ void decode(std::span<const char> bytes, to_worker::Welcome& out);
 void encode(const to_worker::Stop& message, std::vector<char>& out);
 void decode(std::span<const char> bytes, to_worker::Stop& out);
 
+void encode(const to_worker::Revoke& message, std::vector<char>& out);
+void decode(std::span<const char> bytes, to_worker::Revoke& out);
+void encode(const from_worker::Revoked& message, std::vector<char>& out);
+void decode(std::span<const char> bytes, from_worker::Revoked& out);
+
 void encode(const from_worker::Output& m, std::vector<char>& out);
 void decode(std::span<const char> bytes, from_worker::Output& m);
 void encode(const from_worker::StopRequest& message, std::vector<char>& out);

@@ -163,6 +163,8 @@ JobOutcome lead(const LoopContext& ctx, LeaderInputs& inputs, const std::vector<
       if (message->tag == Tag::results) {
         decode(message->bytes, incoming);
         scheduler.on_results(std::move(incoming));
+      } else if (message->tag == Tag::revoked) {
+        take_revoked(scheduler, message->bytes);
       } else if (message->tag == Tag::stop_request) {
         from_worker::StopRequest request;
         decode(message->bytes, request);
@@ -180,9 +182,13 @@ JobOutcome lead(const LoopContext& ctx, LeaderInputs& inputs, const std::vector<
                                  " during the run");
       }
     }
+    transport.deliver_local_revoked(scheduler);  // before rank 0's results: they may be cut
     if (done->drain_into(local_results) != 0) {
       progress = true;
-      for (ResultBatch& r : local_results) scheduler.on_results(std::move(r));
+      for (ResultBatch& r : local_results) {
+        scheduler.on_results(std::move(r));
+        transport.deliver_local_revoked(scheduler);
+      }
       local_results.clear();
     }
     if (inputs.journal) inputs.journal->maybe_sync(now);
@@ -215,6 +221,8 @@ JobOutcome lead(const LoopContext& ctx, LeaderInputs& inputs, const std::vector<
   notes.journal = inputs.journal.has_value();
   order.finish(scheduler, Clock::now(), notes);
   notes.order_buffer_mib = ctx.options.order_buffer_mib;
+  notes.revokes = scheduler.revokes_sent();
+  notes.taken_back = scheduler.tasks_taken_back();
   report.set_cpu_seconds(0, process_cpu_seconds() - cpu_at_start);
   report.print_summary(hooks.out, wall, notes);
   std::fflush(hooks.out);

@@ -73,6 +73,7 @@ LibraryOutcome lead_library(const LoopContext& ctx, LiveSource& source,
   config.ordered = false;  // each call orders its own results (Pool::map)
   config.retries = options.retries;
   config.exclude_after = options.exclude_after;
+  config.steal = options.take_back;
   LibraryOutputs outputs(options, ranks, source);
   std::optional<JournalWriter>& journal = limits.inputs.journal;
   std::optional<JournalRecorder> recorder;
@@ -110,6 +111,9 @@ LibraryOutcome lead_library(const LoopContext& ctx, LiveSource& source,
           decode(message->bytes, incoming);
           scheduler.on_results(std::move(incoming));
           break;
+        case Tag::revoked:
+          take_revoked(scheduler, message->bytes);
+          break;
         case Tag::output:
           print_output(message->bytes);
           break;
@@ -134,14 +138,19 @@ LibraryOutcome lead_library(const LoopContext& ctx, LiveSource& source,
         case Tag::work:
         case Tag::stop:
         case Tag::drain:
+        case Tag::revoke:
           throw std::runtime_error("protocol: rank " + std::to_string(message->source) +
                                    " sent tag " + std::to_string(static_cast<int>(message->tag)) +
                                    " during the run");
       }
     }
+    transport.deliver_local_revoked(scheduler);  // before rank 0's results: they may be cut
     if (done.drain_into(local_results) != 0) {
       progress = true;
-      for (ResultBatch& r : local_results) scheduler.on_results(std::move(r));
+      for (ResultBatch& r : local_results) {
+        scheduler.on_results(std::move(r));
+        transport.deliver_local_revoked(scheduler);
+      }
       local_results.clear();
     }
     if (journal) journal->maybe_sync(now);
@@ -164,6 +173,8 @@ LibraryOutcome lead_library(const LoopContext& ctx, LiveSource& source,
   notes.unfinished = outcome.unfinished;
   notes.stop_reason = outcome.stop_reason;
   notes.library = true;
+  notes.revokes = scheduler.revokes_sent();
+  notes.taken_back = scheduler.tasks_taken_back();
   notes.journal = journal.has_value();
   if (outputs.report) outputs.report->set_cpu_seconds(0, process_cpu_seconds() - cpu_at_start);
   outputs.finish(options, wall, notes);

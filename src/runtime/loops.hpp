@@ -113,11 +113,47 @@ class LeaderTransport final : public Transport {
       mpi_.send_empty(rank, Tag::drain);
     }
   }
+  // Rank 0's own answer waits in local_revoked() for the loop to hand to the
+  // scheduler (which is calling this): its batch's results come later.
+  void send_revoke(int rank, std::uint64_t seq) override {
+    if (rank == 0) {
+      const std::optional<std::uint32_t> kept = local_.revoke(seq);
+      local_revoked_.push_back(from_worker::Revoked{seq, kept.has_value(), kept.value_or(0)});
+    } else {
+      mpi_.send(rank, Tag::revoke, to_worker::Revoke{seq});
+    }
+  }
+  // The loop calls this before it takes rank 0's own results.
+  template <class Scheduler>
+  void deliver_local_revoked(Scheduler& scheduler) {
+    while (!local_revoked_.empty()) {
+      std::vector<from_worker::Revoked> answers;
+      answers.swap(local_revoked_);
+      for (const from_worker::Revoked& r : answers) scheduler.on_revoked(r.seq, r.taken, r.kept);
+    }
+  }
 
  private:
   MpiTransport& mpi_;
   LocalExecutor& local_;
+  std::vector<from_worker::Revoked> local_revoked_;
 };
+
+// A worker's answer to Revoke, and the one rank 0's loops give the scheduler.
+inline void answer_revoke(MpiTransport& mpi, LocalExecutor& local, std::span<const char> bytes) {
+  to_worker::Revoke revoke;
+  decode(bytes, revoke);
+  const std::optional<std::uint32_t> kept = local.revoke(revoke.seq);
+  // Sent before that batch's results, which cover the kept tasks only.
+  mpi.send(0, Tag::revoked, from_worker::Revoked{revoke.seq, kept.has_value(), kept.value_or(0)});
+}
+
+template <class Scheduler>
+void take_revoked(Scheduler& scheduler, std::span<const char> bytes) {
+  from_worker::Revoked answer;
+  decode(bytes, answer);
+  scheduler.on_revoked(answer.seq, answer.taken, answer.kept);
+}
 
 // Rank 0: schedules the inputs' source over every rank (itself included),
 // writes rows and journal, prints the summary, and sends Stop to all.

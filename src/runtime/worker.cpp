@@ -53,6 +53,8 @@ bool work(const LoopContext& ctx) {
         batch = TaskBatch{};
       } else if (message->tag == Tag::drain) {
         local->drain();
+      } else if (message->tag == Tag::revoke) {
+        answer_revoke(ctx.mpi, *local, message->bytes);
       } else if (message->tag == Tag::stop) {
         decode(message->bytes, stop.emplace());
         break;

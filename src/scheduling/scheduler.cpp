@@ -61,6 +61,7 @@ Scheduler::Scheduler(SchedulerConfig config, TaskSource& source, Transport& tran
   }
   config_.io_window = std::max<std::uint32_t>(config_.io_window, 1);
   cost_.assign(all_kinds().size(), -1.0);
+  for (const WorkerState& w : workers_) recent_cap_ += credits_of(w);
   batch_seconds_ = std::max(config_.target_batch_seconds,
                             2.0 * total_threads_ * config_.leader_seconds_per_batch);
 }
@@ -82,7 +83,8 @@ void Scheduler::poke() {
 }
 
 bool Scheduler::done() const {
-  return (exhausted_ || draining_) && in_flight_.empty() && retries_.empty() && !stopped_;
+  return (exhausted_ || draining_) && in_flight_.empty() && retries_.empty() &&
+         taken_back_.empty() && !stopped_;
 }
 
 void Scheduler::on_results(ResultBatch&& results) {
@@ -101,6 +103,8 @@ void Scheduler::on_results(ResultBatch&& results) {
   WorkerState& worker = workers_[flight.worker];
   const double busy = busy_seconds(results);
   if (flight.batch.lane == Lane::cpu) {
+    worker.cpu_tasks -= static_cast<std::uint32_t>(flight.batch.size());
+    --worker.cpu_batches;
     return_credit(flight.worker, busy);
   } else {
     worker.io_tasks -= static_cast<std::uint32_t>(flight.batch.size());
@@ -110,14 +114,20 @@ void Scheduler::on_results(ResultBatch&& results) {
     }
   }
   learn_cost(flight.kind, busy, results.size());
-  if (flight.work) work_.learn(flight.kind, busy, *flight.work);
+  if (flight.work && *flight.work > 0) work_.learn(flight.kind, busy, *flight.work);
   if (flight.retry) {
     settle_retry(flight, std::move(results));
-  } else {
+  } else if (flight.batch.size() != 0) {  // 0: every task was taken back (on_revoked)
     settle(flight, std::move(results));
   }
 
   dispatch();
+  if (flight.batch.lane == Lane::cpu) steal_for(flight.worker);
+  // A Revoke not answered before the results (a fake transport): its thief asks again.
+  if (flight.thief < workers_.size()) {
+    workers_[flight.thief].stealing = false;
+    steal_for(flight.thief);
+  }
   if (done()) stop_all(false);
 }
 
@@ -187,6 +197,8 @@ void Scheduler::dispatch() {
   // waiting on exactly these tasks.
   while (!retries_.empty() && !stopped_ && dispatch_retry()) {
   }
+  while (!taken_back_.empty() && !stopped_ && dispatch_taken_back()) {
+  }
   while (!exhausted_ && !stopped_) {
     // An ordered run stops feeding while too much finished work waits behind a
     // slow batch; the slow batch is in flight, so this always drains.
@@ -197,8 +209,10 @@ void Scheduler::dispatch() {
     const std::optional<KindId> kind = source_.peek_kind();
     if (!kind) {
       exhausted_ = !source_.may_grow();
+      source_dry_ = true;  // nothing to send now: an idle thread may take back queued work
       return;
     }
+    source_dry_ = false;
     if (fast_kind_info(*kind).barrier) {
       if (!pass_barrier()) return;  // results of the tasks before it will call again
       continue;
@@ -222,14 +236,21 @@ void Scheduler::dispatch() {
 void Scheduler::send(const Pick& pick, InFlight&& flight) {
   WorkerState& worker = workers_[pick.worker];
   ++dispatched_batches_;
+  const bool stealable = flight.batch.lane == Lane::cpu && !flight.retry;
   if (flight.batch.lane == Lane::cpu) {
     cpu_credits_.erase(cpu_credits_.begin() + static_cast<std::ptrdiff_t>(pick.credit));
+    worker.cpu_tasks += static_cast<std::uint32_t>(flight.batch.size());
+    ++worker.cpu_batches;
   } else {
     worker.io_tasks += static_cast<std::uint32_t>(flight.batch.size());
   }
   std::uint64_t seq = 0;
   InFlight& stored = in_flight_.insert(std::move(flight), seq);
   stored.batch.seq = seq;
+  if (stealable && config_.steal) {
+    recent_cpu_.push_back(seq);
+    if (recent_cpu_.size() > recent_cap_) recent_cpu_.pop_front();  // long back, in all likelihood
+  }
   transport_.send_work(worker.slot.rank, stored.batch);
 }
 
@@ -390,6 +411,7 @@ void Scheduler::stop_dispatch() {
   }
   draining_ = true;
   retries_.clear();
+  taken_back_.clear();  // left unfinished, as queued tasks are
   if (done()) stop_all(false);
 }
 
@@ -397,6 +419,7 @@ void Scheduler::abandon() {
   if (stopped_) return;
   draining_ = true;
   retries_.clear();
+  taken_back_.clear();
   stop_all(true);
 }
 

@@ -69,6 +69,12 @@ struct SchedulerConfig {
   // Kinds with KindOps::work_of are batched by predicted work (WorkBudget);
   // false: by their learned cost per task alone (the simulator compares both).
   bool use_work_hints = true;
+  // Once the source is exhausted, a rank with a thread idle takes back the
+  // unstarted tasks of the newest CPU batch queued elsewhere (Revoke) and
+  // runs them, unless that batch is predicted shorter than this: taking back
+  // costs two messages, and the tasks wait one round trip longer.
+  bool steal = true;
+  double steal_min_seconds = 0.0002;
   std::uint32_t max_batch = 65'536;
   std::uint64_t max_buffered_tasks = 1ull << 24;  // ordered runs: back-pressure bound
   // ...and in memory: results held for the order stop dispatch at this many
@@ -103,6 +109,10 @@ class Scheduler {
   // A worker's results came back: pass them on, return its credit, refill.
   // Throws std::logic_error for a seq that is not in flight or a size mismatch.
   void on_results(ResultBatch&& results);
+  // A rank's answer to send_revoke: when taken, tasks [kept, size) of batch
+  // `seq` are resent elsewhere, and its results will cover [0, kept). A
+  // stale seq (the batch is already back) is ignored.
+  void on_revoked(std::uint64_t seq, bool taken, std::uint32_t kept);
   // The source has new tasks, or has closed (TaskSource::may_grow): dispatch
   // what fits, and send Stop when everything is done.
   void poke();
@@ -137,6 +147,9 @@ class Scheduler {
   bool held_for_order() const { return held_for_order_; }
   // Tasks a rank handed back unstarted after stop_dispatch (Transport::send_drain).
   std::uint64_t not_started() const { return not_started_; }
+  // Revokes sent, and the tasks they took back and resent.
+  std::uint64_t revokes_sent() const { return revokes_sent_; }
+  std::uint64_t tasks_taken_back() const { return tasks_taken_back_; }
 
  private:
   struct WorkerState {
@@ -144,6 +157,10 @@ class Scheduler {
     std::uint32_t cpu_credits = 0;  // in circulation: free in cpu_credits_ or in flight
     std::uint32_t io_tasks = 0;     // IO tasks in flight
     std::uint32_t blamed = 0;       // failures in a row that later succeeded elsewhere
+    std::uint32_t cpu_tasks = 0;    // CPU tasks in flight (fewer than threads: a thread is idle)
+    std::uint32_t cpu_batches = 0;  // CPU batches in flight
+    bool stealing = false;          // a Revoke on its behalf awaits its answer
+    bool idle_listed = false;       // in idle_: found nothing to take back yet
     bool excluded = false;
   };
   // One task to run again, away from the rank it last failed on.
@@ -159,6 +176,8 @@ class Scheduler {
     TaskBatch batch;
     std::optional<Retry> retry;  // set for a retried single task
     std::optional<double> work;  // units of work, when the kind says them (WorkBudget)
+    std::size_t thief = static_cast<std::size_t>(-1);  // a Revoke was sent for this worker
+    bool revoked = false;                              // ...once: never asked twice
   };
 
   // A worker with room, and for the CPU lane which of its credits is used.
@@ -192,6 +211,12 @@ class Scheduler {
   std::uint64_t guided_share(std::uint64_t parts) const;
   void learn_cost(KindId kind, double busy, std::size_t tasks);
   void stop_all(bool abandon);
+  // Work stealing (scheduler_steal.cpp): for a worker with an idle thread
+  // once the source is exhausted, a Revoke for the newest batch worth it.
+  void steal_for(std::size_t thief);
+  bool worth_revoking(const InFlight& flight) const;
+  bool dispatch_taken_back();
+  void retry_idle();
 
   SchedulerConfig config_;
   TaskSource& source_;
@@ -215,12 +240,22 @@ class Scheduler {
   ResultConsumer* journal_ = nullptr;
   WorkBudget work_;  // sizes batches of kinds with KindOps::work_of
   std::deque<Retry> retries_;
+  // CPU batches by send order, newest last (seqs; stale ones dropped as met):
+  // where steal_for looks for a batch still queued.
+  std::deque<std::uint64_t> recent_cpu_;
+  std::size_t recent_cap_ = 0;
+  // Tails taken back that found no free credit at once: sent before anything new.
+  std::deque<InFlight> taken_back_;
+  std::vector<std::size_t> idle_;  // workers with an idle thread that found nothing to take
+  std::uint64_t revokes_sent_ = 0;
+  std::uint64_t tasks_taken_back_ = 0;
   std::uint64_t retries_sent_ = 0;
   std::uint64_t not_started_ = 0;
   bool held_for_order_ = false;
   std::uint64_t barriers_passed_ = 0;
   std::vector<std::pair<int, std::string>> excluded_;
   bool exhausted_ = false;
+  bool source_dry_ = false;  // the source had no task ready at the last look (may grow later)
   bool draining_ = false;  // stop_dispatch() was called
   bool stopped_ = false;
 };

@@ -47,6 +47,15 @@ class SlotTable {
     return std::move(slot.value);
   }
 
+  // The value `seq` names, in place, or null when none does.
+  T* find(std::uint64_t seq) {
+    const auto index = static_cast<std::uint32_t>(seq);
+    if (index >= slots_.size()) return nullptr;
+    Slot& slot = slots_[index];
+    if (!slot.used || slot.generation != static_cast<std::uint32_t>(seq >> 32)) return nullptr;
+    return &slot.value;
+  }
+
   std::size_t size() const { return size_; }
   bool empty() const { return size_ == 0; }
 

@@ -2,6 +2,8 @@
 //   library_bench map-squares N   -> {"seconds", "results_per_s"}
 //   library_bench submit N        -> {"sync_us_per_task", "batched_us_per_task"}
 //   library_bench structs N       -> {"bytes_per_s", "memcpy_bytes_per_s"}
+//   library_bench balance[-off] N -> {"mixed_s", "tail_alone_s"}: N tasks of 5 us, then N/100
+//                                    of 5 ms, against those alone (-off: Options::take_back false)
 #include <drover/drover.hpp>
 
 #include <algorithm>
@@ -34,6 +36,15 @@ Record touch(const Record& r) {
   return out;
 }
 DROVER_TASK(touch);
+
+// Busy for `us` microseconds: a task whose cost the scheduler can only learn.
+std::int64_t spin(std::int64_t us) {
+  const auto end = std::chrono::steady_clock::now() + std::chrono::microseconds(us);
+  while (std::chrono::steady_clock::now() < end) {
+  }
+  return us;
+}
+DROVER_TASK(spin);
 
 namespace {
 
@@ -93,16 +104,40 @@ void structs(drover::Pool& pool, std::int64_t n) {
               one.size(), bytes / s, bytes / ref, static_cast<long long>(check + from[7]));
 }
 
+// Issue 12's item 1 with a kind that gives no cost hint: cheap tasks teach
+// the scheduler a small cost, so the expensive ones at the end come in big
+// batches, and taking queued ones back is what keeps the ranks even.
+void balance(drover::Pool& pool, std::int64_t n) {
+  std::vector<std::int64_t> mixed(static_cast<std::size_t>(n), 5);
+  const std::vector<std::int64_t> tail(static_cast<std::size_t>(n / 100), 5000);
+  mixed.insert(mixed.end(), tail.begin(), tail.end());
+  std::int64_t check = 0;
+  auto start = std::chrono::steady_clock::now();
+  pool.map<spin>(mixed, [&](std::uint64_t, std::int64_t&& v) { check += v; });
+  const double mixed_s = seconds_since(start);
+  start = std::chrono::steady_clock::now();
+  pool.map<spin>(tail, [&](std::uint64_t, std::int64_t&& v) { check += v; });
+  const double tail_s = seconds_since(start);
+  std::printf("{\"mixed_s\": %.6f, \"tail_alone_s\": %.6f, \"check\": %lld}\n", mixed_s, tail_s,
+              static_cast<long long>(check));
+}
+
 }  // namespace
 
 int main(int argc, char** argv) {
-  drover::Runtime rt(argc, argv);
+  std::string mode = argc > 1 ? argv[1] : "";
+  drover::Options options;
+  if (mode == "balance-off") {
+    options.take_back = false;
+    mode = "balance";
+  }
+  if (const char* path = std::getenv("DROVER_BENCH_SUMMARY_JSON")) options.summary_json = path;
+  drover::Runtime rt(argc, argv, options);
   if (!rt.is_leader()) return rt.serve();
   if (argc != 3) {
-    std::fprintf(stderr, "usage: library_bench map-squares|submit|structs N\n");
+    std::fprintf(stderr, "usage: library_bench map-squares|submit|structs|balance[-off] N\n");
     return 2;
   }
-  const std::string mode = argv[1];
   const std::int64_t n = std::atoll(argv[2]);
   drover::Pool pool = rt.pool();
   if (mode == "map-squares") {
@@ -111,6 +146,8 @@ int main(int argc, char** argv) {
     submit(pool, n);
   } else if (mode == "structs") {
     structs(pool, n);
+  } else if (mode == "balance") {
+    balance(pool, n);
   } else {
     std::fprintf(stderr, "unknown mode %s\n", mode.c_str());
     return 2;

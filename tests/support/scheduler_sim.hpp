@@ -3,7 +3,8 @@
 //
 // Simulated time only, no clocks, so every figure is deterministic. Each
 // rank has `threads` pool threads taking its batches in arrival order and
-// running each batch's tasks one after another; a message takes `latency`
+// running each batch's tasks one after another (and answering Revokes as
+// the executor does); a message takes `latency`
 // each way; rank 0's scheduler is one server that spends `leader_per_batch`
 // per batch it handles. Task costs are the tasks' inputs (nanoseconds, as
 // int64), so the kind decides whether the scheduler may read them as a cost
@@ -15,6 +16,7 @@
 #include <algorithm>
 #include <cmath>
 #include <cstdint>
+#include <deque>
 #include <functional>
 #include <optional>
 #include <queue>
@@ -25,6 +27,7 @@
 #include "kinds/pod.hpp"
 #include "model/kinds.hpp"
 #include "model/task_source.hpp"
+#include "protocol/messages.hpp"
 #include "protocol/transport.hpp"
 #include "scheduling/consumer.hpp"
 #include "scheduling/scheduler.hpp"
@@ -83,6 +86,8 @@ struct SimResult {
   double work = 0;      // sum of task costs
   double longest = 0;   // the longest task
   std::uint64_t batches = 0;
+  std::uint64_t revokes = 0;     // Revokes the scheduler sent
+  std::uint64_t taken_back = 0;  // tasks they took back and resent
   double workers = 0;  // pool threads in all
   // In-order list scheduling with no overhead: each task, in the file's
   // order, to the thread that frees first. What any scheduler that does not
@@ -97,12 +102,18 @@ class SimTransport final : public Transport {
  public:
   struct Sent {
     int rank;
-    TaskBatch batch;
+    TaskBatch batch;     // work, or empty for a revoke
+    std::uint64_t revoke = 0;  // seq of the batch to take back; 0: work
   };
-  void send_work(int rank, const TaskBatch& batch) override { sent.push_back({rank, batch}); }
+  void send_work(int rank, const TaskBatch& batch) override { sent.push_back({rank, batch, 0}); }
   void send_stop(int, bool) override { ++stops; }
+  void send_revoke(int rank, std::uint64_t seq) override {
+    sent.push_back({rank, TaskBatch{}, seq});
+    ++revokes;
+  }
   std::vector<Sent> sent;
   int stops = 0;
+  int revokes = 0;
 };
 
 class NullSink final : public ResultConsumer {
@@ -116,6 +127,11 @@ inline std::int64_t cost_ns(const Task& t) {
 }
 
 // Runs `costs` (ns per task, in order) as tasks of `kind` to the end.
+//
+// A rank's batches queue in arrival order for its threads; a batch runs on
+// one thread, its tasks back to back, claimed as the executor claims them
+// (a quarter of the batch at a time), so a Revoke takes back the tasks of
+// a queued batch, or of a running one those after its current claim.
 inline SimResult simulate(const SimConfig& cfg, KindId kind, std::vector<std::int64_t> costs) {
   SimResult out;
   for (std::int64_t c : costs) {
@@ -141,60 +157,148 @@ inline SimResult simulate(const SimConfig& cfg, KindId kind, std::vector<std::in
   NullSink sink;
   Scheduler scheduler(config, source, transport, sink);
 
-  // Events: a batch reaching its rank, or its results reaching rank 0.
+  enum class What { work, revoke, thread_free, results, revoked };
   struct Event {
     double at;
-    std::uint64_t order;  // ties in send order: deterministic
-    bool to_leader;
+    std::uint64_t order;  // ties in send order: deterministic, and no message overtakes
+    What what;
     int rank;
+    unsigned thread = 0;
+    std::uint64_t version = 0;  // thread_free: stale once a revoke moved the end
     TaskBatch batch;
     ResultBatch results;
+    from_worker::Revoked answer;
     bool operator>(const Event& o) const { return at != o.at ? at > o.at : order > o.order; }
+  };
+  struct Running {
+    TaskBatch batch;
+    double start = 0;
+    std::size_t kept = 0;  // tasks it will run (all, unless revoked)
+    std::uint64_t version = 0;
+    bool busy = false;
   };
   std::priority_queue<Event, std::vector<Event>, std::greater<>> events;
   std::uint64_t order = 0;
-  std::vector<std::vector<double>> thread_free(cfg.ranks, std::vector<double>(cfg.threads, 0.0));
-  double leader_free = 0;
+  std::vector<std::deque<TaskBatch>> queued(cfg.ranks);
+  std::vector<std::vector<Running>> threads(cfg.ranks, std::vector<Running>(cfg.threads));
+  const auto seconds = [](const Task& t) { return static_cast<double>(cost_ns(t)) * 1e-9; };
+  const auto us = [](double s) { return static_cast<std::int64_t>(std::llround(s * 1e6)); };
+  const auto results_of = [&](const TaskBatch& b, std::size_t kept, int rank, unsigned thread,
+                              double start, double end) {
+    ResultBatch r;
+    r.seq = b.seq;
+    r.rank = rank;
+    r.count = static_cast<std::uint32_t>(kept);
+    r.stride = 8;
+    r.outputs.assign(std::size_t{r.count} * 8, '\0');
+    if (kept != 0) r.spans.push_back(Span{0, r.count, thread, 0, us(start), us(end)});
+    return r;
+  };
+  const auto end_of = [&](const Running& run) {
+    double end = run.start;
+    for (std::size_t i = 0; i < run.kept; ++i) end += seconds(run.batch.tasks[i]);
+    return end;
+  };
+  const auto start_queued = [&](int rank, double now) {
+    for (unsigned t = 0; t < cfg.threads && !queued[rank].empty(); ++t) {
+      Running& run = threads[rank][t];
+      if (run.busy) continue;
+      run.batch = std::move(queued[rank].front());
+      queued[rank].pop_front();
+      run.start = now;
+      run.kept = run.batch.size();
+      run.busy = true;
+      ++run.version;
+      events.push(Event{end_of(run), order++, What::thread_free, rank, t, run.version, {}, {}, {}});
+    }
+  };
   const auto ship = [&](double now) {
     for (SimTransport::Sent& s : transport.sent) {
-      ++out.batches;
-      events.push(Event{now + cfg.latency, order++, false, s.rank, std::move(s.batch), {}});
+      if (s.revoke == 0) ++out.batches;
+      events.push(Event{now + cfg.latency, order++, s.revoke == 0 ? What::work : What::revoke,
+                        s.rank, 0, 0, std::move(s.batch), {}, from_worker::Revoked{s.revoke, false, 0}});
     }
     transport.sent.clear();
+  };
+  // A revoke at `now`: the tasks not yet claimed (claims of a quarter of the batch).
+  const auto revoke = [&](int rank, std::uint64_t seq, double now) {
+    from_worker::Revoked answer{seq, false, 0};
+    auto& q = queued[rank];
+    for (auto it = q.begin(); it != q.end(); ++it) {
+      if (it->seq != seq) continue;
+      answer = {seq, true, 0};
+      events.push(Event{now + cfg.latency, order++, What::revoked, rank, 0, 0, {}, {}, answer});
+      events.push(Event{now + cfg.latency, order++, What::results, rank, 0, 0, {},
+                        results_of(*it, 0, rank, 0, now, now), {}});
+      q.erase(it);
+      return;
+    }
+    for (unsigned t = 0; t < cfg.threads; ++t) {
+      Running& run = threads[rank][t];
+      if (!run.busy || run.batch.seq != seq) continue;
+      const std::size_t n = run.batch.size();
+      const std::size_t grain = std::max<std::size_t>(1, n / 4);
+      std::size_t claimed = 0;
+      double at = run.start;
+      for (std::size_t i = 0; i < n; ++i) {
+        if (i % grain == 0) {
+          if (at > now) break;
+          claimed = std::min(n, i + grain);
+        }
+        at += seconds(run.batch.tasks[i]);
+      }
+      if (claimed < run.kept) {
+        run.kept = claimed;
+        ++run.version;
+        answer = {seq, true, static_cast<std::uint32_t>(claimed)};
+        events.push(Event{end_of(run), order++, What::thread_free, rank, t, run.version, {}, {}, {}});
+      }
+      break;
+    }
+    events.push(Event{now + cfg.latency, order++, What::revoked, rank, 0, 0, {}, {}, answer});
   };
   scheduler.start();
   ship(0.0);
   double last = 0;
+  double leader_free = 0;
   while (!events.empty()) {
     Event e = events.top();
     events.pop();
-    if (e.to_leader) {
-      const double start = std::max(e.at, leader_free);
-      leader_free = start + cfg.leader_per_batch;
-      last = leader_free;
-      scheduler.on_results(std::move(e.results));
-      ship(leader_free);
-      continue;
+    switch (e.what) {
+      case What::work:
+        queued[e.rank].push_back(std::move(e.batch));
+        start_queued(e.rank, e.at);
+        break;
+      case What::revoke:
+        revoke(e.rank, e.answer.seq, e.at);
+        break;
+      case What::thread_free: {
+        Running& run = threads[e.rank][e.thread];
+        if (!run.busy || run.version != e.version) break;  // a revoke moved its end
+        run.busy = false;
+        events.push(Event{e.at + cfg.latency, order++, What::results, e.rank, 0, 0, {},
+                          results_of(run.batch, run.kept, e.rank, e.thread, run.start, e.at), {}});
+        start_queued(e.rank, e.at);
+        break;
+      }
+      case What::results:
+      case What::revoked: {
+        const double start = std::max(e.at, leader_free);
+        leader_free = start + cfg.leader_per_batch;
+        if (e.what == What::results) {
+          last = leader_free;
+          scheduler.on_results(std::move(e.results));
+        } else {
+          scheduler.on_revoked(e.answer.seq, e.answer.taken, e.answer.kept);
+        }
+        ship(leader_free);
+        break;
+      }
     }
-    // The batch runs on the rank's thread that frees first, its tasks back to back.
-    std::vector<double>& free = thread_free[e.rank];
-    const auto thread = std::min_element(free.begin(), free.end());
-    const double start = std::max(e.at, *thread);
-    double end = start;
-    for (const Task& t : e.batch.tasks) end += static_cast<double>(cost_ns(t)) * 1e-9;
-    *thread = end;
-    ResultBatch r;
-    r.seq = e.batch.seq;
-    r.rank = e.rank;
-    r.count = static_cast<std::uint32_t>(e.batch.size());
-    r.stride = 8;
-    r.outputs.assign(std::size_t{r.count} * 8, '\0');
-    const auto us = [](double s) { return static_cast<std::int64_t>(std::llround(s * 1e6)); };
-    r.spans.push_back(
-        Span{0, r.count, static_cast<std::uint32_t>(thread - free.begin()), 0, us(start), us(end)});
-    events.push(Event{end + cfg.latency, order++, true, e.rank, {}, std::move(r)});
   }
   out.makespan = last;
+  out.revokes = static_cast<std::uint64_t>(transport.revokes);
+  out.taken_back = scheduler.tasks_taken_back();
   return out;
 }
 

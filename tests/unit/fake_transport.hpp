@@ -26,6 +26,7 @@ class RecordingTransport final : public Transport {
   }
   void send_stop(int rank, bool abandon) override { sent.push_back({rank, true, {}, abandon}); }
   void send_drain(int rank) override { drained.push_back(rank); }
+  void send_revoke(int rank, std::uint64_t seq) override { revoked.push_back({rank, seq}); }
 
   // Removes and returns what was sent since the last call.
   std::vector<Sent> take() {
@@ -35,6 +36,11 @@ class RecordingTransport final : public Transport {
   }
   std::vector<Sent> sent;
   std::vector<int> drained;  // ranks told to hand back their queued tasks
+  struct Revoke {
+    int rank;
+    std::uint64_t seq;
+  };
+  std::vector<Revoke> revoked;  // Revokes, in the order sent
 };
 
 class CollectingConsumer final : public ResultConsumer {

@@ -7,6 +7,7 @@
 #include <cstdint>
 #include <limits>
 #include <mutex>
+#include <optional>
 #include <set>
 #include <stdexcept>
 #include <string>
@@ -314,6 +315,36 @@ TEST(LocalExecutor, DestructorWaitsForEverySubmittedBatch) {
   }
   std::vector<ResultBatch> results;
   EXPECT_EQ(done.drain_into(results), 11u);  // already there: no waiting
+}
+
+// Rank 0's Revoke (issue 12): a batch gives back the tasks no thread has
+// claimed. Whether it still has some when the revoke comes is up to the
+// threads, so the test checks what must hold either way: what the revoke
+// says it keeps is what the results cover, each kept task right, and a
+// batch queued behind a long one has tasks to give.
+TEST(LocalExecutor, RevokeTakesBackWhatNoThreadHasClaimed) {
+  CompletionQueue<ResultBatch> done;
+  LocalExecutor executor(square_config(1), done);
+  std::vector<TaskSpec> slow(8, crunch_task(40'000'000));  // 50 ms in all, or more
+  std::vector<TaskSpec> queued;
+  for (std::int64_t c = 1; c <= 40; ++c) queued.push_back(crunch_task(c));
+  executor.submit(explicit_batch(1, 0, slow));
+  executor.submit(explicit_batch(2, 8, queued));
+  const std::optional<std::uint32_t> kept_running = executor.revoke(1);
+  const std::optional<std::uint32_t> kept_queued = executor.revoke(2);
+  EXPECT_EQ(executor.revoke(2), std::nullopt) << "nothing is left to take twice";
+  EXPECT_EQ(executor.revoke(99), std::nullopt) << "an unknown batch";
+  ASSERT_TRUE(kept_queued.has_value()) << "a batch behind 8 slow tasks on one thread had started";
+  for (const ResultBatch& r : collect(done, 2)) {
+    const std::vector<TaskSpec>& specs = r.seq == 1 ? slow : queued;
+    const std::optional<std::uint32_t> kept = r.seq == 1 ? kept_running : kept_queued;
+    EXPECT_EQ(r.size(), kept.value_or(static_cast<std::uint32_t>(specs.size()))) << r.seq;
+    EXPECT_EQ(r.shape_problem(), nullptr);
+    EXPECT_TRUE(r.failures.empty());
+    for (std::size_t i = 0; i < r.size(); ++i) EXPECT_EQ(value_of(r, i), run_value(specs[i]));
+    if (r.size() != 0) expect_spans_cover(r, 2);
+  }
+  EXPECT_EQ(executor.revoke(1), std::nullopt) << "a finished batch";
 }
 
 }  // namespace

@@ -133,6 +133,21 @@ TEST(Wire, StopRequestsAndAcksRoundTrip) {
   EXPECT_EQ(round_trip(from_worker::StopAck{12.625}), from_worker::StopAck{12.625});
 }
 
+TEST(Wire, RevokesAndTheirAnswersRoundTrip) {
+  const std::uint64_t seq = (std::uint64_t{7} << 32) | 3;
+  EXPECT_EQ(round_trip(to_worker::Revoke{seq}), to_worker::Revoke{seq});
+  const from_worker::Revoked taken{seq, true, 41};
+  EXPECT_EQ(round_trip(taken), taken);
+  EXPECT_EQ(round_trip(from_worker::Revoked{seq, false, 0}), (from_worker::Revoked{seq, false, 0}));
+  std::vector<char> bytes;
+  encode(taken, bytes);
+  bytes[8] = 2;  // `taken` is a bool on the wire
+  from_worker::Revoked out;
+  EXPECT_THROW(decode(bytes, out), WireError);
+  bytes.pop_back();
+  EXPECT_THROW(decode(bytes, out), WireError);
+}
+
 TEST(Wire, ARetryBatchKeepsItsAttempt) {
   TaskBatch b = explicit_batch();
   b.attempt = 3;
