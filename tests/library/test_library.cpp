@@ -4,6 +4,7 @@
 #include <drover/drover.hpp>
 
 #include <algorithm>
+#include <chrono>
 #include <cstdint>
 #include <numeric>
 #include <set>
@@ -54,6 +55,14 @@ std::vector<std::string> words(const std::string& line) {
   return out;
 }
 
+// Busy for `us` microseconds; returns it: a cost the scheduler can only learn.
+std::int64_t spin(std::int64_t us) {
+  const auto end = std::chrono::steady_clock::now() + std::chrono::microseconds(us);
+  while (std::chrono::steady_clock::now() < end) {
+  }
+  return us;
+}
+
 std::int64_t never_registered(std::int64_t n) {
   return n;
 }
@@ -64,6 +73,7 @@ DROVER_TASK(lt::square);
 DROVER_TASK(lt::mirror);
 DROVER_TASK(lt::picky);
 DROVER_TASK(lt::words);
+DROVER_TASK(lt::spin);
 DROVER_TASK_DECLARE(lt::never_registered);  // named for pool calls, never registered
 
 namespace drover::library_test {
@@ -121,6 +131,16 @@ TEST(LibraryMap, UnorderedCoversEveryIndexOnce) {
     EXPECT_EQ(v, inputs[index] * inputs[index]);
   });
   EXPECT_TRUE(std::all_of(seen.begin(), seen.end(), [](int n) { return n == 1; }));
+}
+
+TEST(LibraryMap, MixedCostsComeBackWholeAndInOrder) {
+  // Cheap tasks teach a small cost, so the dear ones at the end go out in
+  // large batches, and idle ranks take back their unstarted tasks (Revoke):
+  // every result must still arrive once, in order, from whichever rank.
+  std::vector<std::int64_t> costs(1000, 2);
+  costs.insert(costs.end(), 20, 2000);
+  costs.insert(costs.end(), 200, 2);
+  EXPECT_EQ(pool().map<lt::spin>(costs), costs);
 }
 
 TEST(LibraryMap, EmptyInputsGiveEmptyResults) {
