@@ -12,6 +12,7 @@
 #include "runtime/signals.hpp"
 
 #include "runtime/job.hpp"
+#include "runtime/malloc_tuning.hpp"
 #include "runtime/mpi_transport.hpp"
 
 namespace drover {
@@ -51,6 +52,7 @@ int mpi_main(RuntimeCommand command, const RunOptions& options, int argc, char**
   if (command == RuntimeCommand::run) install_stop_handlers();
   // FUNNELED is enough: only the comm loop's thread calls MPI, and it is cheaper
   // than MULTIPLE. An error in a collective must not hang: abort on exceptions.
+  tune_malloc();
   tune_mpi_before_init(detect_launch(current_env()));
   boost::mpi::environment env(argc, argv, boost::mpi::threading::funneled, true);
   boost::mpi::communicator world;

@@ -15,6 +15,7 @@
 #include "launch/durations.hpp"
 #include "model/errors.hpp"
 #include "runtime/library.hpp"
+#include "runtime/malloc_tuning.hpp"
 #include "runtime/signals.hpp"
 #include "runtime/startup.hpp"
 
@@ -94,6 +95,7 @@ Runtime::Runtime(int& argc, char**& argv, Options options) {
   if (g_runtime_alive) throw usage_error("drover: one Runtime per process");
   std::set_terminate(abort_job);
   install_stop_handlers();  // before MPI: a signal during start-up is a clean stop too
+  tune_malloc();
   tune_mpi_before_init(detect_launch(current_env()));
   impl_ = std::make_unique<Impl>(argc, argv, options);
   g_runtime_alive = true;
