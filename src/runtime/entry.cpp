@@ -60,9 +60,13 @@ int mpi_main(RuntimeCommand command, const RunOptions& options, int argc, char**
   hooks.mpi_thread_level = level_name(env.thread_level());
   hooks.mpi_thread_level_ok = env.thread_level() >= boost::mpi::threading::funneled;
   if (command == RuntimeCommand::info) return run_info(options, world, hooks);
-  // Rows on stdout (--output -): stdout holds the rows and nothing else, so
-  // that it parses as JSON Lines or CSV; the summary goes to stderr.
-  if (options.output == "-") hooks.out = stderr;
+  // Rows on stdout (--output -), or the summary JSON, the trace or the
+  // joblog: stdout holds that and nothing else, so that it parses; the
+  // summary goes to stderr.
+  for (const std::string* path : {&options.output, &options.summary_json, &options.trace,
+                                  &options.joblog}) {
+    if (*path == "-") hooks.out = stderr;
+  }
   const JobOutcome outcome = run_job(options, world, hooks);
   if (outcome.abandoned) {
     // Pool threads are still inside tasks nobody will wait for: finalize MPI

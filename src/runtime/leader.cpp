@@ -54,11 +54,11 @@ class HaltWatch final : public ResultConsumer {
 }  // namespace
 namespace {
 
-// "-" is `out` (stdout), after the text summary.
+// "-" is stdout, which then holds the JSON alone (the text summary went to stderr).
 void write_summary_file(const std::string& path, const RunReport& report, double wall,
-                        const SummaryNotes& notes, std::FILE* out) {
+                        const SummaryNotes& notes) {
   if (path == "-") {
-    report.write_summary_json(out, wall, notes);
+    report.write_summary_json(stdout, wall, notes);
     return;
   }
   std::FILE* f = std::fopen(path.c_str(), "w");
@@ -227,7 +227,7 @@ JobOutcome lead(const LoopContext& ctx, LeaderInputs& inputs, const std::vector<
   report.print_summary(hooks.out, wall, notes);
   std::fflush(hooks.out);
   if (!ctx.options.summary_json.empty())
-    write_summary_file(ctx.options.summary_json, report, wall, notes, hooks.out);
+    write_summary_file(ctx.options.summary_json, report, wall, notes);
 
   JobOutcome outcome;
   outcome.exit_code = report.failed() == 0 ? kExitOk : kExitTasksFailed;
