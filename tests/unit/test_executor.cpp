@@ -320,8 +320,7 @@ TEST(LocalExecutor, DestructorWaitsForEverySubmittedBatch) {
 // Rank 0's Revoke (issue 12): a batch gives back the tasks no thread has
 // claimed. Whether it still has some when the revoke comes is up to the
 // threads, so the test checks what must hold either way: what the revoke
-// says it keeps is what the results cover, each kept task right, and a
-// batch queued behind a long one has tasks to give.
+// says it keeps is what the results cover, and each kept task is right.
 TEST(LocalExecutor, RevokeTakesBackWhatNoThreadHasClaimed) {
   CompletionQueue<ResultBatch> done;
   LocalExecutor executor(square_config(1), done);
@@ -334,7 +333,9 @@ TEST(LocalExecutor, RevokeTakesBackWhatNoThreadHasClaimed) {
   const std::optional<std::uint32_t> kept_queued = executor.revoke(2);
   EXPECT_EQ(executor.revoke(2), std::nullopt) << "nothing is left to take twice";
   EXPECT_EQ(executor.revoke(99), std::nullopt) << "an unknown batch";
-  ASSERT_TRUE(kept_queued.has_value()) << "a batch behind 8 slow tasks on one thread had started";
+  // Behind 50 ms or more of work on the one thread, batch 2 has almost
+  // surely not started, but that is the scheduler's luck, not asserted: the
+  // checks below hold either way (test_scheduler_steal.cpp covers taking).
   for (const ResultBatch& r : collect(done, 2)) {
     const std::vector<TaskSpec>& specs = r.seq == 1 ? slow : queued;
     const std::optional<std::uint32_t> kept = r.seq == 1 ? kept_running : kept_queued;
