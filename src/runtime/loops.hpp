@@ -5,6 +5,7 @@
 
 #include <chrono>
 #include <memory>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -22,6 +23,7 @@
 #include "protocol/wire.hpp"
 #include "runtime/job.hpp"
 #include "runtime/mpi_transport.hpp"
+#include "scheduling/scheduler.hpp"
 
 namespace drover {
 
@@ -92,6 +94,12 @@ class JournalRecorder final : public ResultConsumer {
   const std::vector<RankInfo>& ranks_;
 };
 
+// What a rank answers a Revoke for batch `seq`: revoke()'s kept count, if it took any.
+inline from_worker::Revoked revoke_answer(LocalExecutor& local, std::uint64_t seq) {
+  const std::optional<std::uint32_t> kept = local.revoke(seq);
+  return from_worker::Revoked{seq, kept.has_value(), kept.value_or(0)};
+}
+
 // Rank 0 works too: batches for rank 0 go straight to its own executor.
 class LeaderTransport final : public Transport {
  public:
@@ -113,18 +121,16 @@ class LeaderTransport final : public Transport {
       mpi_.send_empty(rank, Tag::drain);
     }
   }
-  // Rank 0's own answer waits in local_revoked() for the loop to hand to the
-  // scheduler (which is calling this): its batch's results come later.
+  // Rank 0's own answer waits for the loop's deliver_local_revoked (the
+  // scheduler is calling this): its batch's results come later.
   void send_revoke(int rank, std::uint64_t seq) override {
     if (rank == 0) {
-      const std::optional<std::uint32_t> kept = local_.revoke(seq);
-      local_revoked_.push_back(from_worker::Revoked{seq, kept.has_value(), kept.value_or(0)});
+      local_revoked_.push_back(revoke_answer(local_, seq));
     } else {
       mpi_.send(rank, Tag::revoke, to_worker::Revoke{seq});
     }
   }
   // The loop calls this before it takes rank 0's own results.
-  template <class Scheduler>
   void deliver_local_revoked(Scheduler& scheduler) {
     while (!local_revoked_.empty()) {
       std::vector<from_worker::Revoked> answers;
@@ -143,13 +149,11 @@ class LeaderTransport final : public Transport {
 inline void answer_revoke(MpiTransport& mpi, LocalExecutor& local, std::span<const char> bytes) {
   to_worker::Revoke revoke;
   decode(bytes, revoke);
-  const std::optional<std::uint32_t> kept = local.revoke(revoke.seq);
   // Sent before that batch's results, which cover the kept tasks only.
-  mpi.send(0, Tag::revoked, from_worker::Revoked{revoke.seq, kept.has_value(), kept.value_or(0)});
+  mpi.send(0, Tag::revoked, revoke_answer(local, revoke.seq));
 }
 
-template <class Scheduler>
-void take_revoked(Scheduler& scheduler, std::span<const char> bytes) {
+inline void take_revoked(Scheduler& scheduler, std::span<const char> bytes) {
   from_worker::Revoked answer;
   decode(bytes, answer);
   scheduler.on_revoked(answer.seq, answer.taken, answer.kept);
