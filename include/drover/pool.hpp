@@ -147,7 +147,12 @@ void Pool::run_map(const Range& inputs, bool ordered, Fn&& on_result,
   using In = typename task_traits<F>::input;
   using Out = typename task_traits<F>::output;
   const KindId kind = kind_of<F>();
-  constexpr std::uint64_t kWindow = window<Out>();
+  // No more than about twice what the ranks hold at once: results beyond
+  // that only queue for this thread, and a long queue of them has left the
+  // cache by the time it is read (a map of squares on one rank ran at 412 M
+  // results/s with a 32 MiB window, 700 with 4 MiB).
+  const std::uint64_t kWindow =
+      std::clamp<std::uint64_t>(2 * service_->in_flight(), 4096, window<Out>());
   auto channel = std::make_shared<detail::QueueChannel>();
   std::uint64_t produced = 0;   // items submitted
   std::uint64_t handed = 0;     // items handed on (in order when ordered)
@@ -157,6 +162,22 @@ void Pool::run_map(const Range& inputs, bool ordered, Fn&& on_result,
   std::vector<detail::Piece> arrived;
 
   const auto hand_on = [&](detail::Piece& piece) {
+    if constexpr (std::is_arithmetic_v<Out>) {
+      // Numbers packed with nothing failed: a plain loop over them, which the
+      // compiler can unroll or vectorise with the callback inlined (a
+      // callback per result is most of what the caller's thread does).
+      if (piece.failures.empty() && piece.stride == sizeof(Out) && !first_failure) {
+        const char* bytes = piece.outputs.data();
+        const std::uint64_t first = piece.first_index;
+        for (std::uint32_t i = 0; i < piece.count; ++i) {
+          Out v;
+          std::memcpy(&v, bytes + std::size_t{i} * sizeof(Out), sizeof(Out));
+          on_result(first + i, std::move(v));
+        }
+        handed += piece.count;
+        return;
+      }
+    }
     std::size_t next_failure = 0;
     for (std::uint32_t i = 0; i < piece.count; ++i) {
       const std::uint64_t index = piece.first_index + i;
@@ -202,9 +223,14 @@ void Pool::run_map(const Range& inputs, bool ordered, Fn&& on_result,
   if constexpr (is_iota<Range> && std::is_integral_v<In> && !std::is_same_v<In, bool>) {
     // Generated where they run: item i is first + i (the kind's generate).
     const std::uint64_t total = inputs.size();
+    // A quarter of what may be pending, too: a submission larger than the
+    // room left waits until everything before it is done, and the ranks
+    // would idle at each chunk's end.
+    const std::uint64_t chunk =
+        std::max<std::uint64_t>(1, std::min(kWindow, service_->max_pending()) / 4);
     while (produced < total || received < produced) {
       if (produced < total && !first_failure && produced - handed < kWindow) {
-        const std::uint64_t n = std::min<std::uint64_t>(kWindow / 4, total - produced);
+        const std::uint64_t n = std::min<std::uint64_t>(chunk, total - produced);
         std::string chunk_params;
         encode(static_cast<std::uint64_t>(static_cast<std::int64_t>(inputs.first)) + produced,
                chunk_params);
@@ -219,10 +245,12 @@ void Pool::run_map(const Range& inputs, bool ordered, Fn&& on_result,
     auto it = std::begin(inputs);
     const auto end = std::end(inputs);
     std::vector<std::string> chunk;
+    const std::uint64_t chunk_size =
+        std::max<std::uint64_t>(1, std::min<std::uint64_t>(kChunk, service_->max_pending() / 4));
     while (it != end || received < produced) {
       if (it != end && !first_failure && produced - handed < kWindow) {
         chunk.clear();
-        while (it != end && chunk.size() < kChunk) {
+        while (it != end && chunk.size() < chunk_size) {
           chunk.emplace_back();
           encode(static_cast<const In&>(*it), chunk.back());
           ++it;

@@ -37,6 +37,46 @@ struct signature<R (*)(A)> {
 template <class R, class A>
 struct signature<R (*)(A) noexcept> : signature<R (*)(A)> {};
 
+// Items [from, from + n) of an iota range through F, outputs packed; how many
+// succeeded from the start. Inlined into each ISA's copy below.
+template <auto F, class In, class Out>
+[[gnu::always_inline]] inline std::size_t run_range_body(std::uint64_t from, std::size_t n,
+                                                         char* outputs) {
+  for (std::size_t i = 0; i < n; ++i) {
+    try {
+      const Out out = F(static_cast<In>(from + i));
+      std::memcpy(outputs + i * sizeof(Out), &out, sizeof(Out));
+    } catch (...) {
+      return i;
+    }
+  }
+  return n;
+}
+
+// Baseline x86-64 has no 64-bit vector multiply, so a loop of integer
+// arithmetic stays scalar; a copy built for AVX2, picked at run time, lets
+// g++ vectorise it where F is inlined (a square map: about twice the rate).
+// Dispatch by hand, not target_clones: those resolve through an ifunc at
+// load time, which TSan binaries crash on, and they do not apply to templates.
+#if defined(__x86_64__) && defined(__GNUC__) && !defined(__clang__)
+template <auto F, class In, class Out>
+__attribute__((target("avx2"))) std::size_t run_range_avx2(std::uint64_t from, std::size_t n,
+                                                           char* outputs) {
+  return run_range_body<F, In, Out>(from, n, outputs);
+}
+template <auto F, class In, class Out>
+std::size_t run_range_fast(std::uint64_t from, std::size_t n, char* outputs) {
+  static const bool avx2 = __builtin_cpu_supports("avx2");
+  if (avx2) return run_range_avx2<F, In, Out>(from, n, outputs);
+  return run_range_body<F, In, Out>(from, n, outputs);
+}
+#else
+template <auto F, class In, class Out>
+std::size_t run_range_fast(std::uint64_t from, std::size_t n, char* outputs) {
+  return run_range_body<F, In, Out>(from, n, outputs);
+}
+#endif
+
 }  // namespace detail
 
 // What a registered function takes and returns.
@@ -153,15 +193,7 @@ KindOps make_kind(std::string name) {
                        char* outputs) -> std::size_t {
         std::uint64_t base = 0;
         std::memcpy(&base, params.data(), std::min(params.size(), sizeof base));
-        for (std::size_t i = 0; i < n; ++i) {
-          try {
-            const Out out = F(static_cast<In>(base + first + i));
-            std::memcpy(outputs + i * sizeof(Out), &out, sizeof(Out));
-          } catch (...) {
-            return i;
-          }
-        }
-        return n;
+        return detail::run_range_fast<F, In, Out>(base + first, n, outputs);
       };
     }
   }

@@ -97,7 +97,8 @@ void LocalExecutor::submit(TaskBatch batch) {
   // One kind with a fixed output size: outputs go straight into one packed array.
   if (state->kind != nullptr && state->kind->output_size != 0) {
     result.stride = state->kind->output_size;
-    result.outputs.assign(n * result.stride, '\0');
+    // Not zeroed: every task writes its slot, a failed one zeros (store / fail).
+    result.outputs.resize(n * result.stride);
   } else {
     state->pieces.resize(n);
   }
@@ -244,7 +245,7 @@ void LocalExecutor::finish(BatchState& state) noexcept {
     result.outputs.reserve(total);
     result.ends.reserve(state.pieces.size());
     for (const std::string& piece : state.pieces) {
-      result.outputs += piece;
+      detail::append(result.outputs, piece);
       result.ends.push_back(static_cast<std::uint32_t>(result.outputs.size()));
     }
     state.pieces = {};

@@ -77,7 +77,7 @@ class JournalWriter {
   std::FILE* file_ = nullptr;
   std::string path_;
   FsyncPolicy policy_;
-  std::vector<char> buffer_;
+  Bytes buffer_;
   std::uint64_t records_ = 0;
   std::uint64_t records_at_sync_ = 0;
   std::chrono::steady_clock::time_point last_sync_{};

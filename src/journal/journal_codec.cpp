@@ -46,7 +46,7 @@ using Writer = ByteWriter;  // appends: a record follows the ones before it
 using Reader = ByteReader<RecordErrors>;
 
 template <class T>
-void put_at(std::vector<char>& out, std::size_t at, T value) {
+void put_at(Bytes& out, std::size_t at, T value) {
   std::memcpy(out.data() + at, &value, sizeof(T));
 }
 
@@ -70,7 +70,7 @@ std::uint32_t crc32(std::span<const char> bytes) {
   return c ^ 0xFFFFFFFFu;
 }
 
-void append_header(const std::string& fingerprint, std::vector<char>& out) {
+void append_header(const std::string& fingerprint, Bytes& out) {
   if (fingerprint.size() > kMaxFingerprintBytes) {
     throw std::invalid_argument("journal: fingerprint longer than " +
                                 std::to_string(kMaxFingerprintBytes) + " bytes");
@@ -84,7 +84,7 @@ void append_header(const std::string& fingerprint, std::vector<char>& out) {
 }
 
 void append_record(const TaskBatch& tasks, const ResultBatch& results, std::string_view host,
-                   std::int32_t pid, std::vector<char>& out) {
+                   std::int32_t pid, Bytes& out) {
   if (const char* problem = batch_problem(tasks, results)) {
     throw std::invalid_argument(std::string("journal: inconsistent batch: ") + problem);
   }

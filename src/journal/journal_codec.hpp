@@ -39,13 +39,13 @@ class RecordError : public std::runtime_error {
 };
 
 // Appends the file header for `fingerprint` to `out`.
-void append_header(const std::string& fingerprint, std::vector<char>& out);
+void append_header(const std::string& fingerprint, Bytes& out);
 // Appends one whole record (length, CRC, payload) to `out`. Throws
 // std::invalid_argument for a batch the reader would refuse (see batch_problem).
 // Takes the parts, not a JournalBatch: rank 0 journals batches it holds
 // anyway, and copying their values into a JournalBatch first cost a copy per batch.
 void append_record(const TaskBatch& tasks, const ResultBatch& results, std::string_view host,
-                   std::int32_t pid, std::vector<char>& out);
+                   std::int32_t pid, Bytes& out);
 // Decodes and checks one payload, reusing `batch`'s storage. Throws RecordError.
 void decode_payload(std::span<const char> payload, JournalBatch& batch);
 // Why a batch is inconsistent (ids, result sizes, spans, failures), or null.

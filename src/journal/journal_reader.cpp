@@ -74,7 +74,7 @@ class FileSource final : public ByteSource {
   std::size_t chunk_;
   int fd_ = -1;
   std::uint64_t size_ = 0;
-  std::vector<char> window_;
+  Bytes window_;
   std::uint64_t window_at_ = 0;
 };
 
@@ -297,7 +297,7 @@ JournalRepair repair_journal(const std::string& path) {
     ::close(from);
     throw fail("cannot create " + repair.moved_to);
   }
-  std::vector<char> chunk(std::size_t{1} << 20);
+  Bytes chunk(std::size_t{1} << 20);
   bool ok = true;
   for (std::uint64_t at = repair.kept_bytes; ok && at < size;) {
     const ssize_t got = ::pread(from, chunk.data(), chunk.size(), static_cast<off_t>(at));

@@ -11,10 +11,15 @@
 
 namespace drover::builtin {
 
-template <class T>
-void put_pod(std::string& out, const T& value) {
+template <class T, class Out>  // Out: std::string or Bytes
+void put_pod(Out& out, const T& value) {
   static_assert(std::is_trivially_copyable_v<T>);
-  out.append(reinterpret_cast<const char*>(&value), sizeof(T));
+  const char* p = reinterpret_cast<const char*>(&value);
+  if constexpr (std::is_same_v<Out, std::string>) {
+    out.append(p, sizeof(T));  // g++ 12 warns falsely on a string's small insert
+  } else {
+    out.insert(out.end(), p, p + sizeof(T));
+  }
 }
 
 // The T at byte `at`; a short input is a bug upstream (inputs are checked

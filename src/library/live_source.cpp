@@ -234,7 +234,7 @@ void LiveSource::release(std::size_t n) {
 
 // Tasks [begin, end) of the batch, all of entry e, as one piece of its call.
 void LiveSource::deliver(Entry& e, const TaskBatch& tasks, const ResultBatch& results,
-                         std::size_t begin, std::size_t end, std::string* take_outputs,
+                         std::size_t begin, std::size_t end, Bytes* take_outputs,
                          const std::string* host) {
   detail::Piece piece;
   piece.first_task = tasks.first_id + begin;
@@ -253,10 +253,12 @@ void LiveSource::deliver(Entry& e, const TaskBatch& tasks, const ResultBatch& re
     piece.outputs = std::move(*take_outputs);
     piece.ends = results.ends;
   } else if (results.stride != 0) {
-    piece.outputs = results.outputs.substr(begin * results.stride, (end - begin) * results.stride);
+    const auto from = results.outputs.begin() + static_cast<std::ptrdiff_t>(begin * results.stride);
+    piece.outputs.assign(from, from + static_cast<std::ptrdiff_t>((end - begin) * results.stride));
   } else {
     const std::uint32_t base = begin == 0 ? 0 : results.ends[begin - 1];
-    piece.outputs = results.outputs.substr(base, results.ends[end - 1] - base);
+    piece.outputs.assign(results.outputs.begin() + base,
+                         results.outputs.begin() + results.ends[end - 1]);
     for (std::size_t i = begin; i < end; ++i) piece.ends.push_back(results.ends[i] - base);
   }
   for (const Failure& f : results.failures) {

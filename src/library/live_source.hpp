@@ -36,6 +36,10 @@ class LiveSource final : public TaskSource, public ResultConsumer, public detail
   void submit_range(KindId kind, std::uint64_t count, const std::string& params,
                     std::shared_ptr<detail::Channel> channel, std::uint64_t first_index) override;
   KindId kind_named(const char* name) const override;
+  std::uint64_t max_pending() const override { return max_pending_; }
+  std::uint64_t in_flight() const override { return in_flight_; }
+  // Before the first call: what in_flight() says (the scheduler's credits).
+  void set_in_flight(std::uint64_t tasks) { in_flight_ = tasks; }
   // No more submissions: the scheduler sees the source end once it is empty.
   void close();
   // Every call still waiting is told why it will not finish: the runtime
@@ -88,7 +92,7 @@ class LiveSource final : public TaskSource, public ResultConsumer, public detail
   Entry* entry_of(std::uint64_t id);  // under mutex_
   const Entry* entry_of(std::uint64_t id) const;
   void deliver(Entry& entry, const TaskBatch& tasks, const ResultBatch& results, std::size_t begin,
-               std::size_t end, std::string* take_outputs = nullptr,
+               std::size_t end, Bytes* take_outputs = nullptr,
                const std::string* host = nullptr);
   void release(std::size_t tasks);  // drops delivered entries, gives their room back
   // live_replay.cpp: answers the tasks at the front that the journal holds.
@@ -99,6 +103,7 @@ class LiveSource final : public TaskSource, public ResultConsumer, public detail
 
   BatchLimit* limit_ = nullptr;  // the scheduler's, set before the run
   const std::uint64_t max_pending_;
+  std::uint64_t in_flight_ = 1 << 20;
   std::function<void()> wake_;
   mutable std::mutex mutex_;
   std::condition_variable room_;  // pending_ fell: a waiting submit may go on

@@ -42,12 +42,12 @@ void slice_batch(const TaskBatch& tasks, const ResultBatch& results, std::size_t
   out_results.count = static_cast<std::uint32_t>(end - begin);
   out_results.stride = results.stride;
   if (results.stride != 0) {
-    out_results.outputs =
-        results.outputs.substr(begin * results.stride, (end - begin) * results.stride);
+    const auto from = results.outputs.begin() + static_cast<std::ptrdiff_t>(begin * results.stride);
+    out_results.outputs.assign(from, from + static_cast<std::ptrdiff_t>((end - begin) * results.stride));
   } else {
     const std::uint32_t base = begin == 0 ? 0 : results.ends[begin - 1];
     const std::uint32_t stop = end == 0 ? 0 : results.ends[end - 1];
-    out_results.outputs = results.outputs.substr(base, stop - base);
+    out_results.outputs.assign(results.outputs.begin() + base, results.outputs.begin() + stop);
     for (std::size_t i = begin; i < end; ++i) out_results.ends.push_back(results.ends[i] - base);
   }
   out_results.attempts = slice(results.attempts, begin, end);

@@ -1,6 +1,7 @@
 // Value types for work items and their results: what travels between ranks and into the journal.
 #pragma once
 
+#include <drover/detail/bytes.hpp>
 #include <drover/kind.hpp>
 
 #include <cstdint>
@@ -10,6 +11,8 @@
 #include <vector>
 
 namespace drover {
+
+using detail::Bytes;  // outputs, messages and records: sized, then written
 
 // What one task asks for: a kind and its encoded input (the kind's codec
 // decides the bytes; an int64 is 8 of them and fits std::string's inline
@@ -92,7 +95,7 @@ struct ResultBatch {
   std::int32_t rank = 0;
   std::uint32_t count = 0;
   std::uint32_t stride = 0;
-  std::string outputs;
+  Bytes outputs;
   std::vector<std::uint32_t> ends;  // when stride is 0: one per task, cumulative
   std::vector<Span> spans;          // cover every task exactly once, in order
   std::vector<Failure> failures;    // sorted by index

@@ -11,6 +11,8 @@
 #include <type_traits>
 #include <vector>
 
+#include <drover/detail/bytes.hpp>
+
 namespace drover {
 
 // Fields travel in native byte order: ranks of one job, and a journal and
@@ -19,7 +21,7 @@ namespace drover {
 class ByteWriter {
  public:
   // Appends to `out`; with `replace`, empties it first (its capacity stays).
-  explicit ByteWriter(std::vector<char>& out, bool replace = false) : out_(out) {
+  explicit ByteWriter(detail::Bytes& out, bool replace = false) : out_(out) {
     if (replace) out_.clear();
   }
 
@@ -28,6 +30,7 @@ class ByteWriter {
     static_assert(std::is_trivially_copyable_v<T>);
     append(&value, sizeof(T));
   }
+  void put_string(const detail::Bytes& b) { put_string(detail::view_of(b)); }
   void put_string(std::string_view s) {
     put(static_cast<std::uint32_t>(s.size()));
     append(s.data(), s.size());
@@ -40,8 +43,8 @@ class ByteWriter {
   }
 
  private:
-  // resize + memcpy rather than insert: as fast, and g++ 12 warns falsely on
-  // small inserts into a vector<char>.
+  // resize (which leaves the bytes unwritten: Bytes) + memcpy rather than
+  // insert: as fast, and g++ 12 warns falsely on small inserts into a vector.
   void append(const void* data, std::size_t n) {
     if (n == 0) return;
     const std::size_t at = out_.size();
@@ -49,7 +52,7 @@ class ByteWriter {
     std::memcpy(out_.data() + at, data, n);
   }
 
-  std::vector<char>& out_;
+  detail::Bytes& out_;
 };
 
 // Reads what ByteWriter wrote and trusts nothing: every length is checked
@@ -67,10 +70,11 @@ class ByteReader {
     std::memcpy(&value, take(sizeof(T)), sizeof(T));
     return value;
   }
-  void get_string(std::string& s) {
+  template <class S>  // std::string or detail::Bytes
+  void get_string(S& s) {
     const auto n = get<std::uint32_t>();
     const char* p = take(n);
-    s.assign(p, n);
+    s.assign(p, p + n);
   }
   template <class T>
   void get_array(std::vector<T>& v) {

@@ -22,7 +22,7 @@ using Reader = ByteReader<WireErrors>;
 // Each encode replaces the buffer's contents.
 class Writer : public ByteWriter {
  public:
-  explicit Writer(std::vector<char>& out) : ByteWriter(out, true) {}
+  explicit Writer(Bytes& out) : ByteWriter(out, true) {}
 };
 
 void expect_end(const Reader& r) {
@@ -41,7 +41,7 @@ Lane checked_lane(std::uint8_t raw) {
 
 }  // namespace
 
-void encode(const from_worker::Hello& m, std::vector<char>& out) {
+void encode(const from_worker::Hello& m, Bytes& out) {
   Writer w(out);
   w.put(m.protocol);  // first, so any future layout can still read the version
   w.put(m.rank);
@@ -71,7 +71,7 @@ void decode(std::span<const char> bytes, from_worker::Hello& m) {
   expect_end(r);
 }
 
-void encode(const to_worker::Welcome& m, std::vector<char>& out) {
+void encode(const to_worker::Welcome& m, Bytes& out) {
   Writer w(out);
   w.put(static_cast<std::uint8_t>(m.ok));
   w.put_string(m.error);
@@ -112,7 +112,7 @@ void decode(std::span<const char> bytes, to_worker::Welcome& m) {
   expect_end(r);
 }
 
-void encode(const to_worker::Stop& m, std::vector<char>& out) {
+void encode(const to_worker::Stop& m, Bytes& out) {
   Writer w(out);
   w.put(static_cast<std::uint8_t>(m.abandon));
 }
@@ -123,7 +123,7 @@ void decode(std::span<const char> bytes, to_worker::Stop& m) {
   expect_end(r);
 }
 
-void encode(const to_worker::Revoke& m, std::vector<char>& out) {
+void encode(const to_worker::Revoke& m, Bytes& out) {
   Writer w(out);
   w.put(m.seq);
 }
@@ -134,7 +134,7 @@ void decode(std::span<const char> bytes, to_worker::Revoke& m) {
   expect_end(r);
 }
 
-void encode(const from_worker::Revoked& m, std::vector<char>& out) {
+void encode(const from_worker::Revoked& m, Bytes& out) {
   Writer w(out);
   w.put(m.seq);
   w.put(static_cast<std::uint8_t>(m.taken));
@@ -151,7 +151,7 @@ void decode(std::span<const char> bytes, from_worker::Revoked& m) {
   expect_end(r);
 }
 
-void encode(const from_worker::Output& m, std::vector<char>& out) {
+void encode(const from_worker::Output& m, Bytes& out) {
   Writer w(out);
   w.put_string(m.out);
   w.put_string(m.err);
@@ -164,7 +164,7 @@ void decode(std::span<const char> bytes, from_worker::Output& m) {
   expect_end(r);
 }
 
-void encode(const from_worker::StopRequest& m, std::vector<char>& out) {
+void encode(const from_worker::StopRequest& m, Bytes& out) {
   Writer w(out);
   w.put(m.signal);
 }
@@ -175,7 +175,7 @@ void decode(std::span<const char> bytes, from_worker::StopRequest& m) {
   expect_end(r);
 }
 
-void encode(const from_worker::StopAck& m, std::vector<char>& out) {
+void encode(const from_worker::StopAck& m, Bytes& out) {
   Writer w(out);
   w.put(m.cpu_seconds);
 }
@@ -186,7 +186,7 @@ void decode(std::span<const char> bytes, from_worker::StopAck& m) {
   expect_end(r);
 }
 
-void encode(const TaskBatch& m, std::vector<char>& out) {
+void encode(const TaskBatch& m, Bytes& out) {
   Writer w(out);
   w.put(m.seq);
   w.put(m.first_id);
@@ -226,7 +226,7 @@ void decode(std::span<const char> bytes, TaskBatch& m) {
   expect_end(r);
 }
 
-void encode(const ResultBatch& m, std::vector<char>& out) {
+void encode(const ResultBatch& m, Bytes& out) {
   Writer w(out);
   w.put(m.seq);
   w.put(m.rank);

@@ -19,31 +19,31 @@ class WireError : public std::runtime_error {
 // so a steady stream of batches allocates nothing). Each decode overwrites
 // `out` (vectors keep their capacity) and throws WireError on short or
 // inconsistent input.
-void encode(const from_worker::Hello& message, std::vector<char>& out);
+void encode(const from_worker::Hello& message, Bytes& out);
 void decode(std::span<const char> bytes, from_worker::Hello& out);
 
-void encode(const to_worker::Welcome& message, std::vector<char>& out);
+void encode(const to_worker::Welcome& message, Bytes& out);
 void decode(std::span<const char> bytes, to_worker::Welcome& out);
 
-void encode(const to_worker::Stop& message, std::vector<char>& out);
+void encode(const to_worker::Stop& message, Bytes& out);
 void decode(std::span<const char> bytes, to_worker::Stop& out);
 
-void encode(const to_worker::Revoke& message, std::vector<char>& out);
+void encode(const to_worker::Revoke& message, Bytes& out);
 void decode(std::span<const char> bytes, to_worker::Revoke& out);
-void encode(const from_worker::Revoked& message, std::vector<char>& out);
+void encode(const from_worker::Revoked& message, Bytes& out);
 void decode(std::span<const char> bytes, from_worker::Revoked& out);
 
-void encode(const from_worker::Output& m, std::vector<char>& out);
+void encode(const from_worker::Output& m, Bytes& out);
 void decode(std::span<const char> bytes, from_worker::Output& m);
-void encode(const from_worker::StopRequest& message, std::vector<char>& out);
+void encode(const from_worker::StopRequest& message, Bytes& out);
 void decode(std::span<const char> bytes, from_worker::StopRequest& out);
-void encode(const from_worker::StopAck& message, std::vector<char>& out);
+void encode(const from_worker::StopAck& message, Bytes& out);
 void decode(std::span<const char> bytes, from_worker::StopAck& out);
 
-void encode(const TaskBatch& message, std::vector<char>& out);
+void encode(const TaskBatch& message, Bytes& out);
 void decode(std::span<const char> bytes, TaskBatch& out);
 
-void encode(const ResultBatch& message, std::vector<char>& out);
+void encode(const ResultBatch& message, Bytes& out);
 void decode(std::span<const char> bytes, ResultBatch& out);
 
 }  // namespace drover

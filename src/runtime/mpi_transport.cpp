@@ -26,17 +26,17 @@ MpiTransport::~MpiTransport() {
   }
 }
 
-std::vector<char>& MpiTransport::acquire_buffer() {
+Bytes& MpiTransport::acquire_buffer() {
   if (!free_buffers_.empty()) {
-    std::vector<char>* b = free_buffers_.back();
+    Bytes* b = free_buffers_.back();
     free_buffers_.pop_back();
     return *b;
   }
-  buffers_.push_back(std::make_unique<std::vector<char>>());
+  buffers_.push_back(std::make_unique<Bytes>());
   return *buffers_.back();
 }
 
-void MpiTransport::start_send(int rank, Tag tag, std::vector<char>& buffer) {
+void MpiTransport::start_send(int rank, Tag tag, Bytes& buffer) {
   // Boost.MPI sends a char array as MPI_CHAR directly: no serialization layer.
   boost::mpi::request r =
       comm_.isend(rank, static_cast<int>(tag), buffer.data(), static_cast<int>(buffer.size()));
@@ -45,7 +45,7 @@ void MpiTransport::start_send(int rank, Tag tag, std::vector<char>& buffer) {
 }
 
 void MpiTransport::send_empty(int rank, Tag tag) {
-  std::vector<char>& buffer = acquire_buffer();
+  Bytes& buffer = acquire_buffer();
   buffer.clear();
   start_send(rank, tag, buffer);
 }

@@ -37,7 +37,7 @@ class MpiTransport {
 
   template <class Message>
   void send(int rank, Tag tag, const Message& message) {
-    std::vector<char>& buffer = acquire_buffer();
+    Bytes& buffer = acquire_buffer();
     encode(message, buffer);
     start_send(rank, tag, buffer);
   }
@@ -64,18 +64,18 @@ class MpiTransport {
  private:
   struct PendingSend {
     boost::mpi::request request;
-    std::vector<char>* buffer;
+    Bytes* buffer;
   };
-  std::vector<char>& acquire_buffer();
-  void start_send(int rank, Tag tag, std::vector<char>& buffer);
+  Bytes& acquire_buffer();
+  void start_send(int rank, Tag tag, Bytes& buffer);
   void complete_sends();
   Incoming take(const boost::mpi::status& status);
 
   boost::mpi::communicator comm_;
   std::deque<PendingSend> pending_;
-  std::vector<std::unique_ptr<std::vector<char>>> buffers_;  // owns every buffer
-  std::vector<std::vector<char>*> free_buffers_;             // recycled, capacity kept
-  std::vector<char> inbox_;
+  std::vector<std::unique_ptr<Bytes>> buffers_;  // owns every buffer
+  std::vector<Bytes*> free_buffers_;             // recycled, capacity kept
+  Bytes inbox_;
 };
 
 }  // namespace drover

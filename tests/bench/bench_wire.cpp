@@ -81,7 +81,7 @@ ResultBatch result_batch(std::size_t n, bool per_task) {
 
 template <class Message>
 void encode_loop(benchmark::State& state, const Message& message, std::size_t tasks) {
-  std::vector<char> bytes;
+  Bytes bytes;
   for (auto _ : state) {
     encode(message, bytes);
     benchmark::DoNotOptimize(bytes.data());
@@ -94,7 +94,7 @@ void encode_loop(benchmark::State& state, const Message& message, std::size_t ta
 
 template <class Message>
 void decode_loop(benchmark::State& state, const Message& message, std::size_t tasks) {
-  std::vector<char> bytes;
+  Bytes bytes;
   encode(message, bytes);
   Message out;
   for (auto _ : state) {

@@ -43,12 +43,12 @@ void check(const std::string& bytes) {
   try {
     // Whatever the reader accepts, the writer encodes back to the same bytes:
     // nothing is lost or invented between the two.
-    std::vector<char> records;
+    Bytes records;
     const drover::JournalScan scan =
         drover::parse_journal(bytes, [&](const drover::JournalBatch& b) {
           append_record(b.tasks, b.results, b.host, b.pid, records);
         });
-    std::vector<char> expected;
+    Bytes expected;
     append_header(scan.fingerprint, expected);
     expected.insert(expected.end(), records.begin(), records.end());
     if (scan.valid_bytes != expected.size() ||

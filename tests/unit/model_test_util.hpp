@@ -95,7 +95,8 @@ inline void set_values(ResultBatch& r, const std::vector<std::int64_t>& values) 
   r.count = static_cast<std::uint32_t>(values.size());
   r.stride = 8;
   r.ends.clear();
-  r.outputs.assign(reinterpret_cast<const char*>(values.data()), values.size() * 8);
+  const char* p = reinterpret_cast<const char*>(values.data());
+  r.outputs.assign(p, p + values.size() * 8);
 }
 inline ResultBatch with_values(ResultBatch r, const std::vector<std::int64_t>& values) {
   set_values(r, values);
@@ -132,7 +133,7 @@ inline void set_outputs(ResultBatch& r, const std::vector<std::string>& outputs)
   r.outputs.clear();
   r.ends.clear();
   for (const std::string& o : outputs) {
-    r.outputs += o;
+    detail::append(r.outputs, o);
     r.ends.push_back(static_cast<std::uint32_t>(r.outputs.size()));
   }
 }
@@ -151,7 +152,7 @@ inline void clear_output(ResultBatch& r, std::size_t i) {
   }
   const std::uint32_t begin = i == 0 ? 0 : r.ends[i - 1];
   const std::uint32_t removed = r.ends[i] - begin;
-  r.outputs.erase(begin, removed);
+  r.outputs.erase(r.outputs.begin() + begin, r.outputs.begin() + begin + removed);
   for (std::size_t j = i; j < r.ends.size(); ++j) r.ends[j] -= removed;
 }
 

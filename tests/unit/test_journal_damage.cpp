@@ -111,7 +111,7 @@ TEST(JournalDamage, AnInconsistentBatchWithAGoodChecksumIsDamage) {
   const auto unknown = static_cast<KindId>(all_kinds().size());
   const std::string head = read_bytes(write_journal({range_batch(0, 10, 1)}));
   for (const auto& [inconsistent, kind_at] : cases) {
-    std::vector<char> record;
+    Bytes record;
     journal_detail::append_record(inconsistent.tasks, inconsistent.results, inconsistent.host,
                                   inconsistent.pid, record);
     KindId was;
@@ -124,7 +124,7 @@ TEST(JournalDamage, AnInconsistentBatchWithAGoodChecksumIsDamage) {
     const std::string expected = "journal: record at byte " + std::to_string(head.size()) +
                                  " is damaged (unknown kind id " + std::to_string(unknown) + ")";
     EXPECT_EQ(error_of([&] { parse_journal(head + bad, kIgnore); }), expected);
-    std::vector<char> after;
+    Bytes after;
     const JournalBatch next = range_batch(50, 1, 1);
     journal_detail::append_record(next.tasks, next.results, next.host, next.pid, after);
     EXPECT_EQ(error_of([&] {

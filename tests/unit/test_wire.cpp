@@ -34,7 +34,7 @@ ResultBatch result_batch() {
 
 template <class M>
 M round_trip(const M& m) {
-  std::vector<char> bytes;
+  Bytes bytes;
   encode(m, bytes);
   M out;
   decode(bytes, out);
@@ -54,7 +54,7 @@ TEST(Wire, TaskBatchesRoundTrip) {
 TEST(Wire, RangeBatchesAreTinyWhateverTheirSize) {
   TaskBatch range;
   range.count = 1'000'000;
-  std::vector<char> bytes;
+  Bytes bytes;
   encode(range, bytes);
   EXPECT_LT(bytes.size(), 64u);
 }
@@ -64,7 +64,7 @@ ResultBatch variable_batch() {
   r.seq = 8;
   r.rank = 1;
   r.count = 3;
-  r.outputs = "abcdefg";
+  r.outputs = detail::to_bytes("abcdefg");
   r.ends = {3, 3, 7};  // "abc", nothing, "defg"
   r.spans = {Span{0, 3, 0, 0, 1, 2}};
   return r;
@@ -81,7 +81,7 @@ TEST(Wire, ResultBatchesRoundTrip) {
 }
 
 TEST(Wire, OutputsThatDoNotFitTheirShapeAreRefused) {
-  std::vector<char> bytes;
+  Bytes bytes;
   ResultBatch r = variable_batch();
   r.ends = {3, 2, 7};  // out of order
   encode(r, bytes);
@@ -98,7 +98,7 @@ TEST(Wire, OutputsThatDoNotFitTheirShapeAreRefused) {
 }
 
 TEST(Wire, DecodingResultsClearsRankZerosOwnAttempts) {
-  std::vector<char> bytes;
+  Bytes bytes;
   encode(result_batch(), bytes);
   ResultBatch reused = result_batch();
   reused.attempts = {1, 2, 1, 1};  // left over from the previous batch
@@ -139,7 +139,7 @@ TEST(Wire, RevokesAndTheirAnswersRoundTrip) {
   const from_worker::Revoked taken{seq, true, 41};
   EXPECT_EQ(round_trip(taken), taken);
   EXPECT_EQ(round_trip(from_worker::Revoked{seq, false, 0}), (from_worker::Revoked{seq, false, 0}));
-  std::vector<char> bytes;
+  Bytes bytes;
   encode(taken, bytes);
   bytes[8] = 2;  // `taken` is a bool on the wire
   from_worker::Revoked out;
@@ -151,7 +151,7 @@ TEST(Wire, RevokesAndTheirAnswersRoundTrip) {
 TEST(Wire, ARetryBatchKeepsItsAttempt) {
   TaskBatch b = explicit_batch();
   b.attempt = 3;
-  std::vector<char> bytes;
+  Bytes bytes;
   encode(b, bytes);
   TaskBatch out;
   decode(bytes, out);
@@ -162,16 +162,17 @@ TEST(Wire, ARetryBatchKeepsItsAttempt) {
 TEST(Wire, HelloOfAnotherProtocolVersionDecodesJustTheVersion) {
   from_worker::Hello h;
   h.protocol = kProtocolVersion + 1;
-  std::vector<char> bytes;
+  Bytes bytes;
   encode(h, bytes);
-  bytes.resize(sizeof(std::uint32_t));  // a future layout: only the version is readable
+  // A future layout: only the version is readable.
+  const Bytes version(bytes.begin(), bytes.begin() + sizeof(std::uint32_t));
   from_worker::Hello out;
-  decode(bytes, out);
+  decode(version, out);
   EXPECT_EQ(out.protocol, kProtocolVersion + 1);
 }
 
 TEST(Wire, TruncatedMessagesThrowAtEveryLength) {
-  std::vector<char> bytes;
+  Bytes bytes;
   encode(explicit_batch(), bytes);
   for (std::size_t n = 0; n < bytes.size(); ++n) {
     TaskBatch out;
@@ -185,7 +186,7 @@ TEST(Wire, TruncatedMessagesThrowAtEveryLength) {
 }
 
 TEST(Wire, TrailingBytesAndBadKindsThrow) {
-  std::vector<char> bytes;
+  Bytes bytes;
   encode(explicit_batch(), bytes);
   bytes.push_back(0);
   TaskBatch out;
@@ -201,7 +202,7 @@ TEST(Wire, TrailingBytesAndBadKindsThrow) {
 }
 
 TEST(Wire, HugeCountsInCorruptMessagesDoNotAllocate) {
-  std::vector<char> bytes;
+  Bytes bytes;
   encode(result_batch(), bytes);
   // Overwrite the outputs' length (after seq, rank, count and stride) with a huge number.
   const std::uint32_t huge = 0xFFFFFFF0u;

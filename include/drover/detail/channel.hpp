@@ -10,6 +10,7 @@
 #include <string>
 #include <vector>
 
+#include "drover/detail/bytes.hpp"
 #include "drover/errors.hpp"
 #include "drover/kind.hpp"
 
@@ -27,7 +28,7 @@ struct Piece {
   std::uint64_t first_task = 0;  // the task id of the first item
   std::uint32_t count = 0;
   std::uint32_t stride = 0;         // bytes per output, or 0: see ends
-  std::string outputs;
+  Bytes outputs;
   std::vector<std::uint32_t> ends;  // cumulative, when stride is 0
   std::vector<Failed> failures;     // sorted by offset
   int rank = 0;
@@ -107,6 +108,10 @@ class Service {
                             std::shared_ptr<Channel> channel, std::uint64_t first_index) = 0;
   // The kind registered as `name` (throws usage_error when there is none).
   virtual KindId kind_named(const char* name) const = 0;
+  // Tasks that may be pending before submit waits (Options::max_pending).
+  virtual std::uint64_t max_pending() const = 0;
+  // The most tasks the ranks run or hold at once: every thread's batches.
+  virtual std::uint64_t in_flight() const = 0;
 };
 
 }  // namespace drover::detail
