@@ -12,6 +12,7 @@
 #include "inputs/leader_inputs.hpp"
 #include "library/live_source.hpp"
 #include "runtime/loops.hpp"
+#include "scheduling/scheduler.hpp"
 
 namespace drover {
 
@@ -28,6 +29,10 @@ struct LibraryOutcome {
   std::uint64_t unfinished = 0;  // tasks the callers were told had stopped
   bool abandoned = false;        // rank 0's own tasks still run: its queue must outlive them
 };
+
+// The scheduler's settings for a library job: one place, for lead_library and
+// for the window size callers get before it starts (Service::in_flight).
+SchedulerConfig library_scheduler_config(const std::vector<RankInfo>& ranks, const Options& options);
 
 // Rank 0's comm thread: runs every task callers submit to `source` over all
 // ranks (rank 0's own pool included, through `done`) until the source is

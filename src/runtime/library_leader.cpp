@@ -1,4 +1,5 @@
 // Rank 0's comm thread for the library: the scheduler over the callers' live queue, until closed.
+#include <algorithm>
 #include <chrono>
 #include <cstdio>
 #include <memory>
@@ -58,13 +59,7 @@ struct LibraryOutputs {
 
 }  // namespace
 
-// The mirror of work() for a library job: what lead() is for the CLI, with
-// callers' submissions for a source and their channels for the output.
-LibraryOutcome lead_library(const LoopContext& ctx, LiveSource& source,
-                            const std::vector<RankInfo>& ranks, const Options& options,
-                            LibraryLimits& limits, CompletionQueue<ResultBatch>& done) {
-  auto local = std::make_unique<LocalExecutor>(executor_config(ctx), done);
-  LeaderTransport transport(ctx.mpi, *local);
+SchedulerConfig library_scheduler_config(const std::vector<RankInfo>& ranks, const Options& options) {
   SchedulerConfig config;
   for (int r = 0; r < static_cast<int>(ranks.size()); ++r) {
     config.workers.push_back(WorkerSlot{r, std::max(1u, ranks[r].threads)});
@@ -74,6 +69,17 @@ LibraryOutcome lead_library(const LoopContext& ctx, LiveSource& source,
   config.retries = options.retries;
   config.exclude_after = options.exclude_after;
   config.steal = options.take_back;
+  return config;
+}
+
+// The mirror of work() for a library job: what lead() is for the CLI, with
+// callers' submissions for a source and their channels for the output.
+LibraryOutcome lead_library(const LoopContext& ctx, LiveSource& source,
+                            const std::vector<RankInfo>& ranks, const Options& options,
+                            LibraryLimits& limits, CompletionQueue<ResultBatch>& done) {
+  auto local = std::make_unique<LocalExecutor>(executor_config(ctx), done);
+  LeaderTransport transport(ctx.mpi, *local);
+  const SchedulerConfig config = library_scheduler_config(ranks, options);
   LibraryOutputs outputs(options, ranks, source);
   std::optional<JournalWriter>& journal = limits.inputs.journal;
   std::optional<JournalRecorder> recorder;

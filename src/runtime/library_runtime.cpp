@@ -3,7 +3,6 @@
 
 #include <boost/mpi/communicator.hpp>
 #include <boost/mpi/environment.hpp>
-#include <algorithm>
 #include <cstdio>
 #include <cstdlib>
 #include <exception>
@@ -19,7 +18,6 @@
 #include "runtime/malloc_tuning.hpp"
 #include "runtime/signals.hpp"
 #include "runtime/startup.hpp"
-#include "scheduling/scheduler.hpp"
 
 namespace drover {
 namespace {
@@ -152,15 +150,8 @@ Runtime::Runtime(int& argc, char**& argv, Options options) {
   CompletionQueue<ResultBatch>* done = m.done.get();
   m.source = std::make_unique<LiveSource>(options.max_pending, [done] { done->notify(); });
   m.source->set_ranks(m.start.ranks);
-  {
-    // Every thread's credits of whole batches, as lead_library's scheduler has them.
-    const SchedulerConfig defaults;
-    std::uint64_t batches = 0;
-    for (const RankInfo& r : m.start.ranks) {
-      batches += std::uint64_t{std::max(1u, r.threads)} * defaults.batches_per_thread;
-    }
-    m.source->set_in_flight(batches * (options.batch != 0 ? options.batch : defaults.max_batch));
-  }
+  // Before the comm thread starts: a caller's first map sizes its window by it.
+  m.source->set_in_flight(library_scheduler_config(m.start.ranks, options).max_tasks_in_flight());
   m.comm = std::thread([&m] {
     try {
       const LoopContext ctx{m.mpi, m.run, m.start.welcome.plan, m.threads};

@@ -76,6 +76,12 @@ struct SchedulerConfig {
   bool steal = true;
   double steal_min_seconds = 0.0002;
   std::uint32_t max_batch = 65'536;
+  // The most tasks the workers hold at once: every thread's credits of whole batches.
+  std::uint64_t max_tasks_in_flight() const {
+    std::uint64_t batches = 0;
+    for (const WorkerSlot& w : workers) batches += std::uint64_t{w.threads} * batches_per_thread;
+    return batches * (fixed_batch != 0 ? fixed_batch : max_batch);
+  }
   std::uint64_t max_buffered_tasks = 1ull << 24;  // ordered runs: back-pressure bound
   // ...and in memory: results held for the order stop dispatch at this many
   // bytes, so that rank 0 stays under 100 MiB however slow its sink.
