@@ -13,6 +13,7 @@
 namespace {
 
 using namespace drover::journal_detail;
+using drover::Bytes;
 
 std::uint32_t load_u32(const std::string& bytes, std::size_t at) {
   std::uint32_t value;
