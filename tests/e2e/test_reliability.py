@@ -446,9 +446,14 @@ class JobDeath(TempDirTest):
     """What happens to a journal when mpirun dies, or when two runs share it."""
     RANKS = 3
 
+    # Downloads of 20 ms one at a time per rank: 4 s at 3 ranks on any machine, so the
+    # run is still going when the test acts on it (a CPU workload shrinks on a fast one).
+    LONG = ["run", "download", "--tasks", "600", "--min", "0.02", "--max", "0.02",
+            "--io-window", "1", "--threads", "1", "--batch", "4", "-q"]
+
     def long_run(self, journal):
-        return start(["run", "crunch", "--tasks", "600", "--count", "20000000", "--journal",
-                      journal, "--resume", "--fsync-every", "1", "-q"], self.RANKS)
+        return start([*self.LONG, "--journal", journal, "--resume", "--fsync-every", "1"],
+                     self.RANKS)
 
     def test_ranks_die_with_mpirun(self):
         # Open MPI gives each rank a process group of its own: without a
@@ -475,8 +480,8 @@ class JobDeath(TempDirTest):
         first = self.long_run(journal)
         try:
             wait_for_records(first, journal)
-            second = drover("run", "crunch", "--tasks", "600", "--count", "20000000", "--journal",
-                            journal, "--resume", "-q", ranks=self.RANKS, timeout=120)
+            second = drover(*self.LONG, "--journal", journal, "--resume", ranks=self.RANKS,
+                            timeout=120)
             first.communicate(timeout=120)
             show = drover("journal", "show", journal, timeout=60)
             self.assertEqual(show.returncode, 0, f"the journal was spoiled: {show.stderr}")

@@ -10,6 +10,7 @@ import unittest
 from test_drover import DROVER, MPIRUN, drover, mpi_env
 
 COLUMNS = "id,kind,input,ok,value,error"
+TASKS = 400
 
 
 def wait_until(predicate, timeout=60.0):
@@ -28,8 +29,13 @@ class CleanStop(unittest.TestCase):
         self.dir = self._dir.name
         self.journal = os.path.join(self.dir, "run.jrnl")
         self.out = os.path.join(self.dir, "out.jsonl")
-        # 240 crunch tasks of ~25 ms: long enough to stop in the middle.
-        self.work = ["run", "crunch", "--tasks", "240", "--count", "100000000", "--threads", "1",
+        # 400 simulated downloads of 20 ms, one at a time per rank (--io-window 1): the
+        # clock, not the CPU, sets how long the run lasts (4 s or more at 2 ranks), so a
+        # faster machine cannot finish it before a signal lands. CPU tasks did: on a fast
+        # CI machine 240 crunch tasks ended in 1.6 s, before mpirun forwarded its SIGTERM.
+        # Small batches put records in the journal early, the sign the run has started.
+        self.work = ["run", "download", "--tasks", str(TASKS), "--min", "0.02", "--max", "0.02",
+                     "--io-window", "1", "--threads", "1", "--batch", "4", "-q",
                      "--journal", self.journal, "--resume", "--output", self.out,
                      "--columns", COLUMNS, "--grace", "5s"]
 
@@ -52,12 +58,14 @@ class CleanStop(unittest.TestCase):
         r = drover(*self.work, ranks=ranks, timeout=300)
         self.assertEqual(r.returncode, 0, r.stderr)
         self.assertIn("resumed:", r.stdout)
-        rows = [json.loads(line) for line in open(self.out)]
-        self.assertEqual([row["id"] for row in rows], list(range(240)))
-        self.assertTrue(all(row["value"] == 100000000 for row in rows))
+        with open(self.out) as f:
+            rows = [json.loads(line) for line in f]
+        self.assertEqual([row["id"] for row in rows], list(range(TASKS)))
+        # A download's value is its simulated duration in milliseconds.
+        self.assertTrue(all(row["ok"] and row["value"] == 20 for row in rows))
         show = drover("journal", "show", self.journal)
         self.assertEqual(show.returncode, 0, show.stderr)
-        self.assertIn("ids 0..239 complete", show.stdout)
+        self.assertIn(f"ids 0..{TASKS - 1} complete", show.stdout)
 
     def stop_with(self, sig, ranks=None):
         p = self.start(ranks)
@@ -71,7 +79,19 @@ class CleanStop(unittest.TestCase):
         self.assertEqual(p.returncode, 4, f"{out}\n{err}")
         self.assertIn("stopped early:", out)
         self.assertIn("resumable with --resume", out)
+        self.journal_holds_what_the_summary_counts(out)
         return out
+
+    def journal_holds_what_the_summary_counts(self, out):
+        """No result lost: every task the stopped run counts is in the journal, which
+        ends on a whole record."""
+        done = int(out.split("drover: ", 1)[1].split(" tasks", 1)[0])
+        self.assertGreater(done, 0)
+        self.assertLess(done, TASKS, "the run ended before the stop")
+        show = drover("journal", "show", self.journal)
+        self.assertEqual(show.returncode, 0, show.stderr)
+        self.assertIn(f", tasks: {done}, failed: 0", show.stdout)
+        self.assertIn("ends cleanly (no torn record)", show.stdout)
 
     def test_sigterm_on_a_single_rank(self):
         out = self.stop_with(signal.SIGTERM)
@@ -104,19 +124,22 @@ class CleanStop(unittest.TestCase):
                 self.assertNotIn(p.returncode, (0, 124, 137), f"{out}\n{err}")
                 self.assertIn("stopped early: SIGTERM on rank", out)
                 self.assertIn("resumable with --resume", out)
+                self.journal_holds_what_the_summary_counts(out)
                 self.finish_and_check(ranks=2)
 
     def test_time_limit_stops_dispatch_before_the_end(self):
         r = drover(*self.work, "--time-limit", "3s", "--stop-before", "2s", ranks=2, timeout=120)
         self.assertEqual(r.returncode, 4, r.stderr)
         self.assertIn("the time limit is 2 s away (limit 3 s after the start)", r.stdout)
+        self.journal_holds_what_the_summary_counts(r.stdout)
         self.finish_and_check(ranks=2)
 
     def test_time_limit_below_stop_before_scales_the_margin_down(self):
         """Issue 11: --time-limit 5s under the default --stop-before 60s stopped at once
         (2 tasks) and said the limit was 60 s away. The margin becomes a tenth of the
         limit, with one warning, and the run works until then."""
-        r = drover("run", "crunch", "--tasks", "400", "--count", "200000000", "--threads", "1",
+        # More tasks than any machine runs in 5 s: the limit, not the work, ends the run.
+        r = drover("run", "crunch", "--tasks", "100000", "--count", "200000000", "--threads", "1",
                    "--time-limit", "5s", timeout=120)
         self.assertEqual(r.returncode, 4, r.stderr)
         warnings = [line for line in r.stderr.splitlines() if "warning" in line]
@@ -129,7 +152,7 @@ class CleanStop(unittest.TestCase):
 
     def test_stop_without_a_journal_suggests_one(self):
         """Issue 11: "resumable with --resume" was printed with no --journal to resume from."""
-        r = drover("run", "crunch", "--tasks", "400", "--count", "200000000", "--threads", "1",
+        r = drover("run", "crunch", "--tasks", "100000", "--count", "200000000", "--threads", "1",
                    "--time-limit", "2s", "--stop-before", "1s", timeout=120)
         self.assertEqual(r.returncode, 4, r.stderr)
         self.assertIn("tasks not run (no --journal to resume from: add --journal FILE next time)",
