@@ -16,6 +16,7 @@
 #include <vector>
 
 #include "drover/serialize_types.hpp"
+#include "drover/type_name.hpp"
 
 namespace drover {
 

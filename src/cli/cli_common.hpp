@@ -6,10 +6,12 @@
 #include <cstdint>
 #include <limits>
 #include <map>
+#include <optional>
 #include <string>
 #include <vector>
 
 #include "cli/cli.hpp"
+#include "model/task_source.hpp"
 
 namespace drover::cli_detail {
 
@@ -45,6 +47,20 @@ void reject_foreign(const po::variables_map& vm, const std::string& what,
 // Options the last parse took from DROVER_* variables: name -> "DROVER_X=value",
 // so a bad value is reported under the name the user actually set.
 std::map<std::string, std::string>& from_environment();
+
+// cli_values.cpp: the options of drover run that need more than a range check.
+// The generator of a built-in or registered kind, from --count/--from, --tasks, ...
+Generator make_generator(const po::variables_map& vm, const std::string& kind_name);
+// --timeout, --kill-grace: seconds ("0.5", "0.5s", "600") or a duration ("90s", "15m", "1:30:00").
+double timeout_in(const po::variables_map& vm, const char* name);
+// --halt soon,fail=3 | now,fail=3 | soon,fail=20% | never (GNU parallel's spelling).
+std::optional<HaltRule> halt_in(const std::string& text);
+// The exec kind's flags: a commands file or a template (the words after
+// "exec" in `kinds`) and its ::: / :::: lists.
+void parse_exec(const po::variables_map& vm, const std::vector<std::string>& kinds,
+                std::vector<std::string> lists, RunOptions& o);
+// How commands run, for drover run exec and for a task file's exec lines alike.
+void parse_exec_settings(const po::variables_map& vm, RunOptions& o);
 
 // drover journal show|export FILE
 CliResult parse_journal(const std::vector<std::string>& args, const EnvMap& env);
