@@ -79,33 +79,62 @@ LocalExecutor::~LocalExecutor() {
   lane_states_.clear();
 }
 
-void LocalExecutor::submit(TaskBatch batch) {
+void LocalExecutor::submit(const TaskBatch& batch) {
+  const KindInfo* kind = batch.size() == 0 ? nullptr : single_kind(batch);
+  if (!try_inline(batch, kind)) submit_shared(TaskBatch(batch), kind);
+}
+
+void LocalExecutor::submit(TaskBatch&& batch) {
+  const KindInfo* kind = batch.size() == 0 ? nullptr : single_kind(batch);
+  if (!try_inline(batch, kind)) submit_shared(std::move(batch), kind);
+}
+
+bool LocalExecutor::try_inline(const TaskBatch& batch, const KindInfo* kind) {
+  if (batch.lane != Lane::cpu || !runs_inline(kind, batch)) return false;
+  // It runs to its end on this thread, so its state needs no heap, no shared
+  // ownership and no copy of the batch: with --batch 1, rank 0 comes here for
+  // nearly every task.
+  BatchState state(batch);
+  prepare(state, kind);
+  run_inline(state);
+  return true;
+}
+
+void LocalExecutor::submit_shared(TaskBatch&& batch, const KindInfo* kind) {
   auto state = std::make_shared<BatchState>();
-  const std::size_t n = batch.size();
-  state->batch = std::move(batch);
-  ResultBatch& result = state->result;
-  result.seq = state->batch.seq;
-  result.rank = config_.rank;
-  result.count = static_cast<std::uint32_t>(n);
-  state->kept = static_cast<std::uint32_t>(n);
+  state->owned = std::move(batch);
+  prepare(*state, kind);
+  // Counted while it runs on other threads; an inline batch has ended before
+  // submit returns, and in_flight() is read on this thread only.
+  state->counted = true;
   in_flight_.fetch_add(1, std::memory_order_acq_rel);
-  if (n == 0) {
+  if (state->batch.size() == 0) {
     finish(*state);
     return;
-  }
-  state->kind = single_kind(state->batch);
-  // One kind with a fixed output size: outputs go straight into one packed array.
-  if (state->kind != nullptr && state->kind->output_size != 0) {
-    result.stride = state->kind->output_size;
-    // Not zeroed: every task writes its slot, a failed one zeros (store / fail).
-    result.outputs.resize(n * result.stride);
-  } else {
-    state->pieces.resize(n);
   }
   if (state->batch.lane == Lane::io) {
     run_io(std::move(state));
   } else {
     run_cpu(std::move(state));
+  }
+}
+
+void LocalExecutor::prepare(BatchState& state, const KindInfo* kind) {
+  const std::size_t n = state.batch.size();
+  state.kind = kind;
+  ResultBatch& result = state.result;
+  result.seq = state.batch.seq;
+  result.rank = config_.rank;
+  result.count = static_cast<std::uint32_t>(n);
+  state.kept = static_cast<std::uint32_t>(n);
+  if (n == 0) return;
+  // One kind with a fixed output size: outputs go straight into one packed array.
+  if (kind != nullptr && kind->output_size != 0) {
+    result.stride = kind->output_size;
+    // Not zeroed: every task writes its slot, a failed one zeros (store / fail).
+    result.outputs.resize(n * result.stride);
+  } else {
+    state.pieces.resize(n);
   }
 }
 
@@ -125,22 +154,22 @@ bool LocalExecutor::runs_blocks(const BatchState& state) const {
   return !state.batch.is_range() || static_cast<bool>(k->generate_block);
 }
 
+void LocalExecutor::run_inline(BatchState& state) {
+  state.units_left.store(1, std::memory_order_relaxed);
+  if (runs_blocks(state)) {
+    state.result.spans.resize(1);
+    run_block_chunk(state, 0, 1);
+  } else {
+    state.result.spans.resize(state.batch.size());
+    state.grain = state.batch.size();
+    run_task_block(state);
+  }
+}
+
 void LocalExecutor::run_cpu(std::shared_ptr<BatchState> state) {
   const std::size_t n = state->batch.size();
   const std::size_t threads = pool_->size();
   const bool blocks = runs_blocks(*state);
-  if (runs_inline(*state)) {
-    state->units_left.store(1, std::memory_order_relaxed);
-    if (blocks) {
-      state->result.spans.resize(1);
-      run_block_chunk(*state, 0, 1);
-    } else {
-      state->result.spans.resize(n);
-      state->grain = n;
-      run_task_block(*state);
-    }
-    return;
-  }
   state->revocable = true;  // queued on the pool: revoke() may take back what is unclaimed
   {
     std::lock_guard lock(revocable_mutex_);
@@ -179,12 +208,11 @@ void LocalExecutor::run_cpu(std::shared_ptr<BatchState> state) {
 // or explicit tasks of one kind that says its cost does not depend on its
 // input. A task file's crunch tasks differ in size, so one cheap task says
 // nothing about the next.
-bool LocalExecutor::runs_inline(const BatchState& state) const {
-  if (state.kind == nullptr) return false;
-  if (!state.batch.is_range() && !state.kind->uniform_cost) return false;
-  const std::int64_t cost = cost_ns_[state.kind->id].load(std::memory_order_relaxed);
-  return cost >= 0 &&
-         cost * static_cast<std::int64_t>(state.batch.size()) < config_.inline_budget_ns;
+bool LocalExecutor::runs_inline(const KindInfo* kind, const TaskBatch& batch) const {
+  if (kind == nullptr || batch.size() == 0) return false;
+  if (!batch.is_range() && !kind->uniform_cost) return false;
+  const std::int64_t cost = cost_ns_[kind->id].load(std::memory_order_relaxed);
+  return cost >= 0 && cost * static_cast<std::int64_t>(batch.size()) < config_.inline_budget_ns;
 }
 
 void LocalExecutor::learn_cost(const BatchState& state) noexcept {
@@ -255,7 +283,7 @@ void LocalExecutor::finish(BatchState& state) noexcept {
   // all it submitted, in_flight() is 0. The price is a moment where
   // in_flight() is 0 while the last result is not yet queued, so a consumer
   // must count the results it pops, not poll in_flight() to see the end.
-  in_flight_.fetch_sub(1, std::memory_order_acq_rel);
+  if (state.counted) in_flight_.fetch_sub(1, std::memory_order_acq_rel);
   done.push(std::move(result));
 }
 

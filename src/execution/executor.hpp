@@ -9,12 +9,13 @@
 #include <memory>
 #include <mutex>
 #include <optional>
-#include <unordered_map>
 #include <string>
 #include <string_view>
+#include <unordered_map>
 #include <vector>
 
 #include "execution/completion_queue.hpp"
+#include "model/kinds.hpp"
 #include "model/task.hpp"
 #include "model/task_source.hpp"
 
@@ -57,8 +58,11 @@ class LocalExecutor {
   // is pushed to `done` when the last of its tasks ends. A CPU batch of uniform
   // tasks whose measured cost is below that of handing it to a pool thread
   // runs right here, on the calling comm thread (thread index threads + 1).
-  void submit(TaskBatch batch);
-  // Batches submitted whose results have not been pushed yet.
+  // The const& form copies the batch only when it does not run inline.
+  void submit(const TaskBatch& batch);
+  void submit(TaskBatch&& batch);
+  // Batches submitted whose results have not been pushed yet (an inline one
+  // is pushed before submit returns). Read by the submitting thread.
   std::size_t in_flight() const { return in_flight_.load(std::memory_order_acquire); }
   unsigned threads() const { return config_.threads; }
   // The rank leaves with tasks still running (an abandoned stop): asks each IO
@@ -81,6 +85,10 @@ class LocalExecutor {
  private:
   struct BatchState;
   class IoView;
+  bool try_inline(const TaskBatch& batch, const KindInfo* kind);
+  void submit_shared(TaskBatch&& batch, const KindInfo* kind);
+  void prepare(BatchState& state, const KindInfo* kind);
+  void run_inline(BatchState& state);
   void run_cpu(std::shared_ptr<BatchState> state);
   void run_io(std::shared_ptr<BatchState> state);
   void start_io(const std::shared_ptr<BatchState>& state) noexcept;
@@ -89,7 +97,7 @@ class LocalExecutor {
                     std::int64_t start_us) noexcept;
   void run_task_block(BatchState& state) noexcept;
   bool runs_blocks(const BatchState& state) const;
-  bool runs_inline(const BatchState& state) const;
+  bool runs_inline(const KindInfo* kind, const TaskBatch& batch) const;
   void learn_cost(const BatchState& state) noexcept;
   unsigned thread_index() const noexcept;  // pool index, or threads + 1 on the comm thread
   void announce(std::string_view line) noexcept;

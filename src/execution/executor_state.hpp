@@ -42,7 +42,14 @@ inline Span task_span(std::uint32_t index, unsigned thread, std::int64_t start_u
 }
 
 struct LocalExecutor::BatchState : std::enable_shared_from_this<BatchState> {
-  TaskBatch batch;
+  BatchState() = default;
+  // An inline batch: the caller's batch outlives the state, so it is not copied.
+  explicit BatchState(const TaskBatch& caller_batch) : batch(caller_batch) {}
+  BatchState(const BatchState&) = delete;
+  BatchState& operator=(const BatchState&) = delete;
+
+  TaskBatch owned;                 // the batch, for one that outlives submit()
+  const TaskBatch& batch = owned;  // what runs: owned, or the inline caller's
   ResultBatch result;
   const KindInfo* kind = nullptr;          // the one kind of every task, or null for a mixed batch
   std::atomic<std::size_t> units_left{0};  // chunks, task claimers, or 1 for an IO batch
@@ -50,12 +57,13 @@ struct LocalExecutor::BatchState : std::enable_shared_from_this<BatchState> {
   // revoke sets it to kRevoked plus what was claimed, so no later claim succeeds.
   std::atomic<std::size_t> next_task{0};
   static constexpr std::size_t kRevoked = std::size_t{1} << 62;
-  std::size_t grain = 1;   // tasks claimed at a time
-  std::size_t chunks = 0;  // block kernels: the chunks the batch is cut into; 0: per task
-  std::uint32_t kept = 0;  // tasks left to run here after a revoke (set before finish runs)
+  std::size_t grain = 1;        // tasks claimed at a time
+  std::size_t chunks = 0;       // block kernels: the chunks the batch is cut into; 0: per task
+  std::uint32_t kept = 0;       // tasks left to run here after a revoke (set before finish runs)
   std::size_t kept_chunks = 0;  // ...and, for block kernels, chunks
-  bool revocable = false;  // listed in LocalExecutor::revocable_
-  std::mutex failures_mutex;               // failures are rare: a lock each is fine
+  bool revocable = false;       // listed in LocalExecutor::revocable_
+  bool counted = false;         // in LocalExecutor::in_flight_ (every batch but an inline one)
+  std::mutex failures_mutex;    // failures are rare: a lock each is fine
   // Outputs of a batch without a stride, one per task, packed when it ends.
   std::vector<std::string> pieces;
   // IO batches (lane thread only): one view per kind, tasks not yet done.
