@@ -64,6 +64,29 @@ TEST(ExecutorInline, InlineTasksThatThrowAreStillData) {
   EXPECT_NE(r->failures[0].message.find("overflows"), std::string::npos);
 }
 
+TEST(ExecutorInline, ACallersBatchRunsInPlaceAndStaysTheCallers) {
+  // Rank 0 submits the scheduler's own copy (const&): inline it is read in
+  // place, on the pool it is copied; either way the caller's batch is untouched.
+  CompletionQueue<ResultBatch> done;
+  LocalExecutor executor(inline_config(), done);
+  const TaskBatch first = range(0, 0, 1, 5);
+  executor.submit(first);
+  const ResultBatch pooled = next_result(done);
+  EXPECT_LT(pooled.spans[0].thread, 2u);
+  EXPECT_EQ(model_test::values_of(pooled), std::vector<std::int64_t>{25});
+
+  const TaskBatch second = range(1, 1, 2, 5);
+  const TaskBatch before = second;
+  executor.submit(second);
+  const auto inline_result = done.try_pop();
+  ASSERT_TRUE(inline_result.has_value()) << "ran inline: queued before submit() returned";
+  EXPECT_EQ(inline_result->seq, 1u);
+  EXPECT_EQ(inline_result->spans[0].thread, 3u);
+  EXPECT_EQ(model_test::values_of(*inline_result), (std::vector<std::int64_t>{36, 49}));
+  EXPECT_EQ(second, before);
+  EXPECT_EQ(executor.in_flight(), 0u);
+}
+
 TEST(ExecutorInline, LargeBatchesOfCheapTasksStillUseThePool) {
   CompletionQueue<ResultBatch> done;
   ExecutorConfig config = inline_config();
